@@ -1,0 +1,7 @@
+{# dbt_utils.unique_combination_of_columns, which the unreachable package hub would provide. #}
+{% test unique_combination(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as n
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}

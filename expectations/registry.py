@@ -1,0 +1,17 @@
+"""Reference lists the suites check against, read from the dbt seeds (the one registry)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import polars as pl
+
+from ingest.settings import REPO_ROOT
+
+SEEDS = REPO_ROOT / "dbt_project" / "seeds"
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """Every ISO3 (and non-country) code of the country registry."""
+    return frozenset(pl.read_csv(SEEDS / "countries.csv", infer_schema=False)["iso3"].to_list())

@@ -1,0 +1,123 @@
+"""Validate an in-memory frame with a GX 1.x suite and refresh the Data Docs.
+
+GX's SQL datasource fails on DuckDB, so every gate validates a frame that was read from
+DuckDB or Parquet. dagster-ge only supports GX < 1.0: the Dagster asset checks call this
+module instead. The GX project (stores, validation history) lives under `<SLC_HOME>/gx`,
+the rendered Data Docs under `<SLC_HOME>/data_docs`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+SITE_NAME = "slc_data_docs"
+
+
+@dataclass(frozen=True)
+class Failure:
+    expectation: str
+    column: str | None
+    detail: str
+
+    def __str__(self) -> str:
+        where = f" on column {self.column!r}" if self.column else ""
+        return f"{self.expectation}{where}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    suite: str
+    success: bool
+    evaluated: int
+    failures: list[Failure] = field(default_factory=list)
+    data_docs_index: Path | None = None
+
+    def summary(self) -> str:
+        if self.success:
+            return f"{self.suite}: {self.evaluated} expectations passed"
+        lines = [f"{self.suite}: {len(self.failures)} of {self.evaluated} expectations failed"]
+        lines += [f"  - {f}" for f in self.failures]
+        return "\n".join(lines)
+
+
+def _context(home: Path, data_docs: Path) -> Any:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="file", project_root_dir=str(home))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if SITE_NAME not in (context.get_site_names() or []):
+        context.add_data_docs_site(
+            site_name=SITE_NAME,
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(data_docs),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+    return context
+
+
+def _failure(result: Any) -> Failure:
+    config = result.expectation_config
+    kwargs = dict(config.kwargs)
+    detail = {k: v for k, v in (result.result or {}).items() if k in (
+        "observed_value", "unexpected_count", "unexpected_percent", "partial_unexpected_list"
+    )}
+    return Failure(expectation=config.type, column=kwargs.get("column"), detail=str(detail))
+
+
+def validate(
+    frame: pl.DataFrame,
+    suite_name: str,
+    expectations: Sequence[Any],
+    *,
+    home: Path,
+    data_docs: Path,
+) -> ValidationOutcome:
+    """Run `expectations` (GX expectation objects) on `frame`, record and render the result."""
+    import great_expectations as gx
+
+    context = _context(home, data_docs)
+    source = context.data_sources.add_or_update_pandas(name="frames")
+    try:
+        asset = source.get_asset(suite_name)
+    except LookupError:
+        asset = source.add_dataframe_asset(name=suite_name)
+    batch = next(iter(asset.batch_definitions), None) or asset.add_batch_definition_whole_dataframe(
+        "whole_frame"
+    )
+    suite = gx.ExpectationSuite(name=suite_name, expectations=[e.copy() for e in expectations])
+    suite = context.suites.add_or_update(suite)
+    validation = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite_name, data=batch, suite=suite)
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=suite_name,
+            validation_definitions=[validation],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[SITE_NAME])],
+            result_format={"result_format": "SUMMARY"},
+        )
+    )
+    run = checkpoint.run(batch_parameters={"dataframe": frame.to_pandas()})
+    (result,) = run.run_results.values()
+    failures = [_failure(r) for r in result.results if not r.success]
+    return ValidationOutcome(
+        suite=suite_name,
+        success=bool(result.success),
+        evaluated=len(result.results),
+        failures=failures,
+        data_docs_index=data_docs / "index.html",
+    )

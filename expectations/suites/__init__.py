@@ -1,0 +1,1 @@
+"""One module per feed: the expectations its bronze deliveries and its marts must meet."""

@@ -1,0 +1,65 @@
+"""Expectations for Frontex: the bronze delivery (before it is accepted) and the yearly mart.
+
+The bronze suite runs on the delivery in long form (one row per cell of the source grid),
+so one expectation covers all 156 month columns.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import great_expectations as gx
+import polars as pl
+
+from expectations.registry import country_codes
+from ingest.contracts import load_contract
+
+BRONZE_SUITE = "bronze_frontex_detections"
+MART_SUITE = "mart_irregular_crossings_yearly"
+FIRST_YEAR = 2009
+
+
+def bronze_frame(bronze: pl.DataFrame) -> pl.DataFrame:
+    """The delivery as (route, border type, nationality, month code, detections) rows."""
+    contract = load_contract("frontex")
+    ids = [c.name for c in contract.columns]
+    months = [c for c in bronze.columns if contract.period_pattern.match(c.upper())]
+    return bronze.unpivot(index=ids, on=months, variable_name="month_code", value_name="detections")
+
+
+def bronze_expectations() -> list:
+    e = gx.expectations
+    contract = load_contract("frontex")
+    return [
+        e.ExpectTableRowCountToBeBetween(min_value=1),
+        *[e.ExpectColumnValuesToNotBeNull(column=c.name) for c in contract.columns if c.required],
+        e.ExpectColumnValuesToBeInSet(column="border_type", value_set=["Land", "Sea"]),
+        e.ExpectColumnValuesToMatchRegex(
+            column="month_code", regex=contract.period_pattern.pattern.lower()
+        ),
+        e.ExpectColumnValuesToNotBeNull(column="detections"),
+        e.ExpectColumnValuesToBeInTypeList(column="detections", type_list=["int64", "Int64"]),
+        e.ExpectColumnValuesToBeBetween(column="detections", min_value=0),
+    ]
+
+
+def mart_expectations() -> list:
+    e = gx.expectations
+    return [
+        e.ExpectTableRowCountToBeBetween(min_value=1),
+        e.ExpectColumnValuesToNotBeNull(column="nationality_iso3"),
+        e.ExpectColumnValuesToBeInSet(column="nationality_iso3", value_set=sorted(country_codes())),
+        e.ExpectColumnValuesToBeBetween(
+            column="year", min_value=FIRST_YEAR, max_value=date.today().year
+        ),
+        e.ExpectColumnValuesToBeInTypeList(column="detections", type_list=["int64", "Int64"]),
+        e.ExpectColumnValuesToBeBetween(column="detections", min_value=0),
+        e.ExpectColumnValuesToBeBetween(column="share_of_slc", min_value=0, max_value=1),
+        e.ExpectCompoundColumnsToBeUnique(column_list=["year", "nationality_iso3"]),
+        # The 13 SLC nationalities are all present every year: a missing one would bias shares.
+        e.ExpectColumnDistinctValuesToContainSet(
+            column="nationality_iso3",
+            value_set=["BFA", "CIV", "CMR", "GHA", "GIN", "GMB", "GNB", "MLI", "MRT", "NER",
+                       "NGA", "SEN", "TCD"],
+        ),
+    ]

@@ -1,0 +1,1 @@
+"""Feed readers: pure functions from delivered bytes to typed frames, plus the bronze writer."""

@@ -1,0 +1,179 @@
+"""From a file in a landing folder to bronze Parquet, exactly once, losing nothing.
+
+A delivery is one file, identified by the sha256 of its bytes. Loaded bytes are never
+loaded again; a rejected file moves to `landing/<feed>/rejected/` with an `.error.txt`
+beside it; rows with a problem go to `quarantine/<feed>/` with a reason code. For every
+delivery: rows read = rows in bronze + rows quarantined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from ingest.contracts import Contract, DeliveryRejected
+from ingest.settings import Settings
+
+
+@dataclass(frozen=True)
+class ParsedDelivery:
+    """What a feed parser returns: typed bronze rows and the rows it could not type."""
+
+    bronze: pl.DataFrame
+    quarantine: pl.DataFrame
+    rows_read: int
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One line of the delivery registry (`<SLC_HOME>/registry/deliveries.jsonl`)."""
+
+    feed: str
+    file_name: str
+    sha256: str
+    delivery_key: str | None
+    received_at: str
+    status: str  # loaded | duplicate | rejected
+    rows_read: int = 0
+    rows_bronze: int = 0
+    rows_quarantined: int = 0
+    bronze_file: str | None = None
+    error: str | None = None
+
+
+Parser = Callable[[bytes, str], ParsedDelivery]
+#: A gate validates the bronze frame before the delivery is accepted; it returns
+#: (passed, explanation).
+Gate = Callable[[pl.DataFrame, str], tuple[bool, str]]
+
+
+def sha256_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def pending_files(settings: Settings, feed: str) -> list[Path]:
+    """Files waiting in the landing folder (sub-folders and hidden or partial files skipped)."""
+    folder = settings.landing(feed)
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and not p.name.endswith((".tmp", ".part"))
+    )
+
+
+def bronze_path(settings: Settings, feed: str, sha256: str) -> Path:
+    return settings.bronze(feed) / f"{sha256}.parquet"
+
+
+def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
+    """Readers see the whole file or none of it (write aside, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.write_parquet(tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def registry_path(settings: Settings) -> Path:
+    return settings.home / "registry" / "deliveries.jsonl"
+
+
+def record(settings: Settings, entry: DeliveryRecord) -> None:
+    path = registry_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
+
+
+def read_registry(settings: Settings) -> list[DeliveryRecord]:
+    path = registry_path(settings)
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [DeliveryRecord(**json.loads(line)) for line in lines if line.strip()]
+
+
+def _archive(settings: Settings, feed: str, path: Path, sha256: str) -> None:
+    """Keep the raw file, readable by its owner only, out of the landing folder."""
+    folder = settings.archive(feed)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = folder / f"{sha256[:12]}__{path.name}"
+    shutil.move(str(path), target)
+    target.chmod(0o600)
+
+
+def _reject(settings: Settings, feed: str, path: Path, error: str) -> None:
+    folder = settings.rejected(feed)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    shutil.move(str(path), target)
+    (folder / f"{path.name}.error.txt").write_text(error + "\n", encoding="utf-8")
+
+
+def with_lineage(
+    frame: pl.DataFrame, *, feed: str, file_name: str, sha256: str, sheet: str | None,
+    delivery_key: str, ingested_at: datetime,
+) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.lit(feed).alias("_feed"),
+        pl.lit(file_name).alias("_source_file"),
+        pl.lit(sha256).alias("_sha256"),
+        pl.lit(sheet, dtype=pl.String).alias("_sheet"),
+        pl.lit(delivery_key).alias("_delivery_key"),
+        pl.lit(ingested_at, dtype=pl.Datetime("us", "UTC")).alias("_ingested_at"),
+    )
+
+
+def load_file(
+    settings: Settings, contract: Contract, path: Path, parse: Parser, gate: Gate | None = None,
+) -> DeliveryRecord:
+    """Load one landed file; never raises for bad input, the record says what happened."""
+    feed = contract.feed
+    content = path.read_bytes()
+    sha = sha256_of(content)
+    now = datetime.now(UTC)
+    base = dict(feed=feed, file_name=path.name, sha256=sha, received_at=now.isoformat())
+    target = bronze_path(settings, feed, sha)
+    if target.exists():
+        _archive(settings, feed, path, sha)
+        entry = DeliveryRecord(**base, delivery_key=None, status="duplicate", bronze_file=str(target))
+        record(settings, entry)
+        return entry
+    try:
+        key = contract.delivery_key(path.name)
+        parsed = parse(content, path.name)
+        lineage = dict(feed=feed, file_name=path.name, sha256=sha, sheet=parsed.sheet,
+                       delivery_key=key, ingested_at=now)
+        bronze = with_lineage(parsed.bronze, **lineage)
+        if gate is not None:
+            passed, explanation = gate(bronze, path.name)
+            if not passed:
+                raise DeliveryRejected(path.name, f"failed the bronze quality gate\n{explanation}")
+    except DeliveryRejected as exc:
+        _reject(settings, feed, path, str(exc))
+        entry = DeliveryRecord(**base, delivery_key=None, status="rejected", error=str(exc))
+        record(settings, entry)
+        return entry
+    if parsed.quarantine.height:
+        write_parquet_atomic(
+            with_lineage(parsed.quarantine, **lineage),
+            settings.quarantine(feed) / f"{sha}.parquet",
+        )
+    write_parquet_atomic(bronze, target)
+    _archive(settings, feed, path, sha)
+    entry = DeliveryRecord(
+        **base, delivery_key=key, status="loaded", rows_read=parsed.rows_read,
+        rows_bronze=bronze.height, rows_quarantined=parsed.quarantine.height,
+        bronze_file=str(target),
+    )
+    record(settings, entry)
+    return entry

@@ -1,0 +1,112 @@
+"""Bronze assets: each file dropped in a landing folder becomes a bronze Parquet delivery.
+
+The GX bronze suite runs on each delivery before it is accepted, and its outcome is the
+asset's blocking check: a rejected delivery stops dbt, publish and reports downstream.
+"""
+
+
+import importlib
+
+import dagster as dg
+import polars as pl
+
+from expectations.runner import validate
+from ingest import frontex
+from ingest.contracts import load_contract
+from ingest.deliveries import DeliveryRecord, Parser, load_file, pending_files
+from ingest.settings import Settings
+from orchestration.metadata import markdown_preview
+
+GATE_CHECK = "bronze_gate"
+
+
+class DeliveryConfig(dg.Config):
+    """Which landed file to load; empty means every file waiting in the landing folder."""
+
+    file: str | None = None
+
+
+def _gx_gate(settings: Settings, suite_module: str):
+    """The feed's bronze suite as a gate. GX is imported on first use, not at load time."""
+
+    def gate(bronze: pl.DataFrame, file_name: str) -> tuple[bool, str]:
+        suite = importlib.import_module(suite_module)
+        outcome = validate(suite.bronze_frame(bronze), suite.BRONZE_SUITE,
+                           suite.bronze_expectations(),
+                           home=settings.home, data_docs=settings.data_docs)
+        return outcome.success, outcome.summary()
+
+    return gate
+
+
+def bronze_asset(feed: str, dataset: str, parse: Parser, suite_module: str) -> dg.AssetsDefinition:
+    """A bronze asset for one feed: load landed files with `parse`, gate them with the suite."""
+    key = dg.AssetKey(["bronze", f"{feed}_{dataset}"])
+    contract = load_contract(feed)
+
+    @dg.asset(
+        key=key,
+        group_name="bronze",
+        kinds={"python", "parquet"},
+        tags={"feed": feed},
+        description=f"Bronze Parquet of the {feed} feed, one file per delivery. {contract.description}",
+        check_specs=[dg.AssetCheckSpec(
+            GATE_CHECK, asset=key, blocking=True,
+            description=f"GX suite of {suite_module}: every delivery of the run passed it "
+                        "and the feed's contract.",
+        )],
+    )
+    def _bronze(context: dg.AssetExecutionContext, config: DeliveryConfig):
+        settings = Settings.from_env()
+        settings.ensure_dirs()
+        landing = settings.landing(feed)
+        files = [landing / config.file] if config.file else pending_files(settings, feed)
+        gate = _gx_gate(settings, suite_module)
+        records: list[DeliveryRecord] = []
+        for path in files:
+            if not path.exists():
+                context.log.info(f"{path.name}: no longer in {landing} (already handled)")
+                continue
+            entry = load_file(settings, contract, path, parse, gate)
+            (context.log.error if entry.status == "rejected" else context.log.info)(
+                f"{entry.file_name}: {entry.status}"
+                + (f" — {entry.error}" if entry.error else
+                   f" ({entry.rows_read} read = {entry.rows_bronze} bronze + {entry.rows_quarantined} quarantined)")
+            )
+            records.append(entry)
+        rejected = [r for r in records if r.status == "rejected"]
+        loaded = [r for r in records if r.status == "loaded"]
+        metadata: dict[str, dg.MetadataValue | int | str] = {
+            "deliveries_loaded": len(loaded),
+            "deliveries_duplicate": sum(r.status == "duplicate" for r in records),
+            "deliveries_rejected": len(rejected),
+            "rows_read": sum(r.rows_read for r in records),
+            "rows_bronze": sum(r.rows_bronze for r in records),
+            "rows_quarantined": sum(r.rows_quarantined for r in records),
+            "source_files": dg.MetadataValue.json([r.file_name for r in records]),
+            "landing_folder": dg.MetadataValue.path(str(landing)),
+        }
+        if loaded:
+            metadata["bronze_file"] = dg.MetadataValue.path(loaded[-1].bronze_file)
+            metadata["preview"] = dg.MetadataValue.md(
+                markdown_preview(pl.read_parquet(loaded[-1].bronze_file))
+            )
+        check = dg.AssetCheckResult(
+            check_name=GATE_CHECK,
+            passed=not rejected,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description="; ".join(r.error or "" for r in rejected) or "all deliveries accepted",
+            metadata={
+                "rejected_files": dg.MetadataValue.json([r.file_name for r in rejected]),
+                "data_docs": dg.MetadataValue.path(str(settings.data_docs / "index.html")),
+            },
+        )
+        return dg.MaterializeResult(metadata=metadata, check_results=[check])
+
+    return _bronze
+
+
+frontex_detections = bronze_asset(
+    frontex.FEED, "detections", frontex.parse, "expectations.suites.frontex"
+)
+bronze_assets = [frontex_detections]

@@ -1,0 +1,69 @@
+"""dbt models as Dagster assets (dagster-dbt), their tests as asset checks.
+
+dbt builds into the build DuckDB file, so the step runs in the `duckdb_writer` pool.
+Paths reach dbt through environment variables set from the one Settings object.
+"""
+
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from ingest.settings import Settings
+
+WRITER_POOL = "duckdb_writer"
+
+
+def dbt_environment() -> Settings:
+    """Export the paths dbt's profile and sources read, for this process and its children."""
+    settings = Settings.from_env()
+    os.environ.update(settings.dbt_env())
+    return settings
+
+
+_settings = dbt_environment()
+slc_dbt_project = DbtProject(
+    project_dir=_settings.dbt_project_dir,
+    profiles_dir=_settings.dbt_project_dir,
+)
+if not slc_dbt_project.manifest_path.exists():
+    # A fresh clone has no manifest yet: parse once (`make install` does it ahead of time).
+    slc_dbt_project.preparer.prepare(slc_dbt_project)
+else:
+    slc_dbt_project.prepare_if_dev()
+
+
+class LayerTranslator(DagsterDbtTranslator):
+    """Group dbt assets by layer (staging, marts, reference) as the bronze assets are."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "marts"
+
+
+@dbt_assets(
+    manifest=slc_dbt_project.manifest_path,
+    project=slc_dbt_project,
+    dagster_dbt_translator=LayerTranslator(),
+    pool=WRITER_POOL,
+)
+def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Seeds, staging views, dimensions, facts and marts, built and tested in the build DB."""
+    settings = dbt_environment()
+    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+dbt_resource = DbtCliResource(
+    project_dir=slc_dbt_project,
+    profiles_dir=str(slc_dbt_project.profiles_dir),
+    # The dbt of this virtualenv, whether or not the virtualenv is activated.
+    dbt_executable=str(Path(sys.executable).parent / "dbt"),
+)

@@ -1,0 +1,38 @@
+"""The publish step: only reached when every blocking check upstream passed."""
+
+
+import dagster as dg
+
+from ingest.settings import Settings
+from orchestration.assets.dbt import WRITER_POOL
+from orchestration.assets.quality import MART_SUITES
+from orchestration.publish import publish
+
+PUBLISHED_WAREHOUSE = dg.AssetKey(["published", "warehouse"])
+
+
+@dg.asset(
+    key=PUBLISHED_WAREHOUSE,
+    group_name="publish",
+    kinds={"duckdb", "parquet"},
+    deps=[dg.AssetKey(["marts", m]) for m in MART_SUITES] + [dg.AssetKey(["marts", "dim_country"])],
+    pool=WRITER_POOL,
+    description=(
+        "Analysts' copy: published/slc.duckdb (read-only) and published/marts/*.parquet, "
+        "swapped in atomically after the quality gates passed. The previous version is kept "
+        "for `slc rollback`."
+    ),
+)
+def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = Settings.from_env()
+    checks = [f"{m}:gx_gate" for m in MART_SUITES]
+    manifest = publish(settings, run_id=context.run_id, checks_passed=checks)
+    return dg.MaterializeResult(
+        metadata={
+            "version": manifest.version,
+            "published_db": dg.MetadataValue.path(str(settings.published_db)),
+            "published_marts": dg.MetadataValue.path(str(settings.published_marts)),
+            "row_counts": dg.MetadataValue.json(manifest.row_counts),
+            "git_revision": manifest.git_revision or "unknown",
+        }
+    )

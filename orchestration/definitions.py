@@ -1,0 +1,23 @@
+"""The one Definitions object of the code location, assembled from small modules."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.assets.bronze import bronze_assets, frontex_detections
+from orchestration.assets.dbt import dbt_resource, slc_dbt_models
+from orchestration.assets.publish import published_warehouse
+from orchestration.assets.quality import mart_gates
+from orchestration.assets.reports import mali_report
+from orchestration.jobs import monthly_refresh, refresh_job
+from orchestration.sensors import landing_sensor
+
+defs = dg.Definitions(
+    assets=[*bronze_assets, slc_dbt_models, published_warehouse, mali_report],
+    asset_checks=mart_gates,
+    jobs=[refresh_job],
+    schedules=[monthly_refresh],
+    sensors=[landing_sensor("frontex", frontex_detections)],
+    resources={"dbt": dbt_resource},
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,142 @@
+"""Write-audit-publish: copy the audited build into a new published version, then swap.
+
+Analysts open `published/slc.duckdb` (read-only) and `published/marts/*.parquet`. Both are
+symlinks into `published/versions/<stamp>/`; a publish writes a complete new version
+aside and then replaces the symlinks with `os.replace`, which is atomic. A reader that
+already has the old file open keeps reading the old version in full; a new reader gets
+the new one. `rollback` points the symlinks back at the previous version.
+No Dagster import here: the asset in orchestration/assets/publish.py is thin glue.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ingest.settings import REPO_ROOT, Settings
+
+#: Schemas of the build database that analysts get.
+PUBLISHED_SCHEMAS = ("marts", "reference")
+KEEP_VERSIONS = 5
+
+
+@dataclass(frozen=True)
+class PublishManifest:
+    version: str
+    published_at: str
+    run_id: str | None
+    git_revision: str | None
+    row_counts: dict[str, int]
+    checks_passed: list[str]
+
+
+def git_revision() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _swap_symlink(link: Path, target: Path) -> None:
+    tmp = link.with_name(f".{link.name}.swap")
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(os.path.relpath(target, link.parent))
+    os.replace(tmp, link)
+
+
+def versions(settings: Settings) -> list[Path]:
+    root = settings.published / "versions"
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def current_version(settings: Settings) -> Path | None:
+    link = settings.published_db
+    return link.resolve().parent if link.is_symlink() else None
+
+
+def read_manifest(version: Path) -> PublishManifest:
+    return PublishManifest(**json.loads((version / "manifest.json").read_text()))
+
+
+def _point_at(settings: Settings, version: Path) -> None:
+    _swap_symlink(settings.published_db, version / "slc.duckdb")
+    _swap_symlink(settings.published_marts, version / "marts")
+    _swap_symlink(settings.published / "manifest.json", version / "manifest.json")
+
+
+def publish(
+    settings: Settings, *, run_id: str | None = None, checks_passed: list[str] | None = None
+) -> PublishManifest:
+    """Copy the published schemas of the build database into a new version and swap to it."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    root = settings.published / "versions"
+    staging = root / f".{stamp}.tmp"
+    (staging / "marts").mkdir(parents=True)
+    row_counts: dict[str, int] = {}
+    con = duckdb.connect(str(staging / "slc.duckdb"))
+    try:
+        con.execute("attach ? as build (read_only)", [str(settings.build_db)])
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where database_name = 'build' and schema_name in ? order by 1, 2",
+            [list(PUBLISHED_SCHEMAS)],
+        ).fetchall()
+        if not tables:
+            raise RuntimeError(f"{settings.build_db}: no table in schemas {PUBLISHED_SCHEMAS}")
+        for schema, table in tables:
+            con.execute(f'create schema if not exists "{schema}"')
+            con.execute(f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"')
+            (count,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+            row_counts[f"{schema}.{table}"] = count
+            if schema == "marts":
+                target = staging / "marts" / f"{table}.parquet"
+                con.execute(
+                    f"copy \"{schema}\".\"{table}\" to '{target}' (format parquet, compression zstd)"
+                )
+        con.execute("detach build")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    manifest = PublishManifest(
+        version=stamp,
+        published_at=datetime.now(UTC).isoformat(),
+        run_id=run_id,
+        git_revision=git_revision(),
+        row_counts=row_counts,
+        checks_passed=sorted(checks_passed or []),
+    )
+    (staging / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
+    final = root / stamp
+    os.replace(staging, final)
+    _point_at(settings, final)
+    _prune(settings)
+    return manifest
+
+
+def rollback(settings: Settings) -> PublishManifest:
+    """Point the published files back at the version before the current one."""
+    current = current_version(settings)
+    older = [v for v in versions(settings) if current is None or v.name < current.name]
+    if not older:
+        raise RuntimeError("no earlier published version to roll back to")
+    _point_at(settings, older[-1])
+    return read_manifest(older[-1])
+
+
+def _prune(settings: Settings) -> None:
+    current = current_version(settings)
+    for old in versions(settings)[:-KEEP_VERSIONS]:
+        if old != current:
+            shutil.rmtree(old, ignore_errors=True)

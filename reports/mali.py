@@ -1,0 +1,80 @@
+"""The Mali report, in French, rendered from the published marts only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ingest.settings import Settings
+from orchestration.publish import current_version, read_manifest
+from reports.figures import irregular_crossings_chart
+
+TEMPLATES = Path(__file__).parent / "templates"
+FIGURE_1_YEARS = (2011, 2021)
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    path: Path
+    figures: dict[str, int]
+
+
+def _fmt_int(value: int) -> str:
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def figure_1_data(settings: Settings) -> pl.DataFrame:
+    """Malian detections per year and share of the SLC total, from the published mart."""
+    yearly = pl.read_parquet(settings.published_marts / "mart_irregular_crossings_yearly.parquet")
+    first, last = FIGURE_1_YEARS
+    return yearly.filter(
+        (pl.col("nationality_iso3") == "MLI") & pl.col("year").is_between(first, last)
+    ).sort("year")
+
+
+def render_mali_report(settings: Settings, month: str | None = None) -> RenderedReport:
+    version = current_version(settings)
+    if version is None:
+        raise RuntimeError(f"nothing published yet under {settings.published}")
+    manifest = read_manifest(version)
+    mali = figure_1_data(settings)
+    rows = [
+        {
+            "year": r["year"],
+            "detections_fmt": _fmt_int(r["detections"]),
+            "slc_fmt": _fmt_int(r["slc_detections"]),
+            "share_fmt": f"{r['share_of_slc'] * 100:.1f}".replace(".", ","),
+        }
+        for r in mali.iter_rows(named=True)
+    ]
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    html = env.get_template("mali_report.fr.html.j2").render(
+        version=manifest.version,
+        run_id=manifest.run_id or "-",
+        git_revision=(manifest.git_revision or "-")[:12],
+        as_of=manifest.published_at[:10],
+        release=_release_date(mali["frontex_release"].max()),
+        first_year=mali["year"].min(),
+        last_year=mali["year"].max(),
+        share_min=round(mali["share_of_slc"].min() * 100),
+        share_max=round(mali["share_of_slc"].max() * 100),
+        n_total=_fmt_int(mali["detections"].sum()),
+        figure_1_svg=irregular_crossings_chart(mali, lang="fr"),
+        rows=rows,
+    )
+    month = month or datetime.now(UTC).strftime("%Y-%m")
+    path = settings.reports / month / "rapport_mali.fr.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    figures = {f"mali_detections_{r['year']}": r["detections"] for r in mali.iter_rows(named=True)}
+    return RenderedReport(path=path, figures=figures)
+
+
+def _release_date(key: str) -> str:
+    return f"{key[:4]}-{key[4:6]}-{key[6:]}"
