@@ -23,11 +23,17 @@ class Settings:
 
     home: Path
     dbt_project_dir: Path = REPO_ROOT / "dbt_project"
+    #: Real public files shipped beside the repository (`../shared/reference`).
+    reference_dir: Path = REPO_ROOT.parent / "shared" / "reference"
 
     @classmethod
     def from_env(cls) -> Settings:
         home = os.environ.get("SLC_HOME")
-        return cls(home=Path(home).resolve() if home else REPO_ROOT / "warehouse")
+        reference = os.environ.get("SLC_REFERENCE_DIR")
+        return cls(
+            home=Path(home).resolve() if home else REPO_ROOT / "warehouse",
+            reference_dir=Path(reference).resolve() if reference else cls.reference_dir,
+        )
 
     def landing(self, feed: str) -> Path:
         return self.home / "landing" / feed

@@ -1,0 +1,43 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export SLC_HOME ?= $(CURDIR)/warehouse
+
+.PHONY: install dagster-home demo test ui lint chromium clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+dagster-home:
+	mkdir -p $(DAGSTER_HOME)
+	ln -sfn $(CURDIR)/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+demo: install dagster-home
+	$(BIN)/slc place-samples
+	$(BIN)/slc refresh
+	@echo
+	$(BIN)/slc paths
+
+ui: install dagster-home
+	$(BIN)/slc ui --host 127.0.0.1 --port 3000
+
+# Debian's chromium, for the browser tests, when it is not there yet.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+test: install chromium
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check ingest orchestration expectations reports tests
+
+clean:
+	rm -rf $(VENV) $(DAGSTER_HOME) dbt_project/target dbt_project/logs
