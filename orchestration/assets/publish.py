@@ -26,7 +26,7 @@ PUBLISHED_WAREHOUSE = dg.AssetKey(["published", "warehouse"])
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = Settings.from_env()
     checks = [f"{m}:gx_gate" for m in MART_SUITES]
-    manifest = publish(settings, run_id=context.run_id, checks_passed=checks)
+    manifest = publish(settings, run_id=context.run.run_id, checks_passed=checks)
     return dg.MaterializeResult(
         metadata={
             "version": manifest.version,

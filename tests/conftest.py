@@ -1,0 +1,57 @@
+"""Shared fixtures: a temporary data root, and one full pipeline run through Dagster."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from ingest.settings import REPO_ROOT, Settings
+
+REFERENCE = Settings.from_env().reference_dir
+FRONTEX_CSV = REFERENCE / "frontex" / "Frontex-Monthly_detections_of_IBC_20220204.csv"
+FRONTEX_XLSX = REFERENCE / "frontex" / "Frontex-Monthly_detections_of_IBC_20220204.xlsx"
+DAGSTER_YAML = REPO_ROOT / "dagster.yaml"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("SLC_HOME", str(tmp_path / "warehouse"))
+    s = Settings.from_env()
+    s.ensure_dirs()
+    return s
+
+
+def run_refresh(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+    """Run the refresh job in-process, as the sensor or `slc refresh` would, without raising."""
+    from orchestration.definitions import defs
+
+    job = defs.get_job_def("refresh")
+    return job.execute_in_process(
+        instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+
+
+def drop(settings: Settings, source: Path, name: str | None = None) -> Path:
+    target = settings.landing("frontex") / (name or source.name)
+    shutil.copyfile(source, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data root where the real Frontex CSV went through the whole graph."""
+    home = tmp_path_factory.mktemp("published") / "warehouse"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SLC_HOME", str(home))
+    try:
+        s = Settings.from_env()
+        s.ensure_dirs()
+        drop(s, FRONTEX_CSV)
+        result = run_refresh()
+        assert result.success, "the refresh of the real Frontex file failed"
+    finally:
+        mp.undo()
+    return home

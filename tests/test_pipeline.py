@@ -1,0 +1,130 @@
+"""The Frontex feed end to end through Dagster: landing -> bronze -> dbt -> GX gate -> publish -> report."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from ingest.deliveries import read_registry
+from ingest.settings import Settings
+from tests.conftest import FRONTEX_CSV, FRONTEX_XLSX, drop, run_refresh
+
+SLC = ["BFA", "CIV", "CMR", "GHA", "GIN", "GMB", "GNB", "MLI", "MRT", "NER", "NGA", "SEN", "TCD"]
+
+
+def published_fingerprint(settings: Settings) -> dict[str, str]:
+    """sha256 of every published file as an analyst would open it (through the symlinks)."""
+    files = [settings.published_db, *sorted(settings.published_marts.glob("*.parquet"))]
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+@pytest.fixture
+def copied_home(published_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A private copy of the published data root, for tests that change it."""
+    home = tmp_path / "warehouse"
+    shutil.copytree(published_home, home, symlinks=True)
+    monkeypatch.setenv("SLC_HOME", str(home))
+    return Settings.from_env()
+
+
+def test_published_mart_holds_the_frontex_figures(published_home: Path, monkeypatch):
+    monkeypatch.setenv("SLC_HOME", str(published_home))
+    settings = Settings.from_env()
+    con = duckdb.connect(str(settings.published_db), read_only=True)
+    rows = dict(con.execute(
+        "select year, detections from marts.mart_irregular_crossings_yearly "
+        "where nationality_iso3 = 'MLI' and year in (2014, 2018, 2020)"
+    ).fetchall())
+    assert rows == {2014: 10567, 2018: 11728, 2020: 1034}
+    # The Parquet copy agrees with the DuckDB file, and the SLC total is the sum of the 13.
+    yearly = pl.read_parquet(settings.published_marts / "mart_irregular_crossings_yearly.parquet")
+    y2018 = yearly.filter(pl.col("year") == 2018)
+    slc = y2018.filter(pl.col("nationality_iso3").is_in(SLC))
+    assert slc.height == 13 and slc["detections"].sum() == y2018["slc_detections"][0]
+    mali = slc.filter(pl.col("nationality_iso3") == "MLI").row(0, named=True)
+    assert mali["share_of_slc"] == pytest.approx(11728 / mali["slc_detections"])
+    # Non-SLC nationalities are kept, without a share.
+    assert yearly.filter(~pl.col("is_slc_nationality"))["share_of_slc"].is_null().all()
+
+
+def test_delivery_is_accounted_and_lineage_kept(published_home: Path, monkeypatch):
+    monkeypatch.setenv("SLC_HOME", str(published_home))
+    settings = Settings.from_env()
+    (entry,) = read_registry(settings)
+    assert entry.status == "loaded" and entry.delivery_key == "20220204"
+    assert entry.rows_read == entry.rows_bronze + entry.rows_quarantined == 833
+    bronze = pl.read_parquet(entry.bronze_file)
+    assert {"_source_file", "_sha256", "_source_row", "_ingested_at", "_delivery_key"} <= set(bronze.columns)
+    assert bronze["_sha256"].unique().to_list() == [hashlib.sha256(FRONTEX_CSV.read_bytes()).hexdigest()]
+    assert not list(settings.landing("frontex").glob("*.csv")), "the loaded file left the landing folder"
+    archived = list(settings.archive("frontex").iterdir())
+    assert len(archived) == 1 and archived[0].stat().st_mode & 0o077 == 0
+
+
+def test_report_shows_figure_1_with_its_source(published_home: Path):
+    (report,) = (published_home / "reports").glob("*/rapport_mali.fr.html")
+    html = report.read_text(encoding="utf-8")
+    assert "Figure 1" in html and "<svg" in html and "mart_irregular_crossings_yearly" in html
+    for figure in ("10\u202f567", "11\u202f728", "1\u202f034"):
+        assert figure in html
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+    assert (published_home / "data_docs" / "index.html").exists()
+
+
+def test_same_bytes_load_once(copied_home: Settings):
+    drop(copied_home, FRONTEX_CSV, name=FRONTEX_CSV.name)
+    assert run_refresh().success
+    statuses = [r.status for r in read_registry(copied_home)]
+    assert statuses == ["loaded", "duplicate"]
+    assert len(list(copied_home.bronze("frontex").glob("*.parquet"))) == 1
+
+
+def test_xlsx_release_supersedes_and_gives_the_same_marts(copied_home: Settings):
+    before = pl.read_parquet(copied_home.published_marts / "mart_irregular_crossings_yearly.parquet")
+    drop(copied_home, FRONTEX_XLSX)
+    assert run_refresh().success
+    after = pl.read_parquet(copied_home.published_marts / "mart_irregular_crossings_yearly.parquet")
+    assert len(list(copied_home.bronze("frontex").glob("*.parquet"))) == 2  # the earlier kept for audit
+    assert after.sort("year", "nationality_iso3").equals(before.sort("year", "nationality_iso3"))
+
+
+def _corrupt(settings: Settings, tmp_path: Path, old: str, new: str, release: str) -> Path:
+    text = FRONTEX_CSV.read_text(encoding="utf-8-sig").replace(old, new, 1)
+    source = tmp_path / f"Frontex-Monthly_detections_of_IBC_{release}.csv"
+    source.write_text(text, encoding="utf-8")
+    return drop(settings, source)
+
+
+def test_bronze_gate_failure_rejects_the_delivery_and_keeps_published_files(
+    copied_home: Settings, tmp_path: Path
+):
+    before = published_fingerprint(copied_home)
+    landed = _corrupt(copied_home, tmp_path, "\nWestern Balkan Route;Land;", "\nWestern Balkan Route;Air;", "20220301")
+    result = run_refresh()
+    assert not result.success
+    assert published_fingerprint(copied_home) == before
+    error = (copied_home.rejected("frontex") / f"{landed.name}.error.txt").read_text()
+    assert landed.name in error and "expect_column_values_to_be_in_set" in error and "border_type" in error
+    assert read_registry(copied_home)[-1].status == "rejected"
+    assert not list(copied_home.bronze("frontex").glob("*.parquet"))[1:]
+
+
+def test_unmapped_nationality_fails_a_dbt_test_and_publishes_nothing(
+    copied_home: Settings, tmp_path: Path
+):
+    before = published_fingerprint(copied_home)
+    _corrupt(copied_home, tmp_path, ";Syria;", ";Atlantis;", "20220302")
+    result = run_refresh()
+    assert not result.success
+    failed_checks = {
+        e.asset_check_evaluation_data.check_name
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed
+    }
+    assert "not_null_stg_frontex__detections_nationality_iso3" in failed_checks
+    assert published_fingerprint(copied_home) == before
