@@ -49,7 +49,6 @@ class ValidationOutcome:
 def _context(home: Path, data_docs: Path) -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="file", project_root_dir=str(home))
@@ -72,9 +71,12 @@ def _context(home: Path, data_docs: Path) -> Any:
 def _failure(result: Any) -> Failure:
     config = result.expectation_config
     kwargs = dict(config.kwargs)
-    detail = {k: v for k, v in (result.result or {}).items() if k in (
-        "observed_value", "unexpected_count", "unexpected_percent", "partial_unexpected_list"
-    )}
+    detail = {
+        k: v
+        for k, v in (result.result or {}).items()
+        if k
+        in ("observed_value", "unexpected_count", "unexpected_percent", "partial_unexpected_list")
+    }
     return Failure(expectation=config.type, column=kwargs.get("column"), detail=str(detail))
 
 

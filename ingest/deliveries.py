@@ -66,7 +66,8 @@ def pending_files(settings: Settings, feed: str) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        p for p in folder.iterdir()
+        p
+        for p in folder.iterdir()
         if p.is_file() and not p.name.startswith(".") and not p.name.endswith((".tmp", ".part"))
     )
 
@@ -120,8 +121,14 @@ def _reject(settings: Settings, feed: str, path: Path, error: str) -> None:
 
 
 def with_lineage(
-    frame: pl.DataFrame, *, feed: str, file_name: str, sha256: str, sheet: str | None,
-    delivery_key: str, ingested_at: datetime,
+    frame: pl.DataFrame,
+    *,
+    feed: str,
+    file_name: str,
+    sha256: str,
+    sheet: str | None,
+    delivery_key: str,
+    ingested_at: datetime,
 ) -> pl.DataFrame:
     return frame.with_columns(
         pl.lit(feed).alias("_feed"),
@@ -134,7 +141,11 @@ def with_lineage(
 
 
 def load_file(
-    settings: Settings, contract: Contract, path: Path, parse: Parser, gate: Gate | None = None,
+    settings: Settings,
+    contract: Contract,
+    path: Path,
+    parse: Parser,
+    gate: Gate | None = None,
 ) -> DeliveryRecord:
     """Load one landed file; never raises for bad input, the record says what happened."""
     feed = contract.feed
@@ -145,14 +156,22 @@ def load_file(
     target = bronze_path(settings, feed, sha)
     if target.exists():
         _archive(settings, feed, path, sha)
-        entry = DeliveryRecord(**base, delivery_key=None, status="duplicate", bronze_file=str(target))
+        entry = DeliveryRecord(
+            **base, delivery_key=None, status="duplicate", bronze_file=str(target)
+        )
         record(settings, entry)
         return entry
     try:
         key = contract.delivery_key(path.name)
         parsed = parse(content, path.name)
-        lineage = dict(feed=feed, file_name=path.name, sha256=sha, sheet=parsed.sheet,
-                       delivery_key=key, ingested_at=now)
+        lineage = dict(
+            feed=feed,
+            file_name=path.name,
+            sha256=sha,
+            sheet=parsed.sheet,
+            delivery_key=key,
+            ingested_at=now,
+        )
         bronze = with_lineage(parsed.bronze, **lineage)
         if gate is not None:
             passed, explanation = gate(bronze, path.name)
@@ -171,8 +190,12 @@ def load_file(
     write_parquet_atomic(bronze, target)
     _archive(settings, feed, path, sha)
     entry = DeliveryRecord(
-        **base, delivery_key=key, status="loaded", rows_read=parsed.rows_read,
-        rows_bronze=bronze.height, rows_quarantined=parsed.quarantine.height,
+        **base,
+        delivery_key=key,
+        status="loaded",
+        rows_read=parsed.rows_read,
+        rows_bronze=bronze.height,
+        rows_quarantined=parsed.quarantine.height,
         bronze_file=str(target),
     )
     record(settings, entry)

@@ -31,20 +31,29 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
         raise DeliveryRejected(file_name, "no month columns (e.g. JAN2009)")
 
     raw = raw.with_columns(pl.col(ids).str.strip_chars(), pl.col(months).str.strip_chars())
-    numbers = {m: pl.col(m).str.replace_all(r"[\s\u00a0]", "").cast(pl.Float64, strict=False)
-               for m in months}
+    numbers = {
+        m: pl.col(m).str.replace_all(r"[\s\u00a0]", "").cast(pl.Float64, strict=False)
+        for m in months
+    }
     checks: list[pl.Expr] = []
     for column in contract.columns:
         if column.required:
-            checks.append(pl.when(pl.col(column.name).fill_null("") == "")
-                          .then(pl.lit(f"missing_value|{column.header}")))
+            checks.append(
+                pl.when(pl.col(column.name).fill_null("") == "").then(
+                    pl.lit(f"missing_value|{column.header}")
+                )
+            )
     for m, number in numbers.items():
         present = pl.col(m).fill_null("") != ""
-        checks.append(pl.when(present & (number.is_null() | (number != number.floor())))
-                      .then(pl.lit(f"not_a_count|{m.upper()}")))
+        checks.append(
+            pl.when(present & (number.is_null() | (number != number.floor()))).then(
+                pl.lit(f"not_a_count|{m.upper()}")
+            )
+        )
         if contract.period_min is not None:
-            checks.append(pl.when(number < contract.period_min)
-                          .then(pl.lit(f"negative_count|{m.upper()}")))
+            checks.append(
+                pl.when(number < contract.period_min).then(pl.lit(f"negative_count|{m.upper()}"))
+            )
     flagged = raw.with_columns(pl.coalesce(checks).alias("_problem"))
     bad = flagged.filter(pl.col("_problem").is_not_null())
     quarantine = bad.with_columns(

@@ -50,7 +50,9 @@ def read_csv(content: bytes) -> RawTable:
     )
     headers = [h.strip() for h in frame.columns]
     frame = frame.rename(dict(zip(frame.columns, headers, strict=True)))
-    frame = frame.with_row_index(SOURCE_ROW, offset=2).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+    frame = frame.with_row_index(SOURCE_ROW, offset=2).with_columns(
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
     return RawTable(frame, headers, None, encoding, separator)
 
 
@@ -60,7 +62,9 @@ def read_xlsx(content: bytes, sheet: str) -> RawTable:
     )
     headers = [("" if h is None else str(h)).strip() for h in grid.row(0)]
     frame = grid.slice(1).rename(dict(zip(grid.columns, headers, strict=True)))
-    frame = frame.with_row_index(SOURCE_ROW, offset=2).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+    frame = frame.with_row_index(SOURCE_ROW, offset=2).with_columns(
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
     # Trailing blank rows that Excel keeps formatted are not data.
     values = [c for c in frame.columns if c != SOURCE_ROW]
     frame = frame.filter(~pl.all_horizontal(pl.col(values).is_null()))

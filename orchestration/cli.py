@@ -79,15 +79,19 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
         print(f"  {feed:<10} {status:<10} {n}")
     for r in records[-10:]:
         rows = f"{r.rows_read} read = {r.rows_bronze} bronze + {r.rows_quarantined} quarantined"
-        print(f"  {r.received_at[:19]} {r.feed} {r.file_name} {r.status}"
-              + (f" — {r.error.splitlines()[0]}" if r.error else f" ({rows})"))
+        print(
+            f"  {r.received_at[:19]} {r.feed} {r.file_name} {r.status}"
+            + (f" — {r.error.splitlines()[0]}" if r.error else f" ({rows})")
+        )
     current = current_version(settings)
     if current is None:
         print("published: nothing yet")
     else:
         manifest = read_manifest(current)
-        print(f"published: version {manifest.version} at {manifest.published_at} "
-              f"(run {manifest.run_id}, git {manifest.git_revision})")
+        print(
+            f"published: version {manifest.version} at {manifest.published_at} "
+            f"(run {manifest.run_id}, git {manifest.git_revision})"
+        )
         print(json.dumps(manifest.row_counts, indent=2))
         print(f"versions kept: {len(versions(settings))} (slc rollback restores the previous)")
     return 0

@@ -10,7 +10,9 @@ def markdown_preview(frame: pl.DataFrame, rows: int = 5, columns: int = 8) -> st
     shown = frame.head(rows).select(frame.columns[:columns])
     header = "| " + " | ".join(shown.columns) + " |"
     rule = "|" + "---|" * len(shown.columns)
-    body = ["| " + " | ".join("" if v is None else str(v) for v in row) + " |"
-            for row in shown.iter_rows()]
+    body = [
+        "| " + " | ".join("" if v is None else str(v) for v in row) + " |"
+        for row in shown.iter_rows()
+    ]
     more = f"\n\n{frame.height} rows x {frame.width} columns" if frame.width else ""
     return "\n".join([header, rule, *body]) + more

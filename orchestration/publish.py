@@ -97,13 +97,15 @@ def publish(
             raise RuntimeError(f"{settings.build_db}: no table in schemas {PUBLISHED_SCHEMAS}")
         for schema, table in tables:
             con.execute(f'create schema if not exists "{schema}"')
-            con.execute(f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"')
+            con.execute(
+                f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"'
+            )
             (count,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
             row_counts[f"{schema}.{table}"] = count
             if schema == "marts":
                 target = staging / "marts" / f"{table}.parquet"
                 con.execute(
-                    f"copy \"{schema}\".\"{table}\" to '{target}' (format parquet, compression zstd)"
+                    f'copy "{schema}"."{table}" to \'{target}\' (format parquet, compression zstd)'
                 )
         con.execute("detach build")
         con.execute("checkpoint")

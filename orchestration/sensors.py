@@ -4,7 +4,6 @@ The run key is the file's sha256, so the same bytes never start two runs; the br
 asset also refuses bytes already in bronze, whoever asks.
 """
 
-
 import dagster as dg
 
 from ingest.deliveries import pending_files, sha256_of

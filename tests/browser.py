@@ -8,9 +8,17 @@ import tempfile
 from pathlib import Path
 
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--enable-logging=stderr", "--v=0", "--window-size=1400,1000",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--window-size=1400,1000",
 ]
 
 
@@ -24,9 +32,17 @@ def chromium() -> str:
 def _run(url: str, extra: list[str], wait_ms: int) -> subprocess.CompletedProcess[str]:
     with tempfile.TemporaryDirectory() as profile:
         return subprocess.run(
-            [chromium(), *FLAGS, f"--user-data-dir={profile}",
-             f"--virtual-time-budget={wait_ms}", *extra, url],
-            capture_output=True, text=True, timeout=180,
+            [
+                chromium(),
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                f"--virtual-time-budget={wait_ms}",
+                *extra,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
 
 
@@ -37,7 +53,9 @@ def render(url: str, screenshot: Path, wait_ms: int = 15000) -> tuple[str, list[
         raise AssertionError(f"no screenshot of {url}: {shot.stderr[-2000:]}")
     dom = _run(url, ["--dump-dom"], wait_ms)
     console_errors = [
-        line for line in (shot.stderr + dom.stderr).splitlines()
-        if "CONSOLE" in line and ("Uncaught" in line or ":ERROR:" in line or "error" in line.lower())
+        line
+        for line in (shot.stderr + dom.stderr).splitlines()
+        if "CONSOLE" in line
+        and ("Uncaught" in line or ":ERROR:" in line or "error" in line.lower())
     ]
     return dom.stdout, console_errors

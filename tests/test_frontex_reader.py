@@ -49,8 +49,10 @@ def _csv(lines: list[str], encoding: str = "utf-8") -> bytes:
 
 
 def test_comma_separated_cp1252_is_detected():
-    content = _csv(["Route,Border type or inland,Nationality,JAN2021,FEB2021",
-                    "Other,Sea,Côte d'Ivoire,1,2"], encoding="cp1252")
+    content = _csv(
+        ["Route,Border type or inland,Nationality,JAN2021,FEB2021", "Other,Sea,Côte d'Ivoire,1,2"],
+        encoding="cp1252",
+    )
     parsed = parse(content, NAME)
     assert parsed.bronze.row(0)[:5] == ("Other", "Sea", "Côte d'Ivoire", 1, 2)
 
@@ -72,14 +74,16 @@ def test_header_breaking_the_contract_rejects_the_delivery(header, column, messa
 
 
 def test_bad_cells_go_to_quarantine_with_reason_and_accounting_holds():
-    content = _csv([
-        "Route;Border type or inland;Nationality;JAN2021;FEB2021",
-        "Other;Sea;Mali;1;2",
-        "Other;Sea;Niger;-4;2",
-        "Other;Sea;Chad;abc;2",
-        "Other;Sea;;1;1",
-        "Other;Sea;Ghana;;3",
-    ])
+    content = _csv(
+        [
+            "Route;Border type or inland;Nationality;JAN2021;FEB2021",
+            "Other;Sea;Mali;1;2",
+            "Other;Sea;Niger;-4;2",
+            "Other;Sea;Chad;abc;2",
+            "Other;Sea;;1;1",
+            "Other;Sea;Ghana;;3",
+        ]
+    )
     parsed = parse(content, NAME)
     assert parsed.rows_read == parsed.bronze.height + parsed.quarantine.height == 5
     reasons = dict(zip(parsed.quarantine["_source_row"], parsed.quarantine["_reason"], strict=True))

@@ -1,4 +1,7 @@
-"""The Frontex feed end to end through Dagster: landing -> bronze -> dbt -> GX gate -> publish -> report."""
+"""The Frontex feed end to end through Dagster.
+
+landing -> bronze -> dbt -> GX gate -> publish -> report.
+"""
 
 from __future__ import annotations
 
@@ -36,10 +39,12 @@ def test_published_mart_holds_the_frontex_figures(published_home: Path, monkeypa
     monkeypatch.setenv("SLC_HOME", str(published_home))
     settings = Settings.from_env()
     con = duckdb.connect(str(settings.published_db), read_only=True)
-    rows = dict(con.execute(
-        "select year, detections from marts.mart_irregular_crossings_yearly "
-        "where nationality_iso3 = 'MLI' and year in (2014, 2018, 2020)"
-    ).fetchall())
+    rows = dict(
+        con.execute(
+            "select year, detections from marts.mart_irregular_crossings_yearly "
+            "where nationality_iso3 = 'MLI' and year in (2014, 2018, 2020)"
+        ).fetchall()
+    )
     assert rows == {2014: 10567, 2018: 11728, 2020: 1034}
     # The Parquet copy agrees with the DuckDB file, and the SLC total is the sum of the 13.
     yearly = pl.read_parquet(settings.published_marts / "mart_irregular_crossings_yearly.parquet")
@@ -59,9 +64,15 @@ def test_delivery_is_accounted_and_lineage_kept(published_home: Path, monkeypatc
     assert entry.status == "loaded" and entry.delivery_key == "20220204"
     assert entry.rows_read == entry.rows_bronze + entry.rows_quarantined == 833
     bronze = pl.read_parquet(entry.bronze_file)
-    assert {"_source_file", "_sha256", "_source_row", "_ingested_at", "_delivery_key"} <= set(bronze.columns)
-    assert bronze["_sha256"].unique().to_list() == [hashlib.sha256(FRONTEX_CSV.read_bytes()).hexdigest()]
-    assert not list(settings.landing("frontex").glob("*.csv")), "the loaded file left the landing folder"
+    assert {"_source_file", "_sha256", "_source_row", "_ingested_at", "_delivery_key"} <= set(
+        bronze.columns
+    )
+    assert bronze["_sha256"].unique().to_list() == [
+        hashlib.sha256(FRONTEX_CSV.read_bytes()).hexdigest()
+    ]
+    assert not list(settings.landing("frontex").glob("*.csv")), (
+        "the loaded file left the landing folder"
+    )
     archived = list(settings.archive("frontex").iterdir())
     assert len(archived) == 1 and archived[0].stat().st_mode & 0o077 == 0
 
@@ -85,11 +96,15 @@ def test_same_bytes_load_once(copied_home: Settings):
 
 
 def test_xlsx_release_supersedes_and_gives_the_same_marts(copied_home: Settings):
-    before = pl.read_parquet(copied_home.published_marts / "mart_irregular_crossings_yearly.parquet")
+    before = pl.read_parquet(
+        copied_home.published_marts / "mart_irregular_crossings_yearly.parquet"
+    )
     drop(copied_home, FRONTEX_XLSX)
     assert run_refresh().success
     after = pl.read_parquet(copied_home.published_marts / "mart_irregular_crossings_yearly.parquet")
-    assert len(list(copied_home.bronze("frontex").glob("*.parquet"))) == 2  # the earlier kept for audit
+    assert (
+        len(list(copied_home.bronze("frontex").glob("*.parquet"))) == 2
+    )  # the earlier kept for audit
     assert after.sort("year", "nationality_iso3").equals(before.sort("year", "nationality_iso3"))
 
 
@@ -104,12 +119,22 @@ def test_bronze_gate_failure_rejects_the_delivery_and_keeps_published_files(
     copied_home: Settings, tmp_path: Path
 ):
     before = published_fingerprint(copied_home)
-    landed = _corrupt(copied_home, tmp_path, "\nWestern Balkan Route;Land;", "\nWestern Balkan Route;Air;", "20220301")
+    landed = _corrupt(
+        copied_home,
+        tmp_path,
+        "\nWestern Balkan Route;Land;",
+        "\nWestern Balkan Route;Air;",
+        "20220301",
+    )
     result = run_refresh()
     assert not result.success
     assert published_fingerprint(copied_home) == before
     error = (copied_home.rejected("frontex") / f"{landed.name}.error.txt").read_text()
-    assert landed.name in error and "expect_column_values_to_be_in_set" in error and "border_type" in error
+    assert (
+        landed.name in error
+        and "expect_column_values_to_be_in_set" in error
+        and "border_type" in error
+    )
     assert read_registry(copied_home)[-1].status == "rejected"
     assert not list(copied_home.bronze("frontex").glob("*.parquet"))[1:]
 
@@ -124,7 +149,8 @@ def test_unmapped_nationality_fails_a_dbt_test_and_publishes_nothing(
     failed_checks = {
         e.asset_check_evaluation_data.check_name
         for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and not e.asset_check_evaluation_data.passed
     }
     assert "not_null_stg_frontex__detections_nationality_iso3" in failed_checks
     assert published_fingerprint(copied_home) == before

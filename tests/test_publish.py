@@ -1,4 +1,4 @@
-"""Publishing swaps whole versions: a reader sees the old or the new data in full; rollback works."""
+"""Publishing swaps whole versions: readers see old or new data in full; rollback works."""
 
 from __future__ import annotations
 
@@ -30,7 +30,10 @@ def build(settings: Settings, value: int, rows: int = 100_000) -> None:
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.build_db))
     con.execute("create schema if not exists marts")
-    con.execute(f"create or replace table marts.facts as select range as id, {value} as v from range({rows})")
+    con.execute(
+        f"create or replace table marts.facts as select range as id, {value} as v "
+        f"from range({rows})"
+    )
     con.close()
 
 
@@ -49,7 +52,8 @@ def test_publish_under_a_concurrent_reader_then_rollback(settings: Settings, tmp
     flag = tmp_path / "go"
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(settings.published_db), str(flag)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert reader.stdout.readline().strip() == "ready"
     build(settings, 2)
@@ -71,13 +75,19 @@ def test_published_file_is_never_half_written(settings: Settings):
     build(settings, 1)
     publish(settings)
     build(settings, 3, rows=2_000_000)
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import os
         os.environ["SLC_HOME"] = {str(settings.home)!r}
         from ingest.settings import Settings
         from orchestration.publish import publish
         publish(Settings.from_env())
-    """)])
+    """),
+        ]
+    )
     seen = set()
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:

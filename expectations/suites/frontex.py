@@ -59,7 +59,20 @@ def mart_expectations() -> list:
         # The 13 SLC nationalities are all present every year: a missing one would bias shares.
         e.ExpectColumnDistinctValuesToContainSet(
             column="nationality_iso3",
-            value_set=["BFA", "CIV", "CMR", "GHA", "GIN", "GMB", "GNB", "MLI", "MRT", "NER",
-                       "NGA", "SEN", "TCD"],
+            value_set=[
+                "BFA",
+                "CIV",
+                "CMR",
+                "GHA",
+                "GIN",
+                "GMB",
+                "GNB",
+                "MLI",
+                "MRT",
+                "NER",
+                "NGA",
+                "SEN",
+                "TCD",
+            ],
         ),
     ]

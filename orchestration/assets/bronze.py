@@ -4,7 +4,6 @@ The GX bronze suite runs on each delivery before it is accepted, and its outcome
 asset's blocking check: a rejected delivery stops dbt, publish and reports downstream.
 """
 
-
 import importlib
 
 import dagster as dg
@@ -31,9 +30,13 @@ def _gx_gate(settings: Settings, suite_module: str):
 
     def gate(bronze: pl.DataFrame, file_name: str) -> tuple[bool, str]:
         suite = importlib.import_module(suite_module)
-        outcome = validate(suite.bronze_frame(bronze), suite.BRONZE_SUITE,
-                           suite.bronze_expectations(),
-                           home=settings.home, data_docs=settings.data_docs)
+        outcome = validate(
+            suite.bronze_frame(bronze),
+            suite.BRONZE_SUITE,
+            suite.bronze_expectations(),
+            home=settings.home,
+            data_docs=settings.data_docs,
+        )
         return outcome.success, outcome.summary()
 
     return gate
@@ -49,12 +52,17 @@ def bronze_asset(feed: str, dataset: str, parse: Parser, suite_module: str) -> d
         group_name="bronze",
         kinds={"python", "parquet"},
         tags={"feed": feed},
-        description=f"Bronze Parquet of the {feed} feed, one file per delivery. {contract.description}",
-        check_specs=[dg.AssetCheckSpec(
-            GATE_CHECK, asset=key, blocking=True,
-            description=f"GX suite of {suite_module}: every delivery of the run passed it "
-                        "and the feed's contract.",
-        )],
+        description=f"Bronze Parquet of the {feed} feed, one file per delivery. "
+        + contract.description,
+        check_specs=[
+            dg.AssetCheckSpec(
+                GATE_CHECK,
+                asset=key,
+                blocking=True,
+                description=f"GX suite of {suite_module}: every delivery of the run passed it "
+                "and the feed's contract.",
+            )
+        ],
     )
     def _bronze(context: dg.AssetExecutionContext, config: DeliveryConfig):
         settings = Settings.from_env()
@@ -70,8 +78,12 @@ def bronze_asset(feed: str, dataset: str, parse: Parser, suite_module: str) -> d
             entry = load_file(settings, contract, path, parse, gate)
             (context.log.error if entry.status == "rejected" else context.log.info)(
                 f"{entry.file_name}: {entry.status}"
-                + (f" — {entry.error}" if entry.error else
-                   f" ({entry.rows_read} read = {entry.rows_bronze} bronze + {entry.rows_quarantined} quarantined)")
+                + (
+                    f" — {entry.error}"
+                    if entry.error
+                    else f" ({entry.rows_read} read = {entry.rows_bronze} bronze"
+                    f" + {entry.rows_quarantined} quarantined)"
+                )
             )
             records.append(entry)
         rejected = [r for r in records if r.status == "rejected"]

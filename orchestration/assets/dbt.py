@@ -4,7 +4,6 @@ dbt builds into the build DuckDB file, so the step runs in the `duckdb_writer` p
 Paths reach dbt through environment variables set from the one Settings object.
 """
 
-
 import os
 import sys
 from collections.abc import Mapping
@@ -19,10 +18,19 @@ from ingest.settings import Settings
 WRITER_POOL = "duckdb_writer"
 
 
+VENV_BIN = Path(sys.executable).parent
+
+
 def dbt_environment() -> Settings:
-    """Export the paths dbt's profile and sources read, for this process and its children."""
+    """Export the paths dbt's profile and sources read, for this process and its children.
+
+    The virtualenv's bin goes first on PATH too: dagster-dbt's own `dbt parse` under
+    `dagster dev` looks for a `dbt` on PATH, and the venv need not be activated.
+    """
     settings = Settings.from_env()
     os.environ.update(settings.dbt_env())
+    if str(VENV_BIN) not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")])
     return settings
 
 
@@ -65,5 +73,5 @@ dbt_resource = DbtCliResource(
     project_dir=slc_dbt_project,
     profiles_dir=str(slc_dbt_project.profiles_dir),
     # The dbt of this virtualenv, whether or not the virtualenv is activated.
-    dbt_executable=str(Path(sys.executable).parent / "dbt"),
+    dbt_executable=str(VENV_BIN / "dbt"),
 )

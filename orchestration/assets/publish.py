@@ -1,6 +1,5 @@
 """The publish step: only reached when every blocking check upstream passed."""
 
-
 import dagster as dg
 
 from ingest.settings import Settings

@@ -4,7 +4,6 @@ dagster-ge does not support GX 1.x, so these checks call expectations.runner on 
 read from the build database. A failed gate stops the publish step downstream.
 """
 
-
 import importlib
 
 import dagster as dg
@@ -41,8 +40,13 @@ def mart_gate(mart: str, suite_module: str) -> dg.AssetChecksDefinition:
         settings = Settings.from_env()
         suite = importlib.import_module(suite_module)
         frame = read_build_table(settings, mart)
-        outcome = validate(frame, suite.MART_SUITE, suite.mart_expectations(),
-                           home=settings.home, data_docs=settings.data_docs)
+        outcome = validate(
+            frame,
+            suite.MART_SUITE,
+            suite.mart_expectations(),
+            home=settings.home,
+            data_docs=settings.data_docs,
+        )
         return dg.AssetCheckResult(
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR,

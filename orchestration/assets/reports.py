@@ -1,6 +1,5 @@
 """Reports, rendered from the published marts only."""
 
-
 import dagster as dg
 
 from ingest.settings import Settings
