@@ -39,11 +39,29 @@ slc_dbt_project = DbtProject(
     project_dir=_settings.dbt_project_dir,
     profiles_dir=_settings.dbt_project_dir,
 )
-if not slc_dbt_project.manifest_path.exists():
-    # A fresh clone has no manifest yet: parse once (`make install` does it ahead of time).
+
+
+def _manifest_is_stale(project: DbtProject) -> bool:
+    """No manifest yet (fresh clone), or a dbt source file changed since the last parse."""
+    manifest = project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    folders = ("models", "seeds", "macros", "tests")
+    sources = [project.project_dir / f for f in folders]
+    return (
+        any(
+            path.stat().st_mtime > built
+            for folder in sources
+            for path in folder.rglob("*")
+            if path.is_file()
+        )
+        or (project.project_dir / "dbt_project.yml").stat().st_mtime > built
+    )
+
+
+if _manifest_is_stale(slc_dbt_project):
     slc_dbt_project.preparer.prepare(slc_dbt_project)
-else:
-    slc_dbt_project.prepare_if_dev()
 
 
 class LayerTranslator(DagsterDbtTranslator):
