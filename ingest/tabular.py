@@ -38,6 +38,13 @@ def detect_separator(first_line: str) -> str:
     return ";" if first_line.count(";") >= first_line.count(",") else ","
 
 
+def _number_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """Row numbers as a person sees them in the file: the header is row 1."""
+    return frame.with_row_index(SOURCE_ROW, offset=2).with_columns(
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
+
+
 def read_csv(content: bytes) -> RawTable:
     encoding = detect_encoding(content)
     text = content.decode(encoding)
@@ -50,9 +57,7 @@ def read_csv(content: bytes) -> RawTable:
     )
     headers = [h.strip() for h in frame.columns]
     frame = frame.rename(dict(zip(frame.columns, headers, strict=True)))
-    frame = frame.with_row_index(SOURCE_ROW, offset=2).with_columns(
-        pl.col(SOURCE_ROW).cast(pl.Int64)
-    )
+    frame = _number_rows(frame)
     return RawTable(frame, headers, None, encoding, separator)
 
 
@@ -62,9 +67,7 @@ def read_xlsx(content: bytes, sheet: str) -> RawTable:
     )
     headers = [("" if h is None else str(h)).strip() for h in grid.row(0)]
     frame = grid.slice(1).rename(dict(zip(grid.columns, headers, strict=True)))
-    frame = frame.with_row_index(SOURCE_ROW, offset=2).with_columns(
-        pl.col(SOURCE_ROW).cast(pl.Int64)
-    )
+    frame = _number_rows(frame)
     # Trailing blank rows that Excel keeps formatted are not data.
     values = [c for c in frame.columns if c != SOURCE_ROW]
     frame = frame.filter(~pl.all_horizontal(pl.col(values).is_null()))
