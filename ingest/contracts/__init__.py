@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -24,10 +24,31 @@ class DeliveryRejected(Exception):
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a feed: its canonical name, type and every header partners use for it.
+
+    `headers` maps a template (`en`, `fr`, `fr_v2`...) to the header that template writes;
+    `codes` maps each canonical code to the labels partners write for it.
+    """
+
     header: str
     name: str
     type: str
     required: bool
+    headers: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, list[str]] = field(default_factory=dict)
+    pii: str | None = None
+    description: str = ""
+    min: float | None = None
+    max: float | None = None
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([self.header, *self.headers.values()]))
+
+    def header_for(self, template: str) -> str:
+        """The header a given template writes (`fr_v2` falls back to `fr`, then `en`)."""
+        base = template.split("_")[0]
+        return self.headers.get(template) or self.headers.get(base) or self.header
 
 
 @dataclass(frozen=True)
@@ -39,6 +60,15 @@ class Contract:
     period_pattern: re.Pattern[str] | None
     period_min: int | None
     xlsx_sheet: str | None
+    delivery_key_format: str = "{delivery_key}"
+    header_rows: int = 1
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
 
     def delivery_key(self, file_name: str) -> str:
         """The key a correction shares with the delivery it replaces (here: the release)."""
@@ -47,7 +77,7 @@ class Contract:
             raise DeliveryRejected(
                 file_name, f"file name does not match {self.file_pattern.pattern!r}"
             )
-        return match.group("delivery_key")
+        return self.delivery_key_format.format(**match.groupdict())
 
     def matches(self, file_name: str) -> bool:
         return bool(self.file_pattern.match(file_name))
@@ -59,21 +89,28 @@ class Contract:
         that names the file and the column.
         """
         mapping: dict[str, str] = {}
-        by_header = {c.header: c for c in self.columns}
+        by_header = {alias: c for c in self.columns for alias in c.aliases}
         seen = set()
+        present: set[str] = set()
         for header in headers:
             if header in seen:
                 raise DeliveryRejected(file_name, "duplicate header", header)
             seen.add(header)
             if header in by_header:
-                mapping[header] = by_header[header].name
+                name = by_header[header].name
+                if name in present:
+                    raise DeliveryRejected(file_name, f"second header for column {name}", header)
+                present.add(name)
+                mapping[header] = name
             elif self.period_pattern and self.period_pattern.match(header):
                 mapping[header] = header.lower()
             else:
                 raise DeliveryRejected(file_name, "unknown column (not in the contract)", header)
         for column in self.columns:
-            if column.required and column.header not in seen:
-                raise DeliveryRejected(file_name, "required column missing", column.header)
+            if column.required and column.name not in present:
+                raise DeliveryRejected(
+                    file_name, "required column missing", " / ".join(column.aliases)
+                )
         return mapping
 
 
@@ -85,8 +122,26 @@ def load_contract(feed: str) -> Contract:
         feed=raw["feed"],
         description=" ".join(raw.get("description", "").split()),
         file_pattern=re.compile(raw["file_pattern"]),
-        columns=tuple(Column(**c) for c in raw["columns"]),
+        columns=tuple(_column(c) for c in raw["columns"]),
         period_pattern=re.compile(period["header_pattern"]) if period else None,
         period_min=period.get("min"),
         xlsx_sheet=raw.get("xlsx_sheet"),
+        delivery_key_format=raw.get("delivery_key", "{delivery_key}"),
+        header_rows=raw.get("header_rows", 1),
+        raw=raw,
+    )
+
+
+def _column(spec: dict) -> Column:
+    spec = dict(spec)
+    headers = {k: str(v) for k, v in (spec.pop("headers", None) or {}).items()}
+    header = spec.pop("header", None) or next(iter(headers.values()))
+    codes = {str(k): [str(x) for x in v] for k, v in (spec.pop("codes", None) or {}).items()}
+    return Column(
+        header=str(header),
+        headers=headers,
+        codes=codes,
+        type=spec.pop("type", "string"),
+        required=spec.pop("required", False),
+        **spec,
     )

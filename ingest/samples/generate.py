@@ -1,0 +1,127 @@
+"""`slc sample`: write every partner delivery of 2017-05..2021-12, and replay them into landing.
+
+Deterministic for a seed. Memory stays bounded: IOM, the only large feed, is generated one
+country mission at a time and written one monthly export at a time. The real public feeds
+(EUTF results export, Frontex) are copied beside the generated ones, unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from ingest.samples.aecid import write_aecid
+from ingest.samples.config import config, iom_volumes, month
+from ingest.samples.ejom import write_ejom
+from ingest.samples.iom import Delivery, mission_cases, write_mission
+from ingest.samples.surveys import write_surveys
+from ingest.samples.timeline import months
+from ingest.samples.writers import DirtLog
+
+MANIFEST = "manifest.json"
+DIRT_MANIFEST = "dirt_manifest.json"
+#: Landing folder of each feed (the four EJOM forms share one).
+LANDING = {"iom": "iom", "ejom_registration": "ejom", "ejom_training": "ejom", "ejom_kits": "ejom",
+           "ejom_smes": "ejom", "aecid": "aecid", "kobo": "kobo", "eutf_rsr": "eutf_rsr", "frontex": "frontex"}
+REAL_FEEDS = [
+    ("eutf_rsr", "eutf_rsr/EUTF_akvo_results.csv", "2021-12-17"),
+    ("eutf_rsr", "eutf_rsr/EUTF_projects_akvo.csv", "2021-12-17"),
+    ("eutf_rsr", "eutf_rsr/EUTF_akvo_recipients.csv", "2021-12-17"),
+    ("eutf_rsr", "eutf_rsr/EUTF_akvo_orgs.csv", "2021-12-17"),
+    ("frontex", "frontex/Frontex-Monthly_detections_of_IBC_20220204.csv", "2022-02-04"),
+]
+
+
+def h1_2020_returns(scale: float, volumes: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Returns of January-June 2020 by mission: fixed shares, the rest by mission size."""
+    fixed = {k: v for k, v in config()["iom"]["returns_2020_h1"].items() if k != "others"}
+    others = [c for c in volumes if c not in fixed]
+    sizes = np.array([max(volumes[c]["3.5"], volumes[c]["3.5 bis"]) for c in others], dtype=float)
+    from ingest.samples.timeline import allocate
+
+    shared = allocate(round(config()["iom"]["returns_2020_h1"]["others"] * scale), sizes)
+    return {**{k: round(v * scale) for k, v in fixed.items()}, **dict(zip(others, shared.tolist(), strict=True))}
+
+
+def generate(out: Path, scale: float, seed: int, reference_dir: Path, log=print) -> dict:
+    """Write the sample deliveries under `out` and their manifest; returns the manifest."""
+    started = time.monotonic()
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = config()
+    dirt = DirtLog()
+    volumes = iom_volumes(reference_dir)
+    h1 = h1_2020_returns(scale, volumes)
+    month_list = months(month(cfg["period"]["start"]), month(cfg["period"]["end"]))
+    deliveries: list[Delivery] = []
+    mali = None
+    for iso3 in cfg["countries"]:
+        cases = mission_cases(iso3, scale, volumes[iso3], h1[iso3], seed)
+        rng = np.random.default_rng([seed, 7, sum(map(ord, iso3))])
+        deliveries += write_mission(cases, out, rng, dirt, month_list)
+        log(f"iom {iso3}: {cases.returnees.height} returnees, {cases.transit.height} transit cases")
+        if iso3 == "MLI":
+            mali = cases
+    assert mali is not None
+    deliveries += write_ejom(out, scale, seed, mali.referred, mali.returnees, dirt)
+    log("ejom: 4 Akvo Flow forms written")
+    deliveries += write_aecid(out, scale, seed, dirt)
+    log("aecid: workbooks written")
+    deliveries += write_surveys(out, seed, dirt)
+    log("kobo: survey exports written")
+    for feed, relative, delivered in REAL_FEEDS:
+        source = reference_dir / relative
+        target = out / LANDING[feed] / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        deliveries.append(Delivery(feed, target, source.stem, dt.date.fromisoformat(delivered), 0, "real"))
+    dirt.write(out / DIRT_MANIFEST)
+    manifest = {
+        "seed": seed,
+        "scale": scale,
+        "period": cfg["period"],
+        "seconds": round(time.monotonic() - started, 1),
+        "dirt": dirt.counts(),
+        "deliveries": [
+            {**asdict(d), "path": str(d.path.relative_to(out)), "delivered_on": d.delivered_on.isoformat()}
+            for d in sorted(deliveries, key=lambda d: (d.delivered_on, str(d.path)))
+        ],
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return manifest
+
+
+def read_manifest(sample_dir: Path) -> dict:
+    return json.loads((sample_dir / MANIFEST).read_text(encoding="utf-8"))
+
+
+def replay(sample_dir: Path, landing_root: Path, until: str | None = None, pause: float = 0.0,
+           log=print) -> list[Path]:
+    """Copy deliveries into landing/<feed>/ in the order partners sent them, month by month.
+
+    `until` (YYYY-MM) stops after that month's deliveries; `pause` waits between months so
+    the sensors see one month at a time.
+    """
+    manifest = read_manifest(sample_dir)
+    copied: list[Path] = []
+    current = None
+    for entry in manifest["deliveries"]:
+        delivered = entry["delivered_on"][:7]
+        if until and delivered > until:
+            break
+        if current is not None and delivered != current and pause:
+            time.sleep(pause)
+        current = delivered
+        source = sample_dir / entry["path"]
+        target = landing_root / LANDING[entry["feed"]] / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            shutil.copyfile(source, target)
+            copied.append(target)
+    log(f"replayed {len(copied)} deliveries into {landing_root}")
+    return copied

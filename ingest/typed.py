@@ -1,0 +1,162 @@
+"""Type a frame of strings by its contract: one rule per type, shared by every feed.
+
+Each rule returns the typed value and a problem code for the rows it could not type, so a
+reader can send those rows to quarantine with the column named, and keep the others.
+Dates: ISO (`2020-01-31`, with or without a time), `dd/mm/yyyy` and Excel serial numbers
+(days since 1899-12-30, as a spreadsheet stores them). Decimals: `52000`, `52000,00`,
+`52 000,5`. Countries: through the registry (ingest.countries).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ingest.contracts import Column, Contract
+from ingest.countries import to_iso3
+
+EXCEL_EPOCH = pl.date(1899, 12, 30)
+TRUE = ("oui", "yes", "y", "o", "1", "true", "vrai")
+FALSE = ("non", "no", "n", "0", "false", "faux")
+
+
+def parse_date(expr: pl.Expr) -> pl.Expr:
+    text = expr.str.strip_chars()
+    iso = text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    dmy = text.str.strptime(pl.Date, "%d/%m/%Y", strict=False)
+    serial = (
+        pl.when(text.str.contains(r"^\d{5}(\.0+)?$"))
+        .then(text.cast(pl.Float64, strict=False).cast(pl.Int64))
+        .otherwise(None)
+    )
+    from_serial = EXCEL_EPOCH + pl.duration(days=serial)
+    return pl.coalesce(iso, dmy, from_serial.cast(pl.Date))
+
+
+def parse_decimal(expr: pl.Expr) -> pl.Expr:
+    text = expr.str.replace_all(r"[\s\u00a0\u202f]", "")
+    # "1.234,50" and "1,234.50" never occur in our feeds; a comma is a decimal comma.
+    return text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+
+
+def parse_bool(expr: pl.Expr) -> pl.Expr:
+    text = expr.str.strip_chars().str.to_lowercase()
+    return pl.when(text.is_in(TRUE)).then(True).when(text.is_in(FALSE)).then(False)
+
+
+def _code_map(column: Column) -> dict[str, str]:
+    mapping = {}
+    for code, labels in column.codes.items():
+        for label in [code, *labels]:
+            mapping[label.strip().lower()] = code
+    return mapping
+
+
+def typed_column(
+    column: Column, countries: dict[str, str | None] | None = None
+) -> tuple[pl.Expr, pl.Expr]:
+    """(typed value, problem code) for one contract column over its string column.
+
+    `countries` maps the column's distinct spellings to ISO3 (looked up once, not per row).
+    """
+    raw = pl.col(column.name)
+    present = raw.is_not_null() & (raw.str.strip_chars() != "")
+    kind = column.type
+    if kind == "date":
+        value = parse_date(raw)
+        bad = present & value.is_null()
+        code = "unparseable_date"
+    elif kind in ("decimal", "int"):
+        number = parse_decimal(raw)
+        value = number.round(0).cast(pl.Int64) if kind == "int" else number
+        bad = present & (number.is_null() | ((number != number.round(0)) & (kind == "int")))
+        code = "not_a_number"
+    elif kind == "bool":
+        value = parse_bool(raw)
+        bad = present & value.is_null()
+        code = "not_yes_no"
+    elif kind == "code":
+        mapping = _code_map(column)
+        value = raw.str.strip_chars().str.to_lowercase().replace_strict(
+            mapping, default=None, return_dtype=pl.String
+        )
+        bad = present & value.is_null()
+        code = "unknown_code"
+    elif kind == "option":  # Akvo Flow "code:text": the code decides, the text may vary
+        mapping = _code_map(column)
+        value = raw.str.strip_chars().str.split(":").list.first().str.to_lowercase().replace_strict(
+            mapping, default=None, return_dtype=pl.String
+        )
+        bad = present & value.is_null()
+        code = "unknown_code"
+    elif kind == "options":  # several "code:text" joined with "|": canonical codes, space-joined
+        mapping = _code_map(column)
+        parts = raw.str.split("|").list.eval(
+            pl.element().str.strip_chars().str.split(":").list.first().str.to_lowercase()
+            .replace_strict(mapping, default="?", return_dtype=pl.String)
+        )
+        value = pl.when(present).then(parts.list.join(" "))
+        bad = present & parts.list.contains("?")
+        code = "unknown_code"
+    elif kind == "datetime_cet":  # Akvo Flow "27-01-2020 11:32:22 CET"
+        value = raw.str.strip_chars().str.slice(0, 19).str.strptime(
+            pl.Datetime("us"), "%d-%m-%Y %H:%M:%S", strict=False
+        )
+        bad = present & value.is_null()
+        code = "unparseable_date"
+    elif kind == "datetime_iso":  # KoBo "2020-11-03T10:12:44.123+01:00" or "2020-11-03 10:12:44"
+        value = raw.str.strip_chars().str.slice(0, 19).str.replace("T", " ").str.strptime(
+            pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False
+        )
+        bad = present & value.is_null()
+        code = "unparseable_date"
+    elif kind == "country":
+        value = raw.replace_strict(countries or {}, default=None, return_dtype=pl.String)
+        bad = present & value.is_null()
+        code = "unknown_country"
+    else:
+        value = pl.when(present).then(raw.str.strip_chars())
+        bad = pl.lit(False)
+        code = ""
+    problems = [pl.when(bad).then(pl.lit(f"{code}|{column.name}"))]
+    if column.required:
+        problems.insert(0, pl.when(~present).then(pl.lit(f"missing_value|{column.name}")))
+    if column.min is not None and kind in ("decimal", "int"):
+        problems.append(pl.when(value < column.min).then(pl.lit(f"below_minimum|{column.name}")))
+    if column.max is not None and kind in ("decimal", "int"):
+        problems.append(pl.when(value > column.max).then(pl.lit(f"above_maximum|{column.name}")))
+    return value.alias(column.name), pl.coalesce(problems)
+
+
+def type_frame(
+    raw: pl.DataFrame, contract: Contract, keep: list[str] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split a canonical-named string frame into typed rows and problem rows.
+
+    Problem rows keep their original strings plus `_reason` and `_column` (the first
+    problem found, in contract order). Columns absent from the delivery become nulls.
+    """
+    keep = keep or []
+    missing = [c.name for c in contract.columns if c.name not in raw.columns]
+    raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(name) for name in missing)
+    pairs = [
+        typed_column(
+            c,
+            {v: to_iso3(v) for v in raw[c.name].drop_nulls().unique()}
+            if c.type == "country"
+            else None,
+        )
+        for c in contract.columns
+    ]
+    problem = pl.coalesce([p for _, p in pairs]).alias("_problem")
+    flagged = raw.with_columns(problem)
+    bad = (
+        flagged.filter(pl.col("_problem").is_not_null())
+        .with_columns(
+            pl.col("_problem").str.split_exact("|", 1).struct.rename_fields(["_reason", "_column"])
+        )
+        .unnest("_problem")
+    )
+    good = flagged.filter(pl.col("_problem").is_null()).select(
+        *[value for value, _ in pairs], *[pl.col(k) for k in keep]
+    )
+    return good, bad
