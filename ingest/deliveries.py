@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +31,8 @@ class ParsedDelivery:
     quarantine: pl.DataFrame
     rows_read: int
     sheet: str | None = None
+    #: Further tables of the same delivery: repeat groups, participant lists (by name).
+    related: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -200,3 +202,20 @@ def load_file(
     )
     record(settings, entry)
     return entry
+
+
+def current_versions(file_names: list[str], contract: Contract) -> list[str]:
+    """The files that count: for each delivery key, the highest `_vN` (a correction).
+
+    The superseded files stay in bronze for audit; downstream reads only these.
+    """
+    best: dict[str, tuple[int, str]] = {}
+    for name in file_names:
+        match = contract.file_pattern.match(name)
+        if not match:
+            continue
+        version = int(match.groupdict().get("version") or 1)
+        key = contract.delivery_key(name)
+        if key not in best or version > best[key][0]:
+            best[key] = (version, name)
+    return sorted(name for _, name in best.values())

@@ -70,6 +70,11 @@ class Settings:
         return self.published / "marts"
 
     @property
+    def samples(self) -> Path:
+        """Where `slc sample` writes the generated partner deliveries by default."""
+        return self.home / "samples"
+
+    @property
     def reports(self) -> Path:
         return self.home / "reports"
 

@@ -21,6 +21,8 @@ class RawTable:
     sheet: str | None
     encoding: str | None
     separator: str | None
+    #: Rows above the header (merged group titles, report titles), as text.
+    titles: tuple[tuple[str, ...], ...] = ()
 
 
 def detect_encoding(content: bytes) -> str:
@@ -61,25 +63,65 @@ def read_csv(content: bytes) -> RawTable:
     return RawTable(frame, headers, None, encoding, separator)
 
 
-def read_xlsx(content: bytes, sheet: str) -> RawTable:
+def read_xlsx(content: bytes, sheet: str, header_row: int = 0) -> RawTable:
+    """One sheet as strings; `header_row` (0-based) skips title rows, which are kept aside."""
     grid = pl.read_excel(
-        io.BytesIO(content), sheet_name=sheet, has_header=False, infer_schema_length=0
+        io.BytesIO(content),
+        sheet_name=sheet,
+        has_header=False,
+        infer_schema_length=0,
+        drop_empty_rows=False,
+        drop_empty_cols=False,
     )
-    headers = [("" if h is None else str(h)).strip() for h in grid.row(0)]
-    frame = grid.slice(1).rename(dict(zip(grid.columns, headers, strict=True)))
-    frame = _number_rows(frame)
-    # Trailing blank rows that Excel keeps formatted are not data.
+    if grid.height <= header_row:
+        raise ValueError(f"sheet {sheet!r} has no header on row {header_row + 1}")
+    titles = tuple(
+        tuple("" if v is None else str(v).strip() for v in grid.row(i)) for i in range(header_row)
+    )
+    headers = [("" if h is None else str(h)).strip() for h in grid.row(header_row)]
+    # Columns with neither header nor values are formatting, not data.
+    keep = [
+        c
+        for c, h in zip(grid.columns, headers, strict=True)
+        if h or grid.slice(header_row + 1)[c].drop_nulls().len()
+    ]
+    headers = [h for c, h in zip(grid.columns, headers, strict=True) if c in keep]
+    frame = grid.slice(header_row + 1).select(keep)
+    frame = frame.rename(dict(zip(keep, headers, strict=True)))
+    frame = frame.with_row_index(SOURCE_ROW, offset=header_row + 2).with_columns(
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
+    # Trailing blank rows that Excel keeps formatted are not data; blank rows in between
+    # stay, so that the reader accounts for them.
     values = [c for c in frame.columns if c != SOURCE_ROW]
-    frame = frame.filter(~pl.all_horizontal(pl.col(values).is_null()))
-    return RawTable(frame, headers, sheet, None, None)
+    filled = ~pl.all_horizontal(pl.col(values).is_null())
+    last = frame.select(pl.arg_where(filled).max()).item()
+    frame = frame.head(0 if last is None else last + 1)
+    return RawTable(frame, headers, sheet, None, None, titles)
 
 
-def read_table(content: bytes, file_name: str, sheet: str | None) -> RawTable:
+def blank_rows(frame: pl.DataFrame) -> pl.Expr:
+    """True for rows whose every value is empty (a blank line inside the data)."""
+    values = [c for c in frame.columns if not c.startswith("_")]
+    return pl.all_horizontal(
+        [pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in values]
+    )
+
+
+def sheet_names(content: bytes) -> list[str]:
+    import fastexcel
+
+    return list(fastexcel.read_excel(content).sheet_names)
+
+
+def read_table(
+    content: bytes, file_name: str, sheet: str | None, header_row: int = 0
+) -> RawTable:
     lower = file_name.lower()
     if lower.endswith(".csv"):
         return read_csv(content)
     if lower.endswith((".xlsx", ".xlsm")):
         if sheet is None:
             raise ValueError(f"{file_name}: the feed's contract names no sheet")
-        return read_xlsx(content, sheet)
+        return read_xlsx(content, sheet, header_row)
     raise ValueError(f"{file_name}: unsupported file type")

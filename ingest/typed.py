@@ -76,36 +76,51 @@ def typed_column(
         code = "not_yes_no"
     elif kind == "code":
         mapping = _code_map(column)
-        value = raw.str.strip_chars().str.to_lowercase().replace_strict(
-            mapping, default=None, return_dtype=pl.String
+        value = (
+            raw.str.strip_chars()
+            .str.to_lowercase()
+            .replace_strict(mapping, default=None, return_dtype=pl.String)
         )
         bad = present & value.is_null()
         code = "unknown_code"
     elif kind == "option":  # Akvo Flow "code:text": the code decides, the text may vary
         mapping = _code_map(column)
-        value = raw.str.strip_chars().str.split(":").list.first().str.to_lowercase().replace_strict(
-            mapping, default=None, return_dtype=pl.String
+        value = (
+            raw.str.strip_chars()
+            .str.split(":")
+            .list.first()
+            .str.to_lowercase()
+            .replace_strict(mapping, default=None, return_dtype=pl.String)
         )
         bad = present & value.is_null()
         code = "unknown_code"
     elif kind == "options":  # several "code:text" joined with "|": canonical codes, space-joined
         mapping = _code_map(column)
         parts = raw.str.split("|").list.eval(
-            pl.element().str.strip_chars().str.split(":").list.first().str.to_lowercase()
+            pl.element()
+            .str.strip_chars()
+            .str.split(":")
+            .list.first()
+            .str.to_lowercase()
             .replace_strict(mapping, default="?", return_dtype=pl.String)
         )
         value = pl.when(present).then(parts.list.join(" "))
         bad = present & parts.list.contains("?")
         code = "unknown_code"
     elif kind == "datetime_cet":  # Akvo Flow "27-01-2020 11:32:22 CET"
-        value = raw.str.strip_chars().str.slice(0, 19).str.strptime(
-            pl.Datetime("us"), "%d-%m-%Y %H:%M:%S", strict=False
+        value = (
+            raw.str.strip_chars()
+            .str.slice(0, 19)
+            .str.strptime(pl.Datetime("us"), "%d-%m-%Y %H:%M:%S", strict=False)
         )
         bad = present & value.is_null()
         code = "unparseable_date"
     elif kind == "datetime_iso":  # KoBo "2020-11-03T10:12:44.123+01:00" or "2020-11-03 10:12:44"
-        value = raw.str.strip_chars().str.slice(0, 19).str.replace("T", " ").str.strptime(
-            pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False
+        value = (
+            raw.str.strip_chars()
+            .str.slice(0, 19)
+            .str.replace("T", " ")
+            .str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
         )
         bad = present & value.is_null()
         code = "unparseable_date"
@@ -160,3 +175,24 @@ def type_frame(
         *[value for value, _ in pairs], *[pl.col(k) for k in keep]
     )
     return good, bad
+
+
+def parse_rows(
+    raw: pl.DataFrame, contract: Contract, file_name: str, headers: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Header check, blank lines, then types: (typed rows, rows for quarantine).
+
+    Blank lines go to quarantine as `blank_row`, so that rows read = bronze + quarantine
+    holds for every delivery, blank lines included.
+    """
+    from ingest.tabular import SOURCE_ROW, blank_rows
+
+    mapping = contract.check_header(file_name, headers)
+    raw = raw.rename(mapping)
+    blank = raw.filter(blank_rows(raw)).with_columns(
+        pl.lit("blank_row").alias("_reason"), pl.lit(None, dtype=pl.String).alias("_column")
+    )
+    rows = raw.filter(~blank_rows(raw))
+    keep = [c for c in rows.columns if c.startswith("_") and c != SOURCE_ROW] + [SOURCE_ROW]
+    good, bad = type_frame(rows, contract, keep=keep)
+    return good, pl.concat([bad, blank], how="diagonal_relaxed")

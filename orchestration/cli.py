@@ -14,12 +14,6 @@ from pathlib import Path
 from ingest.deliveries import read_registry
 from ingest.settings import REPO_ROOT, Settings
 
-#: Sample landing data placed by `slc place-samples`: (feed, file under the reference dir).
-SAMPLES = [
-    ("frontex", Path("frontex") / "Frontex-Monthly_detections_of_IBC_20220204.csv"),
-]
-
-
 def _dagster(*args: str) -> int:
     """Run the Dagster CLI of this virtualenv against our code location and instance."""
     exe = Path(sys.executable).parent / "dagster"
@@ -32,17 +26,82 @@ def _dagster(*args: str) -> int:
     return subprocess.call([str(exe), *args, "-m", "orchestration.definitions"], env=env)
 
 
+def cmd_sample(settings: Settings, args: argparse.Namespace) -> int:
+    """Generate the partner deliveries (and copy the real feeds beside them)."""
+    from ingest.samples.generate import generate
+
+    out = Path(args.out) if args.out else settings.samples
+    if not settings.reference_dir.exists():
+        print(f"missing reference data: {settings.reference_dir} (set SLC_REFERENCE_DIR)",
+              file=sys.stderr)
+        return 2
+    manifest = generate(out, args.scale, args.seed, settings.reference_dir)
+    print(f"wrote {len(manifest['deliveries'])} deliveries to {out} in {manifest['seconds']} s")
+    if args.replay:
+        from ingest.samples.generate import replay
+
+        replay(out, settings.home / "landing", until=args.until)
+    return 0
+
+
+def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
+    """Drop generated deliveries into the landing folders, in the order partners sent them."""
+    from ingest.samples.generate import replay
+
+    source = Path(args.sample_dir) if args.sample_dir else settings.samples
+    replay(source, settings.home / "landing", until=args.until, pause=args.pause)
+    return 0
+
+
 def cmd_place_samples(settings: Settings, args: argparse.Namespace) -> int:
-    """Copy the real public feeds into their landing folders (copies; sources untouched)."""
+    """Generate the sample deliveries once (seed and scale of the config), then land them all."""
+    from ingest.samples.generate import MANIFEST, generate, replay
+
     settings.ensure_dirs()
-    for feed, relative in SAMPLES:
-        source = settings.reference_dir / relative
-        if not source.exists():
-            print(f"missing sample: {source} (set SLC_REFERENCE_DIR)", file=sys.stderr)
+    if not (settings.samples / MANIFEST).exists():
+        if not settings.reference_dir.exists():
+            print(f"missing reference data: {settings.reference_dir} (set SLC_REFERENCE_DIR)",
+                  file=sys.stderr)
             return 2
-        target = settings.landing(feed) / source.name
-        shutil.copyfile(source, target)
-        print(f"placed {target}")
+        manifest = generate(settings.samples, 1.0, _default_seed(), settings.reference_dir)
+        print(f"generated {len(manifest['deliveries'])} deliveries in {manifest['seconds']} s")
+    replay(settings.samples, settings.home / "landing")
+    return 0
+
+
+def _default_seed() -> int:
+    from ingest.samples.config import config
+
+    return int(config()["seed"])
+
+
+def cmd_calibration(settings: Settings, args: argparse.Namespace) -> int:
+    """Measure every calibration target on a generated sample; --write-docs updates the doc."""
+    from ingest.samples.calibration import calibrate, markdown
+    from ingest.samples.generate import read_manifest
+
+    sample = Path(args.sample_dir) if args.sample_dir else settings.samples
+    manifest = read_manifest(sample)
+    results = calibrate(sample, settings.reference_dir, manifest["scale"])
+    for r in results:
+        if r.status != "met":
+            print(f"{r.status:<9} {r.target.id}: target {r.target.target:g}, generated {r.value}")
+    misses = sum(r.status == "MISS" for r in results)
+    print(f"{len(results)} targets: {sum(r.status == 'met' for r in results)} met, "
+          f"{sum(r.status == 'conflict' for r in results)} explained conflicts, {misses} misses")
+    if args.write_docs:
+        target = REPO_ROOT / "docs" / "calibration.md"
+        target.write_text(markdown(results, manifest), encoding="utf-8")
+        print(f"wrote {target}")
+    return 1 if misses else 0
+
+
+def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
+    """Regenerate the column tables of docs/feeds/*.md from the contracts."""
+    from ingest.feed_docs import write
+
+    for path in write():
+        print(f"updated {path}")
     return 0
 
 
@@ -111,7 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands = {
-        "place-samples": (cmd_place_samples, "copy the shipped real feeds into landing folders"),
+        "sample": (cmd_sample, "generate partner deliveries (slc sample --scale 1 --seed N --out DIR)"),
+        "replay": (cmd_replay, "drop generated deliveries into landing, month by month"),
+        "place-samples": (cmd_place_samples, "generate the sample once, then land every delivery"),
+        "calibration": (cmd_calibration, "measure the calibration targets on a generated sample"),
+        "docs": (cmd_docs, "regenerate the feed docs' column tables from the contracts"),
         "refresh": (cmd_refresh, "run the whole asset graph once through Dagster"),
         "status": (cmd_status, "deliveries handled, last publish and its row counts"),
         "rollback": (cmd_rollback, "point the published files back at the previous version"),
@@ -121,6 +184,21 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (func, help_text) in commands.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
         command.set_defaults(func=func)
+        if name == "sample":
+            command.add_argument("--scale", type=float, default=1.0)
+            command.add_argument("--seed", type=int, default=_default_seed())
+            command.add_argument("--out", help="output folder (default: <SLC_HOME>/samples)")
+            command.add_argument("--replay", action="store_true", help="then land the deliveries")
+            command.add_argument("--until", help="with --replay: stop after this month (YYYY-MM)")
+        if name == "replay":
+            command.add_argument("sample_dir", nargs="?", help="default: <SLC_HOME>/samples")
+            command.add_argument("--until", help="stop after the deliveries of this month (YYYY-MM)")
+            command.add_argument("--pause", type=float, default=0.0,
+                                 help="seconds to wait between months (lets the sensors tick)")
+        if name == "calibration":
+            command.add_argument("sample_dir", nargs="?", help="default: <SLC_HOME>/samples")
+            command.add_argument("--write-docs", action="store_true",
+                                 help="write docs/calibration.md from the measurement")
         if name == "ui":
             command.add_argument("--host", default="127.0.0.1")
             command.add_argument("--port", type=int, default=3000)

@@ -21,8 +21,20 @@ from ingest.samples.timeline import allocate, between, d64
 from ingest.samples.writers import DirtLog, insert_blank_rows, write_xlsx
 
 CONTRACT = load_contract("aecid")
-MONTHS_FR = ["Janvier", "Février", "Mars", "Avril", "Mai", "Juin", "Juillet", "Août",
-             "Septembre", "Octobre", "Novembre", "Décembre"]
+MONTHS_FR = [
+    "Janvier",
+    "Février",
+    "Mars",
+    "Avril",
+    "Mai",
+    "Juin",
+    "Juillet",
+    "Août",
+    "Septembre",
+    "Octobre",
+    "Novembre",
+    "Décembre",
+]
 CERCLES = {
     "Bamako": ["Commune I", "Commune II", "Commune III", "Commune IV", "Commune V", "Commune VI"],
     "Kayes": ["Kayes", "Bafoulabé", "Diéma", "Kéniéba", "Kita", "Nioro du Sahel", "Yélimané"],
@@ -42,9 +54,30 @@ TYPES = {
     "reseaux_sociaux": ("Réseaux sociaux", 0.03, (200, 2500)),
     "presse": ("Presse / flyers / BD", 0.02, (100, 1000)),
 }
-THEMES = ["Risques de la migration irrégulière", "Opportunités d'emploi au Mali", "Migration légale",
-          "Libre circulation CEDEAO"]
-SYLLABLES = ["ba", "ko", "di", "se", "ma", "ni", "so", "ka", "la", "fa", "to", "gou", "ri", "ya", "dou", "bou"]
+THEMES = [
+    "Risques de la migration irrégulière",
+    "Opportunités d'emploi au Mali",
+    "Migration légale",
+    "Libre circulation CEDEAO",
+]
+SYLLABLES = [
+    "ba",
+    "ko",
+    "di",
+    "se",
+    "ma",
+    "ni",
+    "so",
+    "ka",
+    "la",
+    "fa",
+    "to",
+    "gou",
+    "ri",
+    "ya",
+    "dou",
+    "bou",
+]
 
 
 def organisations(rng: np.random.Generator) -> pl.DataFrame:
@@ -52,17 +85,50 @@ def organisations(rng: np.random.Generator) -> pl.DataFrame:
     rows = []
     for region, count in cfg["focal_points"].items():
         for k in range(count):
-            rows.append((f"Point focal {region} {k + 1:02d}", "Point focal", None, region, "2019-01-01", "2020-09-30"))
-    windows = {2019: ("2019-06-01", "2020-06-30"), 2020: ("2020-03-01", "2021-03-31"), 2021: ("2021-02-01", "2021-11-30")}
-    stems = ["ASDAP", "AMSS", "GRADEM", "Jeunesse Action", "Kayes Solidarité", "AJDM", "Wassa", "Benkadi",
-             "Yeredeme", "Donko", "Sabati", "Tonus", "Siguida", "Jigiya", "Faso Kanu", "Nyeta"]
+            rows.append(
+                (
+                    f"Point focal {region} {k + 1:02d}",
+                    "Point focal",
+                    None,
+                    region,
+                    "2019-01-01",
+                    "2020-09-30",
+                )
+            )
+    windows = {
+        2019: ("2019-06-01", "2020-06-30"),
+        2020: ("2020-03-01", "2021-03-31"),
+        2021: ("2021-02-01", "2021-11-30"),
+    }
+    stems = [
+        "ASDAP",
+        "AMSS",
+        "GRADEM",
+        "Jeunesse Action",
+        "Kayes Solidarité",
+        "AJDM",
+        "Wassa",
+        "Benkadi",
+        "Yeredeme",
+        "Donko",
+        "Sabati",
+        "Tonus",
+        "Siguida",
+        "Jigiya",
+        "Faso Kanu",
+        "Nyeta",
+    ]
     regions = list(cfg["regions"])
     for year, count in cfg["cso_calls"].items():
         for k in range(count):
             name = f"{stems[(k + year) % len(stems)]} {year % 100:02d}{k + 1:02d}"
             region = regions[int(rng.integers(len(regions)))]
             rows.append((name, "OSC", year, region, *windows[year]))
-    return pl.DataFrame(rows, schema=["organisation", "organisation_type", "call_year", "region", "start", "end"], orient="row")
+    return pl.DataFrame(
+        rows,
+        schema=["organisation", "organisation_type", "call_year", "region", "start", "end"],
+        orient="row",
+    )
 
 
 def _slug(name: str) -> str:
@@ -84,7 +150,10 @@ def activities(rng: np.random.Generator, scale: float, orgs: pl.DataFrame) -> pl
         raise ValueError("AECID: EUTF total below the EUTF part reached by July 2020")
 
     frames = []
-    for period, (eutf, mmeia) in {"before": (eutf_before, mmeia_before), "after": (eutf_after, mmeia_after)}.items():
+    for period, (eutf, mmeia) in {
+        "before": (eutf_before, mmeia_before),
+        "after": (eutf_after, mmeia_after),
+    }.items():
         mean = 75
         n = max(1, round((eutf + mmeia) / mean))
         type_keys = list(TYPES)
@@ -98,25 +167,39 @@ def activities(rng: np.random.Generator, scale: float, orgs: pl.DataFrame) -> pl
         potential[funded] = allocate(eutf, size[funded])
         potential[~funded] = allocate(mmeia, size[~funded])
         org_rows = orgs.filter(
-            (pl.col("start").str.to_date() <= (dt.date(2020, 7, 31) if period == "before" else dt.date(2021, 11, 30)))
-            & (pl.col("end").str.to_date() >= (dt.date(2019, 1, 1) if period == "before" else dt.date(2020, 8, 1)))
+            (
+                pl.col("start").str.to_date()
+                <= (dt.date(2020, 7, 31) if period == "before" else dt.date(2021, 11, 30))
+            )
+            & (
+                pl.col("end").str.to_date()
+                >= (dt.date(2019, 1, 1) if period == "before" else dt.date(2020, 8, 1))
+            )
         )
         org_idx = rng.integers(0, org_rows.height, n)
-        start = np.maximum(np.array(org_rows["start"].to_list(), dtype="datetime64[D]")[org_idx],
-                           d64(cfg["first_activity"]) if period == "before" else cutoff + 1)
-        end = np.minimum(np.array(org_rows["end"].to_list(), dtype="datetime64[D]")[org_idx],
-                         cutoff if period == "before" else d64(cfg["last_activity"]))
+        start = np.maximum(
+            np.array(org_rows["start"].to_list(), dtype="datetime64[D]")[org_idx],
+            d64(cfg["first_activity"]) if period == "before" else cutoff + 1,
+        )
+        end = np.minimum(
+            np.array(org_rows["end"].to_list(), dtype="datetime64[D]")[org_idx],
+            cutoff if period == "before" else d64(cfg["last_activity"]),
+        )
         when = between(rng, start, end)
-        frames.append(pl.DataFrame({
-            "organisation": org_rows["organisation"].to_numpy()[org_idx],
-            "organisation_type": org_rows["organisation_type"].to_numpy()[org_idx],
-            "call_year": org_rows["call_year"].to_numpy()[org_idx],
-            "region": org_rows["region"].to_numpy()[org_idx],
-            "activity_date": when,
-            "activity_type": kinds,
-            "potential_migrants": potential,
-            "funder": np.where(funded, "FFU", "MMEIA"),
-        }))
+        frames.append(
+            pl.DataFrame(
+                {
+                    "organisation": org_rows["organisation"].to_numpy()[org_idx],
+                    "organisation_type": org_rows["organisation_type"].to_numpy()[org_idx],
+                    "call_year": org_rows["call_year"].to_numpy()[org_idx],
+                    "region": org_rows["region"].to_numpy()[org_idx],
+                    "activity_date": when,
+                    "activity_type": kinds,
+                    "potential_migrants": potential,
+                    "funder": np.where(funded, "FFU", "MMEIA"),
+                }
+            )
+        )
     acts = pl.concat(frames).sort("activity_date")
     return _places(rng, scale, acts)
 
@@ -129,11 +212,17 @@ def _places(rng: np.random.Generator, scale: float, acts: pl.DataFrame) -> pl.Da
     for region, cercles in CERCLES.items():
         for cercle in cercles:
             for c in range(4):
-                commune = cercle if region == "Bamako" else f"{cercle} {['Centre', 'Nord', 'Sud', 'Est'][c]}"
+                commune = (
+                    cercle
+                    if region == "Bamako"
+                    else f"{cercle} {['Centre', 'Nord', 'Sud', 'Est'][c]}"
+                )
                 for _ in range(max(1, round(n_communities * 0.06))):
                     name = "".join(rng.choice(SYLLABLES, int(rng.integers(2, 4)))).capitalize()
                     pool.append((region, cercle, commune, name))
-    pool_frame = pl.DataFrame(pool, schema=["region", "cercle", "commune", "locality"], orient="row").unique(maintain_order=True)
+    pool_frame = pl.DataFrame(
+        pool, schema=["region", "cercle", "commune", "locality"], orient="row"
+    ).unique(maintain_order=True)
     region = acts["region"].to_numpy()
     before = acts["activity_date"].to_numpy() <= d64("2020-07-31")
     cercle = np.empty(acts.height, dtype=object)
@@ -145,22 +234,33 @@ def _places(rng: np.random.Generator, scale: float, acts: pl.DataFrame) -> pl.Da
         quota = round(n_communities * share / before.sum())
         if reg == list(CERCLES)[-1]:
             quota = n_communities - sum(
-                round(n_communities * int((before & (region == r)).sum()) / before.sum()) for r in list(CERCLES)[:-1]
+                round(n_communities * int((before & (region == r)).sum()) / before.sum())
+                for r in list(CERCLES)[:-1]
             )
         chosen = options.sample(min(quota, options.height), seed=int(rng.integers(1 << 31)))
         if chosen.height < quota:
             raise ValueError(f"AECID: not enough localities in {reg}")
         idx_before = np.flatnonzero(before & (region == reg))
         if len(idx_before) < quota:
-            raise ValueError(f"AECID: {quota} communities need at least as many activities in {reg}")
+            raise ValueError(
+                f"AECID: {quota} communities need at least as many activities in {reg}"
+            )
         order = rng.permutation(idx_before)
         assign = np.concatenate([np.arange(quota), rng.integers(0, quota, len(order) - quota)])
         rows = chosen.to_numpy()
-        cercle[order], commune[order], locality[order] = rows[assign, 1], rows[assign, 2], rows[assign, 3]
+        cercle[order], commune[order], locality[order] = (
+            rows[assign, 1],
+            rows[assign, 2],
+            rows[assign, 3],
+        )
         idx_after = np.flatnonzero(~before & (region == reg))
         later = options.to_numpy()
         pick_after = rng.integers(0, len(later), len(idx_after))
-        cercle[idx_after], commune[idx_after], locality[idx_after] = later[pick_after, 1], later[pick_after, 2], later[pick_after, 3]
+        cercle[idx_after], commune[idx_after], locality[idx_after] = (
+            later[pick_after, 1],
+            later[pick_after, 2],
+            later[pick_after, 3],
+        )
     return acts.with_columns(
         pl.Series("cercle", list(cercle), dtype=pl.String),
         pl.Series("commune", list(commune), dtype=pl.String),
@@ -177,8 +277,19 @@ def _bands(rng: np.random.Generator, acts: pl.DataFrame) -> pl.DataFrame:
     bands = np.array([allocate(int(t), w) for t, w in zip(participants, weights, strict=True)])
     returnees = np.minimum(rng.poisson(0.4, len(potential)), participants - potential)
     return acts.with_columns(
-        *[pl.Series(name, bands[:, i]) for i, name in enumerate(
-            ["men_15_17", "men_18_35", "men_36_plus", "women_15_17", "women_18_35", "women_36_plus"])],
+        *[
+            pl.Series(name, bands[:, i])
+            for i, name in enumerate(
+                [
+                    "men_15_17",
+                    "men_18_35",
+                    "men_36_plus",
+                    "women_15_17",
+                    "women_18_35",
+                    "women_36_plus",
+                ]
+            )
+        ],
         pl.Series("participants", participants),
         pl.Series("returnees_involved", returnees),
     )
@@ -211,36 +322,93 @@ def write_aecid(out: Path, scale: float, seed: int, dirt: DirtLog) -> list[Deliv
     headers = {c.name: c.header for c in CONTRACT.columns}
     rates = config()["dirt"]
     deliveries = []
-    for (org, year, quarter), part in acts.group_by(["organisation", "_year", "_quarter"], maintain_order=True):
+    for (org, year, quarter), part in acts.group_by(
+        ["organisation", "_year", "_quarter"], maintain_order=True
+    ):
         info = orgs.filter(pl.col("organisation") == org).row(0, named=True)
-        kind = info["organisation_type"] + (f" - AMI {info['call_year']}" if info["call_year"] else "")
+        kind = info["organisation_type"] + (
+            f" - AMI {info['call_year']}" if info["call_year"] else ""
+        )
         sheets, titles, merges, totals = {}, {}, {}, 0
         listed = []
-        for month_no, sheet_rows in part.sort("activity_date").group_by(pl.col("activity_date").dt.month(), maintain_order=True):
+        for month_no, sheet_rows in part.sort("activity_date").group_by(
+            pl.col("activity_date").dt.month(), maintain_order=True
+        ):
             m = int(month_no[0])
             sheet_name = f"{MONTHS_FR[m - 1]} {year}"
             body = sheet_rows.with_columns(pl.int_range(1, pl.len() + 1).alias("activity_no"))
             listed.append(body.filter(pl.col("participant_list")))
-            table = body.select([pl.col(name).alias(h) for name, h in headers.items()]).with_columns(
-                pl.col(headers["participant_list"]).replace_strict({True: "Oui", False: "Non"}, return_dtype=pl.String)
+            table = body.select(
+                [pl.col(name).alias(h) for name, h in headers.items()]
+            ).with_columns(
+                pl.col(headers["participant_list"]).replace_strict(
+                    {True: "Oui", False: "Non"}, return_dtype=pl.String
+                )
             )
-            numeric = [headers[c] for c in ("men_15_17", "men_18_35", "men_36_plus", "women_15_17", "women_18_35",
-                                             "women_36_plus", "participants", "potential_migrants", "returnees_involved")]
-            total = table.select(pl.col(numeric).sum()).with_columns(pl.lit("TOTAL").alias(headers["activity_no"]))
+            numeric = [
+                headers[c]
+                for c in (
+                    "men_15_17",
+                    "men_18_35",
+                    "men_36_plus",
+                    "women_15_17",
+                    "women_18_35",
+                    "women_36_plus",
+                    "participants",
+                    "potential_migrants",
+                    "returnees_involved",
+                )
+            ]
+            total = table.select(pl.col(numeric).sum()).with_columns(
+                pl.lit("TOTAL").alias(headers["activity_no"])
+            )
             n_blank = int(rng.binomial(table.height, rates["blank_row"] * 5))
             positions = np.sort(rng.integers(0, table.height + 1, n_blank))
-            table = insert_blank_rows(table.with_columns(pl.col(headers["activity_no"]).cast(pl.String)), positions)
-            table = pl.concat([table, total.select([pl.col(c) if c in total.columns else pl.lit(None).alias(c) for c in table.columns])], how="vertical_relaxed")
+            table = insert_blank_rows(
+                table.with_columns(pl.col(headers["activity_no"]).cast(pl.String)), positions
+            )
+            table = pl.concat(
+                [
+                    table,
+                    total.select(
+                        [
+                            pl.col(c) if c in total.columns else pl.lit(None).alias(c)
+                            for c in table.columns
+                        ]
+                    ),
+                ],
+                how="vertical_relaxed",
+            )
             sheets[sheet_name] = table
             width = len(headers) - 1
-            titles[sheet_name] = [[], [f"Structure : {org} ({kind})"], [f"Région : {info['region']} — Mois : {sheet_name}"], []]
-            merges[sheet_name] = [(0, 0, 0, width, "PROJET MIGRATION AECID - MMEIA - UE : RAPPORT MENSUEL DES ACTIVITES DE SENSIBILISATION")]
+            titles[sheet_name] = [
+                [],
+                [f"Structure : {org} ({kind})"],
+                [f"Région : {info['region']} — Mois : {sheet_name}"],
+                [],
+            ]
+            merges[sheet_name] = [
+                (
+                    0,
+                    0,
+                    0,
+                    width,
+                    "PROJET MIGRATION AECID - MMEIA - UE : RAPPORT MENSUEL DES ACTIVITES DE SENSIBILISATION",
+                )
+            ]
             totals += 1
             file_stem = f"AECID_{_slug(org)}_{year}-T{quarter}"
             data_start = 6  # 4 title rows, then the header on row 5
-            dirt.add("totals_row", f"{file_stem}.xlsx", [data_start + table.height - 1], sheet=sheet_name)
+            dirt.add(
+                "totals_row", f"{file_stem}.xlsx", [data_start + table.height - 1], sheet=sheet_name
+            )
             if n_blank:
-                dirt.add("blank_row", f"{file_stem}.xlsx", [int(p) + data_start + i for i, p in enumerate(positions)], sheet=sheet_name)
+                dirt.add(
+                    "blank_row",
+                    f"{file_stem}.xlsx",
+                    [int(p) + data_start + i for i, p in enumerate(positions)],
+                    sheet=sheet_name,
+                )
         listed_frame = pl.concat(listed)
         if listed_frame.height:
             sheets["Participants"] = _participants(rng, listed_frame)
@@ -250,16 +418,35 @@ def write_aecid(out: Path, scale: float, seed: int, dirt: DirtLog) -> list[Deliv
         quarter_end = dt.date(year, quarter * 3, 28)
         delivered = quarter_end + dt.timedelta(days=int(rng.integers(10, 40)))
         if rng.random() < rates["corrected_redelivery"]:
-            wrong = {k: (v if k == "Participants" else v.head(max(1, v.height - 2))) for k, v in sheets.items()}
+            wrong = {
+                k: (v if k == "Participants" else v.head(max(1, v.height - 2)))
+                for k, v in sheets.items()
+            }
             write_xlsx(folder / name, wrong, title_rows=titles, merges=merges)
-            deliveries.append(Delivery("aecid", folder / name, key, delivered, sum(v.height for v in wrong.values())))
-            dirt.add("corrected_redelivery", name, corrected_by=name.replace(".xlsx", "_v2.xlsx"),
-                     detail="last activity of each month missing")
+            deliveries.append(
+                Delivery(
+                    "aecid", folder / name, key, delivered, sum(v.height for v in wrong.values())
+                )
+            )
+            dirt.add(
+                "corrected_redelivery",
+                name,
+                corrected_by=name.replace(".xlsx", "_v2.xlsx"),
+                detail="last activity of each month missing",
+            )
             name = name.replace(".xlsx", "_v2.xlsx")
             delivered += dt.timedelta(days=int(rng.integers(7, 30)))
         write_xlsx(folder / name, sheets, title_rows=titles, merges=merges)
-        deliveries.append(Delivery("aecid", folder / name, key, delivered, sum(v.height for v in sheets.values()),
-                                   "correction" if name.endswith("_v2.xlsx") else "original"))
+        deliveries.append(
+            Delivery(
+                "aecid",
+                folder / name,
+                key,
+                delivered,
+                sum(v.height for v in sheets.values()),
+                "correction" if name.endswith("_v2.xlsx") else "original",
+            )
+        )
     return deliveries
 
 

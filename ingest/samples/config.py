@@ -39,7 +39,12 @@ class Target:
     def expected(self, scale: float) -> float:
         return self.target * scale if (self.scaled and scale != 1) else self.target
 
-    def met(self, value: float | None, scale: float = 1.0) -> bool:
+    def met(self, value: float | None, scale: float = 1.0, base: int | None = None) -> bool:
+        """Whether a measured value meets the target.
+
+        A share over a small base cannot come closer than half a person: with `base`
+        respondents the tolerance is at least 0.5 / base (11 of 15 is the nearest to 70%).
+        """
         if value is None:
             return False
         goal = self.expected(scale)
@@ -47,7 +52,10 @@ class Target:
             return value >= goal
         if self.compare == "at_most":
             return value <= goal
-        return abs(value - goal) <= self.tolerance + 1e-9
+        tolerance = self.tolerance
+        if tolerance and base:
+            tolerance = max(tolerance, 0.5 / base)
+        return abs(value - goal) <= tolerance + 1e-9
 
 
 @cache
@@ -72,9 +80,7 @@ def rsr_actuals(reference_dir: Path) -> pl.DataFrame:
     export has fractional 3.5 bis values such as 2003.29).
     """
     contracts = {c["contract"]: iso3 for iso3, c in config()["countries"].items()}
-    results = pl.read_csv(
-        reference_dir / "eutf_rsr" / "EUTF_akvo_results.csv", infer_schema=False
-    )
+    results = pl.read_csv(reference_dir / "eutf_rsr" / "EUTF_akvo_results.csv", infer_schema=False)
     pattern = r"^(3\.4|3\.5 bis|3\.5) "
     return (
         results.filter(pl.col("iati_id").is_in(list(contracts)))
@@ -122,8 +128,7 @@ def targets(reference_dir: Path) -> list[Target]:
     # Fixed figures (amounts, shares, ranks, counts of organisations) do not scale.
     fixed = ("amount", "share", "flights", "csos", "focal_points", "eligibility", "rank")
     out = [
-        t if not any(word in t.id for word in fixed) and t.target > 1 else _unscaled(t)
-        for t in out
+        t if not any(word in t.id for word in fixed) and t.target > 1 else _unscaled(t) for t in out
     ]
     typed = {t.id for t in out}
     sources = {"3.4": "iom_transit", "3.5": "iom_returnees", "3.5 bis": "iom_returnees"}
@@ -148,7 +153,10 @@ def targets(reference_dir: Path) -> list[Target]:
                 + conditions[row["indicator"]].format(c=row["iati_id"]),
             )
         )
-    for survey, table in (("returnee", "returnee_survey"), ("sensitisation", "sensitisation_survey")):
+    for survey, table in (
+        ("returnee", "returnee_survey"),
+        ("sensitisation", "sensitisation_survey"),
+    ):
         for raw in cfg["surveys"][survey].get("targets", []):
             out.append(_target(raw, table, scaled=False))
         for raw in cfg["surveys"][survey].get("repeat_targets", []):

@@ -27,8 +27,17 @@ from ingest.samples.writers import DirtLog
 MANIFEST = "manifest.json"
 DIRT_MANIFEST = "dirt_manifest.json"
 #: Landing folder of each feed (the four EJOM forms share one).
-LANDING = {"iom": "iom", "ejom_registration": "ejom", "ejom_training": "ejom", "ejom_kits": "ejom",
-           "ejom_smes": "ejom", "aecid": "aecid", "kobo": "kobo", "eutf_rsr": "eutf_rsr", "frontex": "frontex"}
+LANDING = {
+    "iom": "iom",
+    "ejom_registration": "ejom",
+    "ejom_training": "ejom",
+    "ejom_kits": "ejom",
+    "ejom_smes": "ejom",
+    "aecid": "aecid",
+    "kobo": "kobo",
+    "eutf_rsr": "eutf_rsr",
+    "frontex": "frontex",
+}
 REAL_FEEDS = [
     ("eutf_rsr", "eutf_rsr/EUTF_akvo_results.csv", "2021-12-17"),
     ("eutf_rsr", "eutf_rsr/EUTF_projects_akvo.csv", "2021-12-17"),
@@ -46,7 +55,10 @@ def h1_2020_returns(scale: float, volumes: dict[str, dict[str, int]]) -> dict[st
     from ingest.samples.timeline import allocate
 
     shared = allocate(round(config()["iom"]["returns_2020_h1"]["others"] * scale), sizes)
-    return {**{k: round(v * scale) for k, v in fixed.items()}, **dict(zip(others, shared.tolist(), strict=True))}
+    return {
+        **{k: round(v * scale) for k, v in fixed.items()},
+        **dict(zip(others, shared.tolist(), strict=True)),
+    }
 
 
 def generate(out: Path, scale: float, seed: int, reference_dir: Path, log=print) -> dict:
@@ -79,7 +91,9 @@ def generate(out: Path, scale: float, seed: int, reference_dir: Path, log=print)
         target = out / LANDING[feed] / source.name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
-        deliveries.append(Delivery(feed, target, source.stem, dt.date.fromisoformat(delivered), 0, "real"))
+        deliveries.append(
+            Delivery(feed, target, source.stem, dt.date.fromisoformat(delivered), 0, "real")
+        )
     dirt.write(out / DIRT_MANIFEST)
     manifest = {
         "seed": seed,
@@ -88,7 +102,11 @@ def generate(out: Path, scale: float, seed: int, reference_dir: Path, log=print)
         "seconds": round(time.monotonic() - started, 1),
         "dirt": dirt.counts(),
         "deliveries": [
-            {**asdict(d), "path": str(d.path.relative_to(out)), "delivered_on": d.delivered_on.isoformat()}
+            {
+                **asdict(d),
+                "path": str(d.path.relative_to(out)),
+                "delivered_on": d.delivered_on.isoformat(),
+            }
             for d in sorted(deliveries, key=lambda d: (d.delivered_on, str(d.path)))
         ],
     }
@@ -100,8 +118,9 @@ def read_manifest(sample_dir: Path) -> dict:
     return json.loads((sample_dir / MANIFEST).read_text(encoding="utf-8"))
 
 
-def replay(sample_dir: Path, landing_root: Path, until: str | None = None, pause: float = 0.0,
-           log=print) -> list[Path]:
+def replay(
+    sample_dir: Path, landing_root: Path, until: str | None = None, pause: float = 0.0, log=print
+) -> list[Path]:
     """Copy deliveries into landing/<feed>/ in the order partners sent them, month by month.
 
     `until` (YYYY-MM) stops after that month's deliveries; `pause` waits between months so

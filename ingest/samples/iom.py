@@ -109,7 +109,11 @@ class MissionCases:
 
 
 def _arrival_counts(
-    iso3: str, scale: float, total: int, month_list: list[dt.date], rng: np.random.Generator,
+    iso3: str,
+    scale: float,
+    total: int,
+    month_list: list[dt.date],
+    rng: np.random.Generator,
     h1_2020: int,
 ) -> np.ndarray:
     iom = config()["iom"]
@@ -117,12 +121,11 @@ def _arrival_counts(
     if iso3 == "MLI":
         for i, m in enumerate(month_list):  # interruptions of 2020 (COVID-19, then politics)
             if dt.date(2020, 4, 1) <= m <= dt.date(2020, 6, 1) or m in (
-                dt.date(2020, 8, 1), dt.date(2020, 9, 1)
+                dt.date(2020, 8, 1),
+                dt.date(2020, 9, 1),
             ):
                 weights[i] = 0
-        anchors = {
-            month(k): round(v * scale) for k, v in iom["mali_arrivals_cumulative"].items()
-        }
+        anchors = {month(k): round(v * scale) for k, v in iom["mali_arrivals_cumulative"].items()}
         return allocate_anchored(month_list, weights, anchors, total)
     window = np.array([dt.date(2020, 1, 1) <= m <= dt.date(2020, 6, 1) for m in month_list])
     counts = np.zeros(len(month_list), dtype=np.int64)
@@ -157,13 +160,16 @@ def returnees(
     return_type = np.empty(n, dtype=object)
     for key in np.unique(host):
         mask = host == key
-        return_type[mask] = _weighted(rng, RETURN_TYPES.get(key, RETURN_TYPES["default"]), mask.sum())
+        return_type[mask] = _weighted(
+            rng, RETURN_TYPES.get(key, RETURN_TYPES["default"]), mask.sum()
+        )
     movement = np.full(n, None, dtype=object)
 
     if mali:  # the pandemic charters of section 3.2.2, on six + four + two flight dates
         window = (arrival >= d64("2020-03-01")) & (arrival <= d64("2021-03-05"))
         return_type[window & (return_type == "avr_charter")] = "avr_commercial"
         free = window.copy()
+        flight_no = 0
         for host_code, spec in iom["mali_charters_pandemic"].items():
             flights = allocate(round(spec["returns"] * scale), np.ones(spec["flights"]))
             for size in flights:
@@ -173,16 +179,22 @@ def returnees(
                 if len(roomy) == 0:
                     raise ValueError(f"charter from {host_code}: no month has {size} free arrivals")
                 flight_month = rng.choice(roomy)
-                chosen = pick(rng, free & (month_of == flight_month), int(size), f"charter from {host_code}")
+                chosen = pick(
+                    rng, free & (month_of == flight_month), int(size), f"charter from {host_code}"
+                )
                 day = arrival[chosen].min()
                 arrival[chosen] = day
                 host[chosen] = host_code
                 return_type[chosen] = "avr_charter"
-                movement[chosen] = f"{host_code[:2]}-ML-{str(day).replace('-', '')}"
+                flight_no += 1
+                movement[chosen] = f"{host_code[:2]}-ML-{str(day).replace('-', '')}-F{flight_no}"
                 free[chosen] = False
     charter = (return_type == "avr_charter") | (return_type == "vhr_charter")
     no_ref = charter & (movement == None)  # noqa: E711 (object array)
-    movement[no_ref] = [f"{h[:2]}-{iso3[:2]}-{str(a).replace('-', '')}" for h, a in zip(host[no_ref], arrival[no_ref], strict=True)]
+    movement[no_ref] = [
+        f"{h[:2]}-{iso3[:2]}-{str(a).replace('-', '')}"
+        for h, a in zip(host[no_ref], arrival[no_ref], strict=True)
+    ]
     land = return_type == "avr_land"
     departure = arrival - np.where(land, rng.integers(1, 6, n), 0) * DAY
 
@@ -205,17 +217,23 @@ def returnees(
     if mali:
         _mali_reintegration(rng, scale, arrival, start, economic, completed, psychosocial, referral)
     else:
-        n_started = min(round(n_reintegration * (1 + share)), int((arrival <= d64("2021-11-15")).sum()))
+        n_started = min(
+            round(n_reintegration * (1 + share)), int((arrival <= d64("2021-11-15")).sum())
+        )
         n_started = max(n_started, n_reintegration)
         chosen = pick(rng, arrival <= d64("2021-11-15"), n_started, f"{iso3} reintegration")
-        start[chosen] = np.minimum(arrival[chosen] + rng.integers(10, 180, len(chosen)) * DAY, PERIOD_END)
+        start[chosen] = np.minimum(
+            arrival[chosen] + rng.integers(10, 180, len(chosen)) * DAY, PERIOD_END
+        )
         eco = chosen[rng.random(len(chosen)) < 0.85]
         economic[eco] = np.minimum(start[eco] + rng.integers(15, 200, len(eco)) * DAY, PERIOD_END)
         done = eco[rng.random(len(eco)) < 0.55]
         completed[done] = economic[done] + rng.integers(60, 300, len(done)) * DAY
         completed[completed > PERIOD_END] = NaT
         pss = pick(rng, np.ones(n, bool), round(0.06 * n), "psychosocial")
-        psychosocial[pss] = np.minimum(arrival[pss] + rng.integers(0, 90, len(pss)) * DAY, PERIOD_END)
+        psychosocial[pss] = np.minimum(
+            arrival[pss] + rng.integers(0, 90, len(pss)) * DAY, PERIOD_END
+        )
 
     started = ~np.isnat(start)
     reintegration_action = np.full(n, None, dtype=object)
@@ -228,7 +246,9 @@ def returnees(
     # What the economic assistance was: cash (where tested), training, kit or project.
     has_eco = ~np.isnat(economic)
     kind = np.full(n, None, dtype=object)
-    kind[has_eco] = _weighted(rng, {"training": 0.38, "kit": 0.34, "project": 0.28}, int(has_eco.sum()))
+    kind[has_eco] = _weighted(
+        rng, {"training": 0.38, "kit": 0.34, "project": 0.28}, int(has_eco.sum())
+    )
     if iso3 in iom["cash_countries"]:
         if mali:
             eligible = (
@@ -236,7 +256,12 @@ def returnees(
                 & (arrival >= d64(iom["mali_cash_eligible_arrival_from"]))
                 & (economic >= d64(iom["mali_cash_start"]))
             )
-            early = pick(rng, eligible & (economic <= d64("2021-02-28")), round(3410 * scale), "cash cheques by 2021-02")
+            early = pick(
+                rng,
+                eligible & (economic <= d64("2021-02-28")),
+                round(3410 * scale),
+                "cash cheques by 2021-02",
+            )
             kind[early] = "cash"
             later = np.flatnonzero(eligible & (economic > d64("2021-02-28")))
             kind[later[: len(later) // 3]] = "cash"
@@ -248,21 +273,31 @@ def returnees(
     older = np.where(cash, rng.choice([0, 0, 1, 2], n), 0)
     younger = np.where(cash, rng.choice([0, 0, 1, 2, 3], n), 0)
     formula = iom["cash_formula_xof"]
-    cash_amount = adults * formula["adult"] + older * formula["child_14_18"] + younger * formula["child_0_13"]
+    cash_amount = (
+        adults * formula["adult"] + older * formula["child_14_18"] + younger * formula["child_0_13"]
+    )
 
     training = kind == "training"
     months_trained = rng.integers(1, 7, n)
     training_end = np.where(training, economic + months_trained * 30 * DAY, NaT)
     kit = (kind == "kit") | (training & (rng.random(n) < 0.5))
-    kit_date = np.where(kind == "kit", economic, np.where(kit, training_end + rng.integers(10, 60, n) * DAY, NaT))
+    kit_date = np.where(
+        kind == "kit", economic, np.where(kit, training_end + rng.integers(10, 60, n) * DAY, NaT)
+    )
     kit[kit_date > PERIOD_END] = False
     kit_date[kit_date > PERIOD_END] = NaT
     project = kind == "project"
-    project_types = {"individual": 0.8, "collective": 0.2} if mali else {"individual": 0.78, "collective": 0.18, "community": 0.04}
+    project_types = (
+        {"individual": 0.8, "collective": 0.2}
+        if mali
+        else {"individual": 0.78, "collective": 0.18, "community": 0.04}
+    )
 
     closed = np.full(n, NaT)
     dropped = started & np.isnat(economic) & (rng.random(n) < 0.3)
-    closed[dropped] = np.minimum(start[dropped] + rng.integers(60, 240, int(dropped.sum())) * DAY, PERIOD_END)
+    closed[dropped] = np.minimum(
+        start[dropped] + rng.integers(60, 240, int(dropped.sum())) * DAY, PERIOD_END
+    )
 
     frame = person.with_columns(
         pl.Series("registration_date", arrival),
@@ -283,7 +318,10 @@ def returnees(
         pl.Series("post_arrival_action", post_arrival_action.astype(str)),
         pl.Series("psychosocial_first_date", psychosocial),
         pl.Series("psychosocial_sessions", rng.integers(1, 6, n)),
-        pl.Series("psychosocial_mode", _weighted(rng, {"individual": 0.5, "group": 0.35, "phone": 0.15}, n).astype(str)),
+        pl.Series(
+            "psychosocial_mode",
+            _weighted(rng, {"individual": 0.5, "group": 0.35, "phone": 0.15}, n).astype(str),
+        ),
         pl.Series("reintegration_start_date", start),
         pl.Series("counselling_sessions", rng.choice([1, 1, 2, 2, 3, 4], n)),
         pl.Series("reintegration_action", list(reintegration_action), dtype=pl.String),
@@ -298,7 +336,10 @@ def returnees(
         pl.Series("training_centre", rng.choice(TRAINING_CENTRES, n)),
         pl.Series("training_start_date", np.where(training, economic, NaT)),
         pl.Series("training_end_date", training_end),
-        pl.Series("training_allowance_xof", months_trained * float(iom["training_allowance_xof_per_month"])),
+        pl.Series(
+            "training_allowance_xof",
+            months_trained * float(iom["training_allowance_xof_per_month"]),
+        ),
         pl.Series("transport_days", months_trained * 22),
         pl.Series("transport_xof", months_trained * 22 * float(iom["transport_xof_per_day"])),
         pl.Series("project_type", _weighted(rng, project_types, n).astype(str)),
@@ -346,17 +387,27 @@ def _mali_reintegration(
         return round(x * s)
 
     early = pick(rng, arrival <= july - 7, scaled(11111), "reintegration started by 2020-07")
-    start[early] = between(rng, arrival[early] + 7 * DAY, np.minimum(arrival[early] + 150 * DAY, july))
+    start[early] = between(
+        rng, arrival[early] + 7 * DAY, np.minimum(arrival[early] + 150 * DAY, july)
+    )
     rest = scaled(iom["mali_reintegration_started_total"]) - scaled(11111)
-    late = pick(rng, np.isnat(start) & (arrival <= d64("2021-12-15")), rest, "reintegration started later")
+    late = pick(
+        rng, np.isnat(start) & (arrival <= d64("2021-12-15")), rest, "reintegration started later"
+    )
     low = np.maximum(arrival[late] + 7 * DAY, d64("2020-08-01"))
-    start[late] = between(rng, low, np.maximum(low, np.minimum(arrival[late] + 200 * DAY, PERIOD_END)))
+    start[late] = between(
+        rng, low, np.maximum(low, np.minimum(arrival[late] + 200 * DAY, PERIOD_END))
+    )
 
     # Economic assistance: 10 131 by July 2020, cash cheques need room after April 2020.
     cash_ok = arrival >= d64(iom["mali_cash_eligible_arrival_from"])
-    eco_early = pick(rng, ~np.isnat(start) & (start <= july - 7), scaled(10131), "economic by 2020-07")
+    eco_early = pick(
+        rng, ~np.isnat(start) & (start <= july - 7), scaled(10131), "economic by 2020-07"
+    )
     low = start[eco_early] + 7 * DAY
-    low = np.where(cash_ok[eco_early], np.maximum(low, np.minimum(d64(iom["mali_cash_start"]), july)), low)
+    low = np.where(
+        cash_ok[eco_early], np.maximum(low, np.minimum(d64(iom["mali_cash_start"]), july)), low
+    )
     economic[eco_early] = between(rng, low, np.full(len(low), july))
     candidates = ~np.isnat(start) & np.isnat(economic) & (rng.random(len(start)) < 0.85)
     low = np.maximum(start[candidates] + 7 * DAY, d64("2020-08-01"))
@@ -366,32 +417,63 @@ def _mali_reintegration(
     economic[idx] = between(rng, low[ok], high[ok])
 
     # Completion: 4 803 by July 2020, 7 811 by February 2021.
-    done_early = pick(rng, ~np.isnat(economic) & (economic <= july - 30), scaled(4803), "completed by 2020-07")
-    completed[done_early] = between(rng, economic[done_early] + 30 * DAY, np.full(len(done_early), july))
+    done_early = pick(
+        rng, ~np.isnat(economic) & (economic <= july - 30), scaled(4803), "completed by 2020-07"
+    )
+    completed[done_early] = between(
+        rng, economic[done_early] + 30 * DAY, np.full(len(done_early), july)
+    )
     feb = d64("2021-02-28")
-    mid = pick(rng, ~np.isnat(economic) & np.isnat(completed) & (economic <= feb - 30),
-               scaled(7811) - scaled(4803), "completed by 2021-02")
+    mid = pick(
+        rng,
+        ~np.isnat(economic) & np.isnat(completed) & (economic <= feb - 30),
+        scaled(7811) - scaled(4803),
+        "completed by 2021-02",
+    )
     low = np.maximum(economic[mid] + 30 * DAY, d64("2020-08-01"))
     completed[mid] = between(rng, low, np.full(len(mid), feb))
-    later = np.flatnonzero(~np.isnat(economic) & np.isnat(completed) & (economic <= d64("2021-09-30")))
+    later = np.flatnonzero(
+        ~np.isnat(economic) & np.isnat(completed) & (economic <= d64("2021-09-30"))
+    )
     later = later[rng.random(len(later)) < 0.35]
-    completed[later] = between(rng, np.maximum(economic[later] + 30 * DAY, d64("2021-03-01")),
-                               np.full(len(later), PERIOD_END))
+    completed[later] = between(
+        rng,
+        np.maximum(economic[later] + 30 * DAY, d64("2021-03-01")),
+        np.full(len(later), PERIOD_END),
+    )
 
     pss = pick(rng, arrival <= july, scaled(708), "psychosocial by 2020-07")
     psychosocial[pss] = between(rng, arrival[pss], np.minimum(arrival[pss] + 120 * DAY, july))
     more = pick(rng, np.isnat(psychosocial) & (arrival > july), scaled(300), "psychosocial later")
-    psychosocial[more] = np.minimum(arrival[more] + rng.integers(0, 60, len(more)) * DAY, PERIOD_END)
+    psychosocial[more] = np.minimum(
+        arrival[more] + rng.integers(0, 60, len(more)) * DAY, PERIOD_END
+    )
 
     refs = iom["mali_ejom_referrals"]
     # Referrals before the third cohort joined the second one (registration May-June 2019).
-    before = pick(rng, ~np.isnat(start) & (start <= d64("2019-06-01")), scaled(refs["before_cohort3"]), "EJOM referrals 2019")
-    referral[before] = between(rng, np.maximum(start[before], d64("2019-01-01")), np.full(len(before), d64("2019-06-15")))
-    cohort3 = pick(rng, ~np.isnat(start) & np.isnat(referral) & (start <= d64("2020-06-30")), scaled(refs["cohort3"]), "EJOM referrals cohort 3")
-    referral[cohort3] = between(rng, np.maximum(start[cohort3], d64("2020-01-01")), np.full(len(cohort3), d64("2020-06-30")))
+    before = pick(
+        rng,
+        ~np.isnat(start) & (start <= d64("2019-06-01")),
+        scaled(refs["before_cohort3"]),
+        "EJOM referrals 2019",
+    )
+    referral[before] = between(
+        rng, np.maximum(start[before], d64("2019-01-01")), np.full(len(before), d64("2019-06-15"))
+    )
+    cohort3 = pick(
+        rng,
+        ~np.isnat(start) & np.isnat(referral) & (start <= d64("2020-06-30")),
+        scaled(refs["cohort3"]),
+        "EJOM referrals cohort 3",
+    )
+    referral[cohort3] = between(
+        rng, np.maximum(start[cohort3], d64("2020-01-01")), np.full(len(cohort3), d64("2020-06-30"))
+    )
 
 
-def transit(iso3: str, scale: float, volumes: dict[str, int], rng: np.random.Generator) -> pl.DataFrame:
+def transit(
+    iso3: str, scale: float, volumes: dict[str, int], rng: np.random.Generator
+) -> pl.DataFrame:
     """Foreign migrants assisted in the country, most of them returned home from it (AVR)."""
     cfg, iom = config(), config()["iom"]
     contract = cfg["countries"][iso3]["contract"]
@@ -400,7 +482,9 @@ def transit(iso3: str, scale: float, volumes: dict[str, int], rng: np.random.Gen
     n_eutf = round(volumes["3.4"] * scale)
     anchors = {month(k): round(v * scale) for k, v in iom["avr_cumulative"].get(iso3, {}).items()}
     weights = curve(month_list, rng)
-    eutf_departures = dates_in_months(rng, month_list, allocate_anchored(month_list, weights, anchors, n_eutf))
+    eutf_departures = dates_in_months(
+        rng, month_list, allocate_anchored(month_list, weights, anchors, n_eutf)
+    )
     if mali:
         in_2021 = np.array([m.year == 2021 for m in month_list])
         n_other = round(iom["mali_avr_2021_non_eutf"] * scale)
@@ -410,7 +494,10 @@ def transit(iso3: str, scale: float, volumes: dict[str, int], rng: np.random.Gen
         counts = allocate(round(n_eutf * iom["non_eutf_share"]), weights)
     other_departures = dates_in_months(rng, month_list, counts)
     departure = np.concatenate([eutf_departures, other_departures])
-    action = np.array([contract] * len(eutf_departures) + [iom["non_eutf_funder"]] * len(other_departures), dtype=object)
+    action = np.array(
+        [contract] * len(eutf_departures) + [iom["non_eutf_funder"]] * len(other_departures),
+        dtype=object,
+    )
     assisted = np.maximum(departure - rng.integers(5, 60, len(departure)) * DAY, PERIOD_START)
 
     n_avr = len(departure)
@@ -420,47 +507,87 @@ def transit(iso3: str, scale: float, volumes: dict[str, int], rng: np.random.Gen
     if mali:
         in_1819 = (departure >= d64("2018-01-01")) & (departure <= d64("2019-12-31"))
         nationality[in_1819 & (nationality == "SLE")] = "GIN"
-        sle = pick(rng, in_1819, round(iom["mali_avr_sierra_leone_2018_2019"] * scale), "Sierra Leone AVR")
+        sle = pick(
+            rng, in_1819, round(iom["mali_avr_sierra_leone_2018_2019"] * scale), "Sierra Leone AVR"
+        )
         nationality[sle] = "SLE"
         # The 114 stranded at the end of 2020 leave in 2021; others of 2021 arrive in 2021.
         y2021 = departure >= d64("2021-01-01")
         assisted[y2021] = np.maximum(assisted[y2021], d64("2021-01-01"))
         assisted[y2021] = np.minimum(assisted[y2021], departure[y2021])
-        stranded = pick(rng, y2021 & (departure <= d64("2021-03-31")), round(iom["mali_stranded_end_2020"] * scale), "stranded")
-        assisted[stranded] = between(rng, np.full(len(stranded), d64("2020-10-01")), np.full(len(stranded), d64("2020-12-31")))
+        stranded = pick(
+            rng,
+            y2021 & (departure <= d64("2021-03-31")),
+            round(iom["mali_stranded_end_2020"] * scale),
+            "stranded",
+        )
+        assisted[stranded] = between(
+            rng,
+            np.full(len(stranded), d64("2020-10-01")),
+            np.full(len(stranded), d64("2020-12-31")),
+        )
         target = round(iom["mali_transit_assisted_cumulative"]["2021-02"] * scale)
         counted = int(((assisted >= PERIOD_START) & (assisted <= d64("2021-02-28"))).sum())
         n_closed = target - counted
         if n_closed < 0:
             raise ValueError("Mali transit: AVR cases alone exceed the assisted total")
-        window = [m for m in month_list if m <= dt.date(2020, 11, 1) or m in (dt.date(2021, 1, 1), dt.date(2021, 2, 1))]
+        window = [
+            m
+            for m in month_list
+            if m <= dt.date(2020, 11, 1) or m in (dt.date(2021, 1, 1), dt.date(2021, 2, 1))
+        ]
         closed_assisted = dates_in_months(rng, window, allocate(n_closed, curve(window, rng)))
         after = [m for m in month_list if m >= dt.date(2021, 3, 1)]
-        closed_assisted = np.concatenate([closed_assisted, dates_in_months(rng, after, allocate(round(300 * scale), np.ones(len(after))))])
+        closed_assisted = np.concatenate(
+            [
+                closed_assisted,
+                dates_in_months(rng, after, allocate(round(300 * scale), np.ones(len(after)))),
+            ]
+        )
     else:
         n_closed = round(n_avr * (iom["assisted_per_avr"] - 1))
         closed_assisted = dates_in_months(rng, month_list, allocate(n_closed, weights))
     n_closed = len(closed_assisted)
     closed = closed_assisted + rng.integers(3, 30, n_closed) * DAY
     closed = np.where(
-        (closed_assisted <= d64("2020-12-31")) & (closed > d64("2020-12-31")), d64("2020-12-31"), closed
+        (closed_assisted <= d64("2020-12-31")) & (closed > d64("2020-12-31")),
+        d64("2020-12-31"),
+        closed,
     )
     closed = np.minimum(closed, PERIOD_END)
 
     n = n_avr + n_closed
     person = people(rng, n, iso3, female_share=0.15)
-    return_types = _weighted(rng, {"avr_commercial": 0.55, "avr_land": 0.3, "avr_charter": 0.15}, n_avr)
+    return_types = _weighted(
+        rng, {"avr_commercial": 0.55, "avr_land": 0.3, "avr_charter": 0.15}, n_avr
+    )
     frame = person.with_columns(
         pl.Series("registration_date", np.concatenate([assisted, closed_assisted])),
         pl.Series("case_type", np.full(n, "transit")),
-        pl.Series("nationality", np.concatenate([nationality, _weighted(rng, nationality_weights, n_closed)]).astype(str)),
+        pl.Series(
+            "nationality",
+            np.concatenate([nationality, _weighted(rng, nationality_weights, n_closed)]).astype(
+                str
+            ),
+        ),
         pl.Series("host_country", list(np.full(n, None, dtype=object)), dtype=pl.String),
-        pl.Series("return_type", list(np.concatenate([return_types, np.full(n_closed, None, dtype=object)])), dtype=pl.String),
+        pl.Series(
+            "return_type",
+            list(np.concatenate([return_types, np.full(n_closed, None, dtype=object)])),
+            dtype=pl.String,
+        ),
         pl.Series("movement_ref", list(np.full(n, None, dtype=object)), dtype=pl.String),
         pl.Series("departure_date", np.concatenate([departure, np.full(n_closed, NaT)])),
         pl.Series("assisted_date", np.concatenate([assisted, closed_assisted])),
-        pl.Series("return_action", list(np.concatenate([action, np.full(n_closed, None, dtype=object)])), dtype=pl.String),
-        pl.Series("medical_date", np.where(rng.random(n) < 0.3, np.concatenate([assisted, closed_assisted]), NaT)),
+        pl.Series(
+            "return_action",
+            list(np.concatenate([action, np.full(n_closed, None, dtype=object)])),
+            dtype=pl.String,
+        ),
+        pl.Series(
+            "medical_date",
+            np.where(rng.random(n) < 0.3, np.concatenate([assisted, closed_assisted]), NaT),
+        ),
         pl.Series("closed_date", np.concatenate([np.full(n_avr, NaT), closed])),
     )
     return frame.with_columns(
@@ -470,13 +597,18 @@ def transit(iso3: str, scale: float, volumes: dict[str, int], rng: np.random.Gen
     )
 
 
-def mission_cases(iso3: str, scale: float, volumes: dict[str, int], h1_2020: int, seed: int) -> MissionCases:
+def mission_cases(
+    iso3: str, scale: float, volumes: dict[str, int], h1_2020: int, seed: int
+) -> MissionCases:
     rng = np.random.default_rng([seed, sum(map(ord, iso3))])
     back, referred = returnees(iso3, scale, volumes, h1_2020, rng)
     moving = transit(iso3, scale, volumes, rng)
-    columns = [c.name for c in CONTRACT.columns if c.name not in ("case_id", "status", "last_updated")]
+    columns = [
+        c.name for c in CONTRACT.columns if c.name not in ("case_id", "status", "last_updated")
+    ]
     both = pl.concat(
-        [back, moving.with_columns(pl.lit(None, dtype=pl.Date).alias("arrival_date"))], how="diagonal_relaxed"
+        [back, moving.with_columns(pl.lit(None, dtype=pl.Date).alias("arrival_date"))],
+        how="diagonal_relaxed",
     ).sort("registration_date", maintain_order=True)
     iso2 = config()["countries"][iso3]["iso2"]
     both = both.with_columns(
@@ -484,7 +616,9 @@ def mission_cases(iso3: str, scale: float, volumes: dict[str, int], h1_2020: int
             pl.lit(f"{iso2}-")
             + pl.col("registration_date").dt.year().cast(pl.String)
             + "-"
-            + (pl.int_range(pl.len()).over(pl.col("registration_date").dt.year()) + 1).cast(pl.String).str.zfill(6)
+            + (pl.int_range(pl.len()).over(pl.col("registration_date").dt.year()) + 1)
+            .cast(pl.String)
+            .str.zfill(6)
         ).alias("case_id")
     )
     for name in columns:
@@ -497,7 +631,12 @@ def mission_cases(iso3: str, scale: float, volumes: dict[str, int], h1_2020: int
         on=["first_name", "last_name", "date_of_birth"],
         how="left",
     )
-    return MissionCases(iso3, both.filter(pl.col("case_type") == "returnee"), both.filter(pl.col("case_type") == "transit"), referred)
+    return MissionCases(
+        iso3,
+        both.filter(pl.col("case_type") == "returnee"),
+        both.filter(pl.col("case_type") == "transit"),
+        referred,
+    )
 
 
 def snapshot(cases: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
@@ -509,29 +648,41 @@ def snapshot(cases: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         exprs.append(pl.when(known).then(pl.col(date_col)).alias(date_col))
         exprs.extend(pl.when(known).then(pl.col(dep)).alias(dep) for dep in dependents)
     frame = frame.with_columns(exprs)
-    months_since = lambda col: ((pl.lit(as_of) - pl.col(col)).dt.total_days() // 30 + 1)  # noqa: E731
+    months_since = lambda col: (pl.lit(as_of) - pl.col(col)).dt.total_days() // 30 + 1  # noqa: E731
     frame = frame.with_columns(
-        pl.min_horizontal("counselling_sessions", months_since("reintegration_start_date")).alias("counselling_sessions"),
-        pl.min_horizontal("psychosocial_sessions", months_since("psychosocial_first_date")).alias("psychosocial_sessions"),
+        pl.min_horizontal("counselling_sessions", months_since("reintegration_start_date")).alias(
+            "counselling_sessions"
+        ),
+        pl.min_horizontal("psychosocial_sessions", months_since("psychosocial_first_date")).alias(
+            "psychosocial_sessions"
+        ),
     )
     status = (
         pl.when(pl.col("case_type") == "transit")
         .then(
-            pl.when(pl.col("departure_date").is_not_null()).then(pl.lit("returned"))
-            .when(pl.col("closed_date").is_not_null()).then(pl.lit("closed"))
+            pl.when(pl.col("departure_date").is_not_null())
+            .then(pl.lit("returned"))
+            .when(pl.col("closed_date").is_not_null())
+            .then(pl.lit("closed"))
             .otherwise(pl.lit("stranded"))
         )
-        .when(pl.col("reintegration_completed_date").is_not_null()).then(pl.lit("completed"))
-        .when(pl.col("closed_date").is_not_null()).then(pl.lit("abandoned"))
-        .when(pl.col("reintegration_start_date").is_not_null()).then(pl.lit("in_progress"))
+        .when(pl.col("reintegration_completed_date").is_not_null())
+        .then(pl.lit("completed"))
+        .when(pl.col("closed_date").is_not_null())
+        .then(pl.lit("abandoned"))
+        .when(pl.col("reintegration_start_date").is_not_null())
+        .then(pl.lit("in_progress"))
         .otherwise(pl.lit("registered"))
     )
     dates = [c for c, t in frame.schema.items() if t == pl.Date and c not in ("date_of_birth",)]
-    return frame.with_columns(status.alias("status"), pl.max_horizontal(dates).alias("last_updated"))
+    return frame.with_columns(
+        status.alias("status"), pl.max_horizontal(dates).alias("last_updated")
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Writing the monthly exports.
+
 
 def _labels(language: str) -> dict[str, dict[str, str]]:
     """Code → label a mission writes (English or French), for every coded column."""
@@ -557,7 +708,10 @@ def _country_spellings(iso3_values: list[str], language: str) -> dict[str, list[
 
 
 def export_frame(
-    snap: pl.DataFrame, language: str, template: str, spellings: dict[str, list[str]],
+    snap: pl.DataFrame,
+    language: str,
+    template: str,
+    spellings: dict[str, list[str]],
     variant_of_case: pl.DataFrame,
 ) -> pl.DataFrame:
     """A snapshot in the mission's language: labels, country spellings, headers."""
@@ -565,7 +719,13 @@ def export_frame(
     frame = snap.join(variant_of_case, on="case_id", how="left")
     exprs = [pl.col(name).replace_strict(mapping, default=None) for name, mapping in labels.items()]
     yes, no = ("Oui", "Non") if language == "fr" else ("Yes", "No")
-    exprs.append(pl.when(pl.col("vulnerable")).then(pl.lit(yes)).when(pl.col("vulnerable").not_()).then(pl.lit(no)).alias("vulnerable"))
+    exprs.append(
+        pl.when(pl.col("vulnerable"))
+        .then(pl.lit(yes))
+        .when(pl.col("vulnerable").not_())
+        .then(pl.lit(no))
+        .alias("vulnerable")
+    )
     for col in ("nationality", "host_country"):
         usual = {k: v[0] for k, v in spellings.items()}
         variant = {k: v[1:] for k, v in spellings.items()}
@@ -595,7 +755,10 @@ class Delivery:
 
 
 def write_mission(
-    cases: MissionCases, out: Path, rng: np.random.Generator, dirt: DirtLog,
+    cases: MissionCases,
+    out: Path,
+    rng: np.random.Generator,
+    dirt: DirtLog,
     month_list: list[dt.date],
 ) -> list[Delivery]:
     """Every monthly export of a mission, with the mission's habits and the configured dirt."""
@@ -607,7 +770,9 @@ def write_mission(
     folder = out / "iom"
     folder.mkdir(parents=True, exist_ok=True)
     allcases = pl.concat([cases.returnees, cases.transit], how="vertical_relaxed").sort("case_id")
-    used = sorted(set(allcases["nationality"].drop_nulls()) | set(allcases["host_country"].drop_nulls()))
+    used = sorted(
+        set(allcases["nationality"].drop_nulls()) | set(allcases["host_country"].drop_nulls())
+    )
     spellings = _country_spellings(used, language)
     # A case keeps its spelling from one export to the next (the mission's data-entry habit).
     variant = np.where(rng.random(allcases.height) < rates["country_spelling"], 1, -1)
@@ -641,24 +806,49 @@ def write_mission(
             )
             path = _write(wrong, folder / name, fmt, language, rng, dirt, rates)
             deliveries.append(Delivery("iom", path, key, delivered, wrong.height))
-            dirt.add("corrected_redelivery", path.name, [int(r) + 2 for r in sorted(rows)],
-                     column=allowance, corrected_by=name.replace(f".{fmt}", f"_v2.{fmt}"))
+            dirt.add(
+                "corrected_redelivery",
+                path.name,
+                [int(r) + 2 for r in sorted(rows)],
+                column=allowance,
+                corrected_by=name.replace(f".{fmt}", f"_v2.{fmt}"),
+            )
             name = name.replace(f".{fmt}", f"_v2.{fmt}")
             delivered += dt.timedelta(days=int(rng.integers(5, 20)))
         path = _write(frame, folder / name, fmt, language, rng, dirt, rates)
-        deliveries.append(Delivery("iom", path, key, delivered, frame.height, "correction" if correction else "original"))
+        deliveries.append(
+            Delivery(
+                "iom",
+                path,
+                key,
+                delivered,
+                frame.height,
+                "correction" if correction else "original",
+            )
+        )
     return deliveries
 
 
 def _write(
-    frame: pl.DataFrame, path: Path, fmt: str, language: str, rng: np.random.Generator,
-    dirt: DirtLog, rates: dict,
+    frame: pl.DataFrame,
+    path: Path,
+    fmt: str,
+    language: str,
+    rng: np.random.Generator,
+    dirt: DirtLog,
+    rates: dict,
 ) -> Path:
     n_blank = int(rng.binomial(frame.height, rates["blank_row"])) if frame.height else 0
-    positions = np.sort(rng.choice(frame.height + 1, n_blank, replace=True)) if n_blank else np.array([], int)
+    positions = (
+        np.sort(rng.choice(frame.height + 1, n_blank, replace=True))
+        if n_blank
+        else np.array([], int)
+    )
     if fmt == "csv":
         french = language == "fr"
-        text = stringify(frame, date_format="%d/%m/%Y" if french else "%Y-%m-%d", decimal_comma=french)
+        text = stringify(
+            frame, date_format="%d/%m/%Y" if french else "%Y-%m-%d", decimal_comma=french
+        )
         text = insert_blank_rows(text, positions)
         encoding = "utf-8"
         if french and rng.random() < rates["cp1252_file"]:
@@ -673,7 +863,9 @@ def _write(
     else:
         with_blanks = insert_blank_rows(frame, positions)
         serial = rng.random(with_blanks.height) < rates["excel_serial_date"]
-        write_xlsx(path, {CONTRACT.xlsx_sheet: with_blanks}, serial_dates={CONTRACT.xlsx_sheet: serial})
+        write_xlsx(
+            path, {CONTRACT.xlsx_sheet: with_blanks}, serial_dates={CONTRACT.xlsx_sheet: serial}
+        )
         if serial.any():
             dirt.add("excel_serial_date", path.name, [int(i) + 2 for i in np.flatnonzero(serial)])
     if n_blank:

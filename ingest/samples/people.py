@@ -12,15 +12,156 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-FIRST_MALE = ["Moussa", "Mamadou", "Ibrahim", "Oumar", "Amadou", "Seydou", "Boubacar", "Abdoulaye", "Souleymane", "Adama", "Bakary", "Cheick", "Drissa", "Lassana", "Modibo", "Sékou", "Yacouba", "Issa", "Aliou", "Ousmane", "Mahamadou", "Hamidou", "Idrissa", "Kalilou", "Siaka", "Tiémoko", "Youssouf", "Ismaël", "Fousseyni", "Brahima", "Karim", "Daouda", "Salif", "Mohamed", "Alassane", "Kwame", "Kofi", "Emeka", "Chinedu", "Tunde", "Lamin", "Ebrima", "Momodou", "Babacar", "Cheikh", "Alioune", "Ndiaye", "Abdou"]
-FIRST_FEMALE = ["Aminata", "Fatoumata", "Mariam", "Awa", "Kadiatou", "Oumou", "Hawa", "Assitan", "Djénéba", "Rokia", "Salimata", "Fanta", "Aïssata", "Kadidia", "Nana", "Bintou", "Ramata", "Sitan", "Korotoumou", "Adja", "Ndeye", "Fatou", "Isatou", "Ama", "Abena", "Chioma", "Ngozi", "Aïcha", "Mariama", "Safiatou"]
-LAST = ["Traoré", "Coulibaly", "Diarra", "Keïta", "Koné", "Sissoko", "Touré", "Diallo", "Sidibé", "Camara", "Konaté", "Sangaré", "Dembélé", "Cissé", "Kanté", "Doumbia", "Samaké", "Maïga", "Cissoko", "Tounkara", "Fofana", "Bagayoko", "Dicko", "Sow", "Ba", "Ndiaye", "Diop", "Fall", "Gueye", "Sarr", "Jallow", "Ceesay", "Bah", "Barry", "Sylla", "Soumah", "Ouédraogo", "Sawadogo", "Zongo", "Kaboré", "Mensah", "Owusu", "Boateng", "Okafor", "Adeyemi", "Mahamat", "Abakar", "Ould", "Kouassi", "Yao", "N'Guessan"]
+FIRST_MALE = [
+    "Moussa",
+    "Mamadou",
+    "Ibrahim",
+    "Oumar",
+    "Amadou",
+    "Seydou",
+    "Boubacar",
+    "Abdoulaye",
+    "Souleymane",
+    "Adama",
+    "Bakary",
+    "Cheick",
+    "Drissa",
+    "Lassana",
+    "Modibo",
+    "Sékou",
+    "Yacouba",
+    "Issa",
+    "Aliou",
+    "Ousmane",
+    "Mahamadou",
+    "Hamidou",
+    "Idrissa",
+    "Kalilou",
+    "Siaka",
+    "Tiémoko",
+    "Youssouf",
+    "Ismaël",
+    "Fousseyni",
+    "Brahima",
+    "Karim",
+    "Daouda",
+    "Salif",
+    "Mohamed",
+    "Alassane",
+    "Kwame",
+    "Kofi",
+    "Emeka",
+    "Chinedu",
+    "Tunde",
+    "Lamin",
+    "Ebrima",
+    "Momodou",
+    "Babacar",
+    "Cheikh",
+    "Alioune",
+    "Ndiaye",
+    "Abdou",
+]
+FIRST_FEMALE = [
+    "Aminata",
+    "Fatoumata",
+    "Mariam",
+    "Awa",
+    "Kadiatou",
+    "Oumou",
+    "Hawa",
+    "Assitan",
+    "Djénéba",
+    "Rokia",
+    "Salimata",
+    "Fanta",
+    "Aïssata",
+    "Kadidia",
+    "Nana",
+    "Bintou",
+    "Ramata",
+    "Sitan",
+    "Korotoumou",
+    "Adja",
+    "Ndeye",
+    "Fatou",
+    "Isatou",
+    "Ama",
+    "Abena",
+    "Chioma",
+    "Ngozi",
+    "Aïcha",
+    "Mariama",
+    "Safiatou",
+]
+LAST = [
+    "Traoré",
+    "Coulibaly",
+    "Diarra",
+    "Keïta",
+    "Koné",
+    "Sissoko",
+    "Touré",
+    "Diallo",
+    "Sidibé",
+    "Camara",
+    "Konaté",
+    "Sangaré",
+    "Dembélé",
+    "Cissé",
+    "Kanté",
+    "Doumbia",
+    "Samaké",
+    "Maïga",
+    "Cissoko",
+    "Tounkara",
+    "Fofana",
+    "Bagayoko",
+    "Dicko",
+    "Sow",
+    "Ba",
+    "Ndiaye",
+    "Diop",
+    "Fall",
+    "Gueye",
+    "Sarr",
+    "Jallow",
+    "Ceesay",
+    "Bah",
+    "Barry",
+    "Sylla",
+    "Soumah",
+    "Ouédraogo",
+    "Sawadogo",
+    "Zongo",
+    "Kaboré",
+    "Mensah",
+    "Owusu",
+    "Boateng",
+    "Okafor",
+    "Adeyemi",
+    "Mahamat",
+    "Abakar",
+    "Ould",
+    "Kouassi",
+    "Yao",
+    "N'Guessan",
+]
 
 #: International dialling code and national number length of each SLC country.
 PHONE = {
-    "BFA": ("226", 8), "CMR": ("237", 9), "CIV": ("225", 10), "GMB": ("220", 7),
-    "GHA": ("233", 9), "GIN": ("224", 9), "GNB": ("245", 9), "MLI": ("223", 8),
-    "MRT": ("222", 8), "NER": ("227", 8), "NGA": ("234", 10), "SEN": ("221", 9),
+    "BFA": ("226", 8),
+    "CMR": ("237", 9),
+    "CIV": ("225", 10),
+    "GMB": ("220", 7),
+    "GHA": ("233", 9),
+    "GIN": ("224", 9),
+    "GNB": ("245", 9),
+    "MLI": ("223", 8),
+    "MRT": ("222", 8),
+    "NER": ("227", 8),
+    "NGA": ("234", 10),
+    "SEN": ("221", 9),
     "TCD": ("235", 8),
 }
 
@@ -36,9 +177,7 @@ def people(
 ) -> pl.DataFrame:
     """n people of a country: sex, first/last name, date of birth, phone, document number."""
     female = rng.random(n) < female_share
-    first = np.where(
-        female, rng.choice(FIRST_FEMALE, n), rng.choice(FIRST_MALE, n)
-    ).astype(object)
+    first = np.where(female, rng.choice(FIRST_FEMALE, n), rng.choice(FIRST_MALE, n)).astype(object)
     last = rng.choice(LAST, n).astype(object)
     age_days = rng.integers(age_low * 365, age_high * 365, n)
     dob = np.datetime64(as_of) - age_days.astype("timedelta64[D]")
@@ -50,9 +189,7 @@ def people(
         numbers,
         np.where(style < 0.8, np.char.add(f"+{code} ", numbers), np.char.add(f"00{code}", numbers)),
     )
-    documents = np.char.add(
-        f"{iso3[:2]}", rng.integers(1_000_000, 9_999_999, n).astype(str)
-    )
+    documents = np.char.add(f"{iso3[:2]}", rng.integers(1_000_000, 9_999_999, n).astype(str))
     return pl.DataFrame(
         {
             "sex": np.where(female, "F", "M"),

@@ -20,7 +20,13 @@ from ingest.samples.people import people
 from ingest.samples.timeline import allocate, d64
 from ingest.samples.writers import DirtLog, csv_bytes, insert_blank_rows, write_xlsx
 
-OTHER_REASONS = ["Mariage", "Suivre un ami", "Pression de la famille", "Aventure", "Dette à rembourser"]
+OTHER_REASONS = [
+    "Mariage",
+    "Suivre un ami",
+    "Pression de la famille",
+    "Aventure",
+    "Dette à rembourser",
+]
 
 
 def _mask(frame: pl.DataFrame, sql: str | None) -> np.ndarray:
@@ -34,7 +40,11 @@ def _choices(form: dict, qtype: str) -> list[str]:
 
 
 def answer(
-    frame: pl.DataFrame, form: dict, survey: list[dict], assignments: list[dict], rng: np.random.Generator
+    frame: pl.DataFrame,
+    form: dict,
+    survey: list[dict],
+    assignments: list[dict],
+    rng: np.random.Generator,
 ) -> pl.DataFrame:
     """Answer every closed question of `survey` for the rows of `frame` (one country)."""
     by_question: dict[str, list[dict]] = {}
@@ -57,7 +67,9 @@ def answer(
                 n = rule["count"] if "count" in rule else round(rule["share"] * scope.sum())
                 eligible = np.flatnonzero(scope & (values == None))  # noqa: E711
                 if n > len(eligible):
-                    raise ValueError(f"{name}={rule['value']}: need {n}, only {len(eligible)} eligible")
+                    raise ValueError(
+                        f"{name}={rule['value']}: need {n}, only {len(eligible)} eligible"
+                    )
                 values[rng.choice(eligible, n, replace=False)] = rule["value"]
             closed = {rule["value"] for rule in rules}
             open_weights = {k: v for k, v in weights.items() if k not in closed}
@@ -66,7 +78,9 @@ def answer(
             rest = np.flatnonzero(asked & (values == None))  # noqa: E711
             if len(rest):
                 if not open_weights:
-                    raise ValueError(f"{name}: every choice is closed but {len(rest)} rows are unanswered")
+                    raise ValueError(
+                        f"{name}: every choice is closed but {len(rest)} rows are unanswered"
+                    )
                 keys = list(open_weights)
                 p = np.array([open_weights[k] for k in keys], dtype=float)
                 values[rest] = rng.choice(np.array(keys, dtype=object), len(rest), p=p / p.sum())
@@ -81,7 +95,9 @@ def answer(
                     n = rule["count"] if "count" in rule else round(rule["share"] * scope.sum())
                     eligible = np.flatnonzero(scope & (column == 0))
                     if n > len(eligible):
-                        raise ValueError(f"{name}/{choice}: need {n}, only {len(eligible)} eligible")
+                        raise ValueError(
+                            f"{name}/{choice}: need {n}, only {len(eligible)} eligible"
+                        )
                     column[rng.choice(eligible, n, replace=False)] = 1
                 if not rules_c:
                     draw = asked & (rng.random(frame.height) < weights.get(choice, 0.0))
@@ -93,12 +109,17 @@ def answer(
             ]
             frame = frame.with_columns(
                 pl.Series(name, joined, dtype=pl.String),
-                *[pl.Series(f"{name}_{c}", picked[c]).replace(-1, None).alias(f"{name}_{c}") for c in choices],
+                *[
+                    pl.Series(f"{name}_{c}", picked[c]).replace(-1, None).alias(f"{name}_{c}")
+                    for c in choices
+                ],
             )
     return frame
 
 
-def _regional_assignments(sizes: dict[int, dict[str, int]], rng: np.random.Generator) -> dict[str, list[dict]]:
+def _regional_assignments(
+    sizes: dict[int, dict[str, int]], rng: np.random.Generator
+) -> dict[str, list[dict]]:
     """Per-country rules that make the pooled regional figures of the report hold."""
     survey = config()["surveys"]["returnee"]
     regional = survey["regional"]
@@ -112,7 +133,9 @@ def _regional_assignments(sizes: dict[int, dict[str, int]], rng: np.random.Gener
     need = round(regional["trained"]["target"] * sum(total.values())) - mali_trained
     trained = allocate(need, np.array([total[c] for c in others]) * factors)
     need = round(regional["covid_negative"]["target"] * sum(c3.values())) - mali_covid
-    covid = allocate(need, np.array([c3.get(c, 0) for c in others]) * rng.uniform(0.85, 1.15, len(others)))
+    covid = allocate(
+        need, np.array([c3.get(c, 0) for c in others]) * rng.uniform(0.85, 1.15, len(others))
+    )
     rules: dict[str, list[dict]] = {}
     for i, c in enumerate(others):
         rate = regional["satisfaction_by_country"][c]
@@ -121,33 +144,54 @@ def _regional_assignments(sizes: dict[int, dict[str, int]], rng: np.random.Gener
             {"q": "satisfaction_globale", "value": "satisfait", "share": rate * 0.85},
             {"q": "satisfaction_globale", "value": "tres_satisfait", "share": rate * 0.15},
             {"q": "covid_impact", "value": "ralentissement", "count": int(round(covid[i] * 0.85))},
-            {"q": "covid_impact", "value": "arret", "count": int(covid[i] - round(covid[i] * 0.85))},
+            {
+                "q": "covid_impact",
+                "value": "arret",
+                "count": int(covid[i] - round(covid[i] * 0.85)),
+            },
         ]
     return rules
 
 
-def _respondents(rng: np.random.Generator, country: str, cycles: dict[int, int], fieldwork: dict, form: dict) -> pl.DataFrame:
+def _respondents(
+    rng: np.random.Generator, country: str, cycles: dict[int, int], fieldwork: dict, form: dict
+) -> pl.DataFrame:
     frames = []
     for cycle, n in cycles.items():
         start_s, end_s = fieldwork[cycle]
         low, high = d64(start_s), d64(end_s)
         days = (high - low).astype(int)
-        start = (low + rng.integers(0, days + 1, n)).astype("datetime64[s]") + rng.integers(8 * 3600, 17 * 3600, n)
+        start = (low + rng.integers(0, days + 1, n)).astype("datetime64[s]") + rng.integers(
+            8 * 3600, 17 * 3600, n
+        )
         end = start + rng.integers(20 * 60, 75 * 60, n)
-        who = people(rng, n, country, female_share=0.1 if form["form_id"] == "tpml_returnee" else 0.38, age_low=18, age_high=45)
-        frames.append(pl.DataFrame({
-            "country": np.full(n, country),
-            "cycle": np.full(n, cycle),
-            "start": start.astype("datetime64[ms]"),
-            "end": end.astype("datetime64[ms]"),
-            "nom_repondant": (who["first_name"] + " " + who["last_name"]).to_list(),
-            "telephone": who["phone"].to_list(),
-            "age": rng.integers(18, 46, n),
-        }))
+        who = people(
+            rng,
+            n,
+            country,
+            female_share=0.1 if form["form_id"] == "tpml_returnee" else 0.38,
+            age_low=18,
+            age_high=45,
+        )
+        frames.append(
+            pl.DataFrame(
+                {
+                    "country": np.full(n, country),
+                    "cycle": np.full(n, cycle),
+                    "start": start.astype("datetime64[ms]"),
+                    "end": end.astype("datetime64[ms]"),
+                    "nom_repondant": (who["first_name"] + " " + who["last_name"]).to_list(),
+                    "telephone": who["phone"].to_list(),
+                    "age": rng.integers(18, 46, n),
+                }
+            )
+        )
     return pl.concat(frames)
 
 
-def _activities(rng: np.random.Generator, answered: pl.DataFrame, form: dict, country: str) -> pl.DataFrame:
+def _activities(
+    rng: np.random.Generator, answered: pl.DataFrame, form: dict, country: str
+) -> pl.DataFrame:
     """The repeat group of the sensitisation survey: activities each respondent attended."""
     cfg = config()["surveys"]["sensitisation"]
     direct = answered["participation_directe"].to_numpy() == "oui"
@@ -161,29 +205,47 @@ def _activities(rng: np.random.Generator, answered: pl.DataFrame, form: dict, co
     for i in range(n):
         own = ["direct"] * int(direct[i]) + ["indirect"] * int(media[i])
         for _ in range(int(extra[i])):
-            own.append("direct" if (direct[i] and (not media[i] or rng.random() < 0.5)) else "indirect")
+            own.append(
+                "direct" if (direct[i] and (not media[i] or rng.random() < 0.5)) else "indirect"
+            )
         modes.extend(own)
         parents.extend([i + 1] * len(own))
     direct_types = ["causerie", "visite_domicile", "grin", "concert", "theatre", "sport", "preche"]
     media_types = ["radio", "television", "reseaux_sociaux", "presse"]
     kinds = [rng.choice(direct_types) if m == "direct" else rng.choice(media_types) for m in modes]
-    frame = pl.DataFrame({"country": country, "cycle": 3, "_parent_index": parents, "mode": modes, "activite_type": kinds})
+    frame = pl.DataFrame(
+        {
+            "country": country,
+            "cycle": 3,
+            "_parent_index": parents,
+            "mode": modes,
+            "activite_type": kinds,
+        }
+    )
     repeat = form["repeat"]
     rules = cfg.get("mali_repeat", []) if country == "MLI" else []
     return answer(frame, form, repeat["survey"], rules, rng)
 
 
-def _kobo_columns(frame: pl.DataFrame, survey: list[dict], form: dict, prefix_group: bool = True) -> pl.DataFrame:
+def _kobo_columns(
+    frame: pl.DataFrame, survey: list[dict], form: dict, prefix_group: bool = True
+) -> pl.DataFrame:
     """Canonical answers to KoBo's export columns: group paths and per-choice columns."""
     out = []
     for q in survey:
         name = q["name"]
         if name not in frame.columns:
             continue
-        path = f"{q['group']}/{name}" if prefix_group and "group" in q else (f"activites/{name}" if not prefix_group else name)
+        path = (
+            f"{q['group']}/{name}"
+            if prefix_group and "group" in q
+            else (f"activites/{name}" if not prefix_group else name)
+        )
         out.append(pl.col(name).alias(path))
         if q["type"].startswith("select_multiple"):
-            out.extend(pl.col(f"{name}_{c}").alias(f"{path}/{c}") for c in _choices(form, q["type"]))
+            out.extend(
+                pl.col(f"{name}_{c}").alias(f"{path}/{c}") for c in _choices(form, q["type"])
+            )
     return frame.select(out)
 
 
@@ -194,7 +256,10 @@ def write_surveys(out: Path, seed: int, dirt: DirtLog) -> list[Delivery]:
     folder.mkdir(parents=True, exist_ok=True)
     deliveries = []
     rate = cfg["dirt"]["duplicate_submission"]
-    for survey_name, form_key, conf_key in (("returnee", "returnee", "returnee"), ("sensitisation", "sensitisation", "sensitisation")):
+    for survey_name, form_key, conf_key in (
+        ("returnee", "returnee", "returnee"),
+        ("sensitisation", "sensitisation", "sensitisation"),
+    ):
         form = forms[form_key]
         conf = cfg["surveys"][conf_key]
         sizes = {int(k): v for k, v in conf["sizes"].items()}
@@ -203,44 +268,87 @@ def write_surveys(out: Path, seed: int, dirt: DirtLog) -> list[Delivery]:
         countries = sorted({c for cycle in sizes.values() for c in cycle})
         for country in countries:
             cycles = {k: v[country] for k, v in sizes.items() if country in v}
-            fieldwork = {int(k): v for k, v in (conf["mali_fieldwork"] if country == "MLI" else conf["fieldwork"]).items()}
+            fieldwork = {
+                int(k): v
+                for k, v in (
+                    conf["mali_fieldwork"] if country == "MLI" else conf["fieldwork"]
+                ).items()
+            }
             frame = _respondents(rng, country, cycles, fieldwork, form)
             rules = conf.get("mali", []) if country == "MLI" else regional.get(country, [])
             answered = answer(frame, form, form["survey"], rules, rng)
-            other = answered["raison_depart"].to_numpy() == "autre" if "raison_depart" in answered.columns else np.zeros(answered.height, bool)
+            other = (
+                answered["raison_depart"].to_numpy() == "autre"
+                if "raison_depart" in answered.columns
+                else np.zeros(answered.height, bool)
+            )
             if other.any():
-                answered = answered.with_columns(pl.Series("raison_depart_autre", list(np.where(other, rng.choice(OTHER_REASONS, answered.height), None)), dtype=pl.String))
-                dirt.add("other_free_text", f"{survey_name}:{country}", [int(i) for i in np.flatnonzero(other)])
+                answered = answered.with_columns(
+                    pl.Series(
+                        "raison_depart_autre",
+                        list(np.where(other, rng.choice(OTHER_REASONS, answered.height), None)),
+                        dtype=pl.String,
+                    )
+                )
+                dirt.add(
+                    "other_free_text",
+                    f"{survey_name}:{country}",
+                    [int(i) for i in np.flatnonzero(other)],
+                )
             activities = _activities(rng, answered, form, country) if "repeat" in form else None
             for cycle in cycles:
                 part = answered.filter(pl.col("cycle") == cycle)
-                deliveries.append(_export(folder, rng, survey_name, form, country, cycle, part, activities, rate, dirt))
+                deliveries.append(
+                    _export(
+                        folder, rng, survey_name, form, country, cycle, part, activities, rate, dirt
+                    )
+                )
     return deliveries
 
 
-def _export(folder: Path, rng: np.random.Generator, survey_name: str, form: dict, country: str, cycle: int,
-            part: pl.DataFrame, activities: pl.DataFrame | None, rate: float, dirt: DirtLog) -> Delivery:
+def _export(
+    folder: Path,
+    rng: np.random.Generator,
+    survey_name: str,
+    form: dict,
+    country: str,
+    cycle: int,
+    part: pl.DataFrame,
+    activities: pl.DataFrame | None,
+    rate: float,
+    dirt: DirtLog,
+) -> Delivery:
     n = part.height
     submitted = part["end"].to_numpy() + rng.integers(60, 3 * 86400, n).astype("timedelta64[s]")
     uuids = [str(uuid.UUID(int=int(x), version=4)) for x in rng.integers(0, 2**63, n)]
     questions = _kobo_columns(part, form["survey"], form)
-    meta = pl.DataFrame({
-        "_id": np.arange(1, n + 1) + 100000 * cycle + 1000 * (sum(map(ord, country)) % 97),
-        "_uuid": uuids,
-        "_submission_time": [str(s).replace("T", " ")[:19] for s in submitted],
-        "_validation_status": rng.choice(["validation_status_approved", ""], n, p=[0.9, 0.1]),
-        "__version__": form["versions"][cycle],
-        "_index": np.arange(1, n + 1),
-    })
-    export = pl.concat([
-        part.select(pl.col("start").dt.strftime("%Y-%m-%dT%H:%M:%S.000+00:00"), pl.col("end").dt.strftime("%Y-%m-%dT%H:%M:%S.000+00:00")),
-        questions,
-        meta,
-    ], how="horizontal")
+    meta = pl.DataFrame(
+        {
+            "_id": np.arange(1, n + 1) + 100000 * cycle + 1000 * (sum(map(ord, country)) % 97),
+            "_uuid": uuids,
+            "_submission_time": [str(s).replace("T", " ")[:19] for s in submitted],
+            "_validation_status": rng.choice(["validation_status_approved", ""], n, p=[0.9, 0.1]),
+            "__version__": form["versions"][cycle],
+            "_index": np.arange(1, n + 1),
+        }
+    )
+    export = pl.concat(
+        [
+            part.select(
+                pl.col("start").dt.strftime("%Y-%m-%dT%H:%M:%S.000+00:00"),
+                pl.col("end").dt.strftime("%Y-%m-%dT%H:%M:%S.000+00:00"),
+            ),
+            questions,
+            meta,
+        ],
+        how="horizontal",
+    )
     dup = rng.random(n) < rate
     if dup.any():
         export = pl.concat([export, export.filter(pl.Series(dup))], how="vertical_relaxed")
-    exported = dt.date.fromisoformat(str(part["end"].max())[:10]) + dt.timedelta(days=int(rng.integers(3, 20)))
+    exported = dt.date.fromisoformat(str(part["end"].max())[:10]) + dt.timedelta(
+        days=int(rng.integers(3, 20))
+    )
     use_csv = activities is None and (sum(map(ord, country)) + cycle) % 3 == 0
     stem = f"TPML_{survey_name}_{country}_C{cycle}_{exported:%Y-%m-%d}"
     if use_csv:
@@ -248,18 +356,25 @@ def _export(folder: Path, rng: np.random.Generator, survey_name: str, form: dict
         text = export.select(pl.all().cast(pl.String))
         n_blank = int(rng.binomial(text.height, config()["dirt"]["blank_row"] * 5))
         positions = np.sort(rng.integers(0, text.height + 1, n_blank))
-        path.write_bytes(csv_bytes(insert_blank_rows(text, positions), separator=";", encoding="utf-8-sig"))
+        path.write_bytes(
+            csv_bytes(insert_blank_rows(text, positions), separator=";", encoding="utf-8-sig")
+        )
         if n_blank:
             dirt.add("blank_row", path.name, [int(p) + 2 + i for i, p in enumerate(positions)])
     else:
         path = folder / f"{stem}.xlsx"
         sheets = {form["form_id"]: export}
         if activities is not None:
-            mine = activities.filter(pl.col("country") == country).with_columns(pl.int_range(1, pl.len() + 1).alias("_index"))
-            sheets[form["repeat"]["name"]] = pl.concat([
-                _kobo_columns(mine, form["repeat"]["survey"], form, prefix_group=False),
-                mine.select("_index", "_parent_index"),
-            ], how="horizontal")
+            mine = activities.filter(pl.col("country") == country).with_columns(
+                pl.int_range(1, pl.len() + 1).alias("_index")
+            )
+            sheets[form["repeat"]["name"]] = pl.concat(
+                [
+                    _kobo_columns(mine, form["repeat"]["survey"], form, prefix_group=False),
+                    mine.select("_index", "_parent_index"),
+                ],
+                how="horizontal",
+            )
         write_xlsx(path, sheets)
     if dup.any():
         dirt.add("duplicate_submission", path.name, list(range(n + 2, n + 2 + int(dup.sum()))))

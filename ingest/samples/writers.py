@@ -43,9 +43,7 @@ class DirtLog:
         )
 
 
-def stringify(
-    frame: pl.DataFrame, *, date_format: str, decimal_comma: bool
-) -> pl.DataFrame:
+def stringify(frame: pl.DataFrame, *, date_format: str, decimal_comma: bool) -> pl.DataFrame:
     """Every column as the text a partner's export writes."""
     exprs = []
     for name, dtype in frame.schema.items():
@@ -96,9 +94,11 @@ def _letter(index: int) -> str:
 
 
 def _escape(expr: pl.Expr) -> pl.Expr:
-    return expr.str.replace_all("&", "&amp;", literal=True).str.replace_all(
-        "<", "&lt;", literal=True
-    ).str.replace_all(">", "&gt;", literal=True)
+    return (
+        expr.str.replace_all("&", "&amp;", literal=True)
+        .str.replace_all("<", "&lt;", literal=True)
+        .str.replace_all(">", "&gt;", literal=True)
+    )
 
 
 def _text_cell(ref: str, text: str, style: int = 0) -> str:
@@ -107,18 +107,24 @@ def _text_cell(ref: str, text: str, style: int = 0) -> str:
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{safe}</t></is></c>'
 
 
-def _sheet_xml(frame: pl.DataFrame, first_row: int, top: list[list[str]], merges: list, serial) -> bytes:
+def _sheet_xml(
+    frame: pl.DataFrame, first_row: int, top: list[list[str]], merges: list, serial
+) -> bytes:
     """A worksheet whose data rows are built by Polars (vectorised), not cell by cell."""
     head = []
     for r, values in enumerate(top, start=1):
         cells = "".join(_text_cell(f"{_letter(c)}{r}", v, 2) for c, v in enumerate(values) if v)
         head.append(f'<row r="{r}">{cells}</row>')
     header_row = first_row - 1
-    cells = "".join(_text_cell(f"{_letter(c)}{header_row}", str(h), 2) for c, h in enumerate(frame.columns))
+    cells = "".join(
+        _text_cell(f"{_letter(c)}{header_row}", str(h), 2) for c, h in enumerate(frame.columns)
+    )
     head.append(f'<row r="{header_row}">{cells}</row>')
     body = ""
     if frame.height:
-        data = frame.with_columns(pl.Series("__serial", serial if serial is not None else np.zeros(frame.height, bool)))
+        data = frame.with_columns(
+            pl.Series("__serial", serial if serial is not None else np.zeros(frame.height, bool))
+        )
         rownum = pl.int_range(first_row, first_row + pl.len()).cast(pl.String)
         exprs = []
         for c, (name, dtype) in enumerate(frame.schema.items()):
@@ -131,17 +137,24 @@ def _sheet_xml(frame: pl.DataFrame, first_row: int, top: list[list[str]], merges
             elif dtype.is_numeric():
                 cell = pl.format('<c r="{}"><v>{}</v></c>', ref, col.cast(pl.String))
             elif dtype == pl.Boolean:
-                cell = pl.format('<c r="{}" t="b"><v>{}</v></c>', ref, col.cast(pl.Int8).cast(pl.String))
+                cell = pl.format(
+                    '<c r="{}" t="b"><v>{}</v></c>', ref, col.cast(pl.Int8).cast(pl.String)
+                )
             else:
                 text = _escape(col.cast(pl.String))
-                cell = pl.format('<c r="{}" t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>', ref, text)
+                cell = pl.format(
+                    '<c r="{}" t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>', ref, text
+                )
             exprs.append(pl.when(col.is_null()).then(pl.lit("")).otherwise(cell))
-        rows = data.select(pl.format('<row r="{}">{}</row>', rownum, pl.concat_str(exprs)).alias("x"))
+        rows = data.select(
+            pl.format('<row r="{}">{}</row>', rownum, pl.concat_str(exprs)).alias("x")
+        )
         body = rows.get_column("x").str.join("").item()
     merge_xml = ""
     if merges:
         refs = "".join(
-            f'<mergeCell ref="{_letter(c0)}{r0 + 1}:{_letter(c1)}{r1 + 1}"/>' for r0, c0, r1, c1, _ in merges
+            f'<mergeCell ref="{_letter(c0)}{r0 + 1}:{_letter(c1)}{r1 + 1}"/>'
+            for r0, c0, r1, c1, _ in merges
         )
         merge_xml = f'<mergeCells count="{len(merges)}">{refs}</mergeCells>'
     xml = (
@@ -208,7 +221,8 @@ def write_xlsx(
             "</Relationships>",
         )
         sheet_entries = "".join(
-            f'<sheet name="{n.replace("&", "&amp;")}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(names, start=1)
+            f'<sheet name="{n.replace("&", "&amp;")}" sheetId="{i}" r:id="rId{i}"/>'
+            for i, n in enumerate(names, start=1)
         )
         book.writestr(
             "xl/workbook.xml",
@@ -242,5 +256,7 @@ def write_xlsx(
             first_row = len(top) + 2
             book.writestr(
                 f"xl/worksheets/sheet{i}.xml",
-                _sheet_xml(sheets[name], first_row, top, sheet_merges, (serial_dates or {}).get(name)),
+                _sheet_xml(
+                    sheets[name], first_row, top, sheet_merges, (serial_dates or {}).get(name)
+                ),
             )

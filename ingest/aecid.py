@@ -1,0 +1,82 @@
+"""AECID sensitisation workbooks: bytes to one typed frame of activities, all months together.
+
+Each monthly sheet has four title rows (project title, "Structure : <name> (<type> - AMI
+<year>)", "Région : <region> — Mois : <month>", blank), the header, the activities, and a
+TOTAL row that is not data. The organisation, its type and call year come from the titles.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from ingest.contracts import DeliveryRejected, _column, load_contract
+from ingest.deliveries import ParsedDelivery
+from ingest.tabular import SOURCE_ROW, read_table, sheet_names
+from ingest.typed import parse_rows, type_frame
+
+FEED = "aecid"
+ORGANISATION_TYPES = {"OSC": "osc", "Point focal": "point_focal"}
+
+
+def _titles(file_name: str, sheet: str, titles: tuple[tuple[str, ...], ...], patterns: dict) -> dict:
+    found: dict[str, str | None] = {}
+    text = [cell for row in titles for cell in row if cell]
+    for key, pattern in patterns.items():
+        regex = re.compile(pattern)
+        match = next((m for m in map(regex.match, text) if m), None)
+        if match is None:
+            raise DeliveryRejected(file_name, f"sheet {sheet!r}: title row {key!r} not found")
+        found.update(match.groupdict())
+    return found
+
+
+def parse(content: bytes, file_name: str) -> ParsedDelivery:
+    contract = load_contract(FEED)
+    if not contract.matches(file_name):
+        raise DeliveryRejected(file_name, f"file name does not match {contract.file_pattern.pattern!r}")
+    raw = contract.raw
+    try:
+        sheets = sheet_names(content)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a rejected delivery
+        raise DeliveryRejected(file_name, f"unreadable workbook: {exc}") from exc
+    month_sheets = [s for s in sheets if re.match(raw["sheet_pattern"], s)]
+    if not month_sheets:
+        raise DeliveryRejected(file_name, "no monthly sheet (e.g. 'Janvier 2020')")
+    goods, bads, rows_read = [], [], 0
+    marker = raw["totals_marker"]
+    for sheet in month_sheets:
+        table = read_table(content, file_name, sheet, raw["title_rows"])
+        info = _titles(file_name, sheet, table.titles, raw["title_patterns"])
+        frame = table.frame.with_columns(pl.lit(sheet).alias("_sheet_name"))
+        rows_read += frame.height
+        first = table.headers[0]
+        is_total = pl.col(first).fill_null("").str.strip_chars().str.to_uppercase() == marker
+        totals = frame.filter(is_total).with_columns(
+            pl.lit("totals_row").alias("_reason"), pl.lit(None, dtype=pl.String).alias("_column")
+        )
+        good, bad = parse_rows(frame.filter(~is_total), contract, file_name, table.headers)
+        good = good.with_columns(
+            pl.lit(info["organisation"]).alias("organisation"),
+            pl.lit(ORGANISATION_TYPES[info["organisation_type"]]).alias("organisation_type"),
+            pl.lit(info.get("call_year"), dtype=pl.String).cast(pl.Int64).alias("call_year"),
+        )
+        goods.append(good)
+        bads.append(pl.concat([bad, totals], how="diagonal_relaxed"))
+    bronze = pl.concat(goods, how="diagonal_relaxed")
+    funders = {label.lower(): action for action, labels in raw["funders"].items() for label in labels}
+    bronze = bronze.with_columns(
+        pl.col("funder").str.strip_chars().str.to_lowercase().replace_strict(funders, default=None).alias("funding_action")
+    )
+    related = {}
+    if raw["participants_sheet"] in sheets:
+        table = read_table(content, file_name, raw["participants_sheet"])
+        from dataclasses import replace
+
+        sub = replace(contract, columns=tuple(_column(c) for c in raw["participant_columns"]))
+        mapping = sub.check_header(file_name, table.headers)
+        typed, problems = type_frame(table.frame.rename(mapping), sub, keep=[SOURCE_ROW])
+        related["participants"] = typed
+        related["participants_quarantine"] = problems
+    return ParsedDelivery(bronze, pl.concat(bads, how="diagonal_relaxed"), rows_read, ",".join(month_sheets), related)

@@ -1,0 +1,55 @@
+"""EJOM monitoring exports from Akvo Flow: bytes to a typed frame, for each of the four forms.
+
+The "raw data report" has group titles on row 1 and headers on row 2; option answers are
+"code:text" and the code decides. The training form's daily attendance (a repeat group) is
+on a second sheet, linked by Instance. A duplicated submission repeats its Instance: the
+reader keeps both rows (bronze is what arrived); the warehouse counts an Instance once.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ingest.contracts import Column, DeliveryRejected, _column, load_contract
+from ingest.deliveries import ParsedDelivery
+from ingest.tabular import read_table
+from ingest.typed import parse_rows, type_frame
+
+FORMS = ("registration", "training", "kits", "smes")
+
+
+def form_of(file_name: str) -> str:
+    for form in FORMS:
+        if file_name.startswith(f"EJOM_{form}_"):
+            return form
+    raise DeliveryRejected(file_name, "not an EJOM export (EJOM_<form>_<YYYY-MM>.xlsx)")
+
+
+def parse(content: bytes, file_name: str) -> ParsedDelivery:
+    contract = load_contract(f"ejom_{form_of(file_name)}")
+    if not contract.matches(file_name):
+        raise DeliveryRejected(file_name, f"file name does not match {contract.file_pattern.pattern!r}")
+    header_row = contract.header_rows - 1
+    try:
+        table = read_table(content, file_name, contract.xlsx_sheet, header_row)
+    except (ValueError, pl.exceptions.PolarsError) as exc:
+        raise DeliveryRejected(file_name, f"unreadable: {exc}") from exc
+    good, bad = parse_rows(table.frame, contract, file_name, table.headers)
+    good = good.with_columns(pl.lit(contract.raw["funding_action"]).alias("funding_action"))
+    related = {}
+    repeat_sheet = contract.raw.get("repeat_sheet")
+    if repeat_sheet:
+        repeat = read_table(content, file_name, repeat_sheet, header_row)
+        columns = tuple(_column(c) for c in contract.raw["repeat_columns"])
+        sub = _subcontract(contract, columns)
+        mapping = sub.check_header(file_name, repeat.headers)
+        typed, problems = type_frame(repeat.frame.rename(mapping), sub, keep=["_source_row"])
+        related["attendance"] = typed
+        related["attendance_quarantine"] = problems
+    return ParsedDelivery(good, bad, table.frame.height, table.sheet, related)
+
+
+def _subcontract(contract, columns: tuple[Column, ...]):
+    from dataclasses import replace
+
+    return replace(contract, columns=columns)

@@ -1,0 +1,123 @@
+"""The column tables of docs/feeds/*.md, generated from the contracts (`slc docs`).
+
+Prose (naming, rhythm, quirks) is written by hand; the tables between the markers
+`<!-- generated:<name> -->` and `<!-- end:<name> -->` come from the contract YAML and the
+KoBo questionnaires, so the docs and the readers cannot drift apart (a test checks it).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ingest.contracts import Column, _column, load_contract
+from ingest.kobo import questionnaires
+from ingest.settings import REPO_ROOT
+
+DOCS = REPO_ROOT / "docs" / "feeds"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def columns_table(columns: tuple[Column, ...] | list[Column], templates: list[str] | None = None) -> str:
+    templates = templates or []
+    head = ["column", *(f"header ({t})" for t in templates)] if templates else ["column", "header"]
+    head += ["type", "required", "codes / rule", "personal data", "meaning"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for c in columns:
+        headers = [c.header_for(t) for t in templates] if templates else [" / ".join(c.aliases)]
+        rule = ", ".join(
+            f"`{code}`" + (f" ({' / '.join(labels)})" if labels else "") for code, labels in c.codes.items()
+        )
+        if c.min is not None or c.max is not None:
+            bounds = f"{'' if c.min is None else f'>= {c.min:g}'} {'' if c.max is None else f'<= {c.max:g}'}".strip()
+            rule = f"{rule}; {bounds}" if rule else bounds
+        row = [f"`{c.name}`", *(_cell(h) for h in headers), c.type, "yes" if c.required else "",
+               _cell(rule), c.pii or "", _cell(c.description)]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def xlsform_tables(survey_name: str) -> str:
+    form = questionnaires()[survey_name]
+    lines = [f"Form `{form['form_id']}` — {form['title']}; versions: "
+             + ", ".join(f"cycle {k}: `{v}`" for k, v in form["versions"].items()), "",
+             "**survey**", "", "| type | name | group | label | relevant | versions |", "|---|---|---|---|---|---|"]
+    rows = [(q, q.get("group", "")) for q in form["survey"]]
+    if "repeat" in form:
+        rows.append(({"type": "begin_repeat", "name": form["repeat"]["name"], "label": "Activités"}, ""))
+        rows += [(q, form["repeat"]["name"]) for q in form["repeat"]["survey"]]
+        rows.append(({"type": "end_repeat", "name": form["repeat"]["name"], "label": ""}, ""))
+    for q, group in rows:
+        versions = ", ".join(str(v) for v in q.get("versions", form["versions"]))
+        pii = " *(personal data)*" if q.get("pii") else ""
+        lines.append(f"| {q['type']} | `{q['name']}` | {group} | {_cell(q.get('label', ''))}{pii} | "
+                     f"{_cell(q.get('relevant', ''))} | {versions} |")
+    lines += ["", "**choices**", "", "| list_name | name | label |", "|---|---|---|"]
+    for list_name, choices in form["choices"].items():
+        for name, label in choices.items():
+            lines.append(f"| {list_name} | `{name}` | {_cell(label)} |")
+    return "\n".join(lines)
+
+
+def generated_sections() -> dict[str, dict[str, str]]:
+    """{doc file: {section name: markdown}} for every generated table."""
+    kobo = load_contract("kobo")
+    sections = {
+        "iom.md": {"iom-columns": columns_table(load_contract("iom").columns, ["en", "fr", "fr_v2"])},
+        "ejom.md": {
+            f"ejom-{form}": columns_table(load_contract(f"ejom_{form}").columns)
+            for form in ("registration", "training", "kits", "smes")
+        },
+        "aecid.md": {
+            "aecid-columns": columns_table(load_contract("aecid").columns),
+            "aecid-participants": columns_table(
+                [_column(c) for c in load_contract("aecid").raw["participant_columns"]]
+            ),
+        },
+        "kobo.md": {
+            "kobo-metadata": columns_table(kobo.columns),
+            "kobo-returnee": xlsform_tables("returnee"),
+            "kobo-sensitisation": xlsform_tables("sensitisation"),
+        },
+    }
+    sections["ejom.md"]["ejom-training-attendance"] = columns_table(
+        [_column(c) for c in load_contract("ejom_training").raw["repeat_columns"]]
+    )
+    return sections
+
+
+def render(text: str, sections: dict[str, str]) -> str:
+    for name, body in sections.items():
+        pattern = re.compile(
+            rf"(<!-- generated:{re.escape(name)} -->\n)(?:.*?\n)?(<!-- end:{re.escape(name)} -->)",
+            re.S,
+        )
+        if not pattern.search(text):
+            raise ValueError(f"markers for {name!r} are missing")
+        text = pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+    return text
+
+
+def write(docs: Path = DOCS) -> list[Path]:
+    changed = []
+    for file_name, sections in generated_sections().items():
+        path = docs / file_name
+        old = path.read_text(encoding="utf-8")
+        new = render(old, sections)
+        if new != old:
+            path.write_text(new, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+def stale(docs: Path = DOCS) -> list[str]:
+    """Docs whose generated tables differ from the contracts."""
+    out = []
+    for file_name, sections in generated_sections().items():
+        text = (docs / file_name).read_text(encoding="utf-8")
+        if render(text, sections) != text:
+            out.append(file_name)
+    return out

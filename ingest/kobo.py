@@ -1,0 +1,94 @@
+"""KoBoToolbox exports of the TPML surveys: bytes to a typed frame, one row per submission.
+
+The column contract is built from the questionnaire (contracts/kobo_questionnaires.yml):
+"group/name" headers become `name`, a select_multiple's "group/name/choice" 0/1 columns
+become `name_choice`, and a select_one's answer must be one of its choices. Country and cycle
+come from the file name. The sensitisation survey's repeat group ("activites" sheet) is
+returned as the related table `activities`, linked by `parent_index`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+
+import polars as pl
+import yaml
+
+from ingest.contracts import _DIR, Column, Contract, DeliveryRejected, _column, load_contract
+from ingest.deliveries import ParsedDelivery
+from ingest.tabular import SOURCE_ROW, read_table
+from ingest.typed import parse_rows, type_frame
+
+FEED = "kobo"
+
+
+@cache
+def questionnaires() -> dict:
+    return yaml.safe_load((_DIR / "kobo_questionnaires.yml").read_text(encoding="utf-8"))
+
+
+def question_columns(form: dict, survey: list[dict], prefix: str | None = None) -> list[Column]:
+    """Contract columns of a questionnaire's questions (header = the KoBo export's path)."""
+    columns = []
+    for q in survey:
+        group = prefix if prefix is not None else q.get("group")
+        path = f"{group}/{q['name']}" if group else q["name"]
+        kind = q["type"].split()[0]
+        if kind == "select_one":
+            choices = form["choices"][q["type"].split()[1]]
+            columns.append(Column(header=path, name=q["name"], type="code", required=False,
+                                  codes={c: [] for c in choices}, description=q.get("label", "")))
+        elif kind == "select_multiple":
+            columns.append(Column(header=path, name=q["name"], type="string", required=False,
+                                  description=q.get("label", "")))
+            for choice in form["choices"][q["type"].split()[1]]:
+                columns.append(Column(header=f"{path}/{choice}", name=f"{q['name']}_{choice}",
+                                      type="int", required=False, min=0, max=1))
+        else:
+            columns.append(Column(header=path, name=q["name"], required=False,
+                                  type="int" if kind == "integer" else "string",
+                                  pii=("name" if "nom" in q["name"] else "phone") if q.get("pii") else None,
+                                  description=q.get("label", "")))
+    return columns
+
+
+@cache
+def survey_contract(survey: str) -> Contract:
+    base = load_contract(FEED)
+    form = questionnaires()[survey]
+    meta = base.columns
+    return replace(base, columns=(*meta[:2], *question_columns(form, form["survey"]), *meta[2:]))
+
+
+@cache
+def repeat_contract(survey: str) -> Contract:
+    base = load_contract(FEED)
+    form = questionnaires()[survey]
+    links = tuple(_column(c) for c in base.raw["repeat_columns"])
+    return replace(base, columns=(*question_columns(form, form["repeat"]["survey"], "activites"), *links))
+
+
+def parse(content: bytes, file_name: str) -> ParsedDelivery:
+    base = load_contract(FEED)
+    match = base.file_pattern.match(file_name)
+    if not match:
+        raise DeliveryRejected(file_name, f"file name does not match {base.file_pattern.pattern!r}")
+    survey, country, cycle = match.group("survey"), match.group("country"), int(match.group("cycle"))
+    form = questionnaires()[survey]
+    contract = survey_contract(survey)
+    try:
+        table = read_table(content, file_name, form["form_id"])
+    except (ValueError, pl.exceptions.PolarsError) as exc:
+        raise DeliveryRejected(file_name, f"unreadable: {exc}") from exc
+    good, bad = parse_rows(table.frame, contract, file_name, table.headers)
+    extra = [pl.lit(country).alias("country"), pl.lit(cycle).alias("cycle")]
+    related = {}
+    if "repeat" in form and file_name.lower().endswith(".xlsx"):
+        sub = repeat_contract(survey)
+        repeat = read_table(content, file_name, form["repeat"]["name"])
+        mapping = sub.check_header(file_name, repeat.headers)
+        typed, problems = type_frame(repeat.frame.rename(mapping), sub, keep=[SOURCE_ROW])
+        related["activities"] = typed.with_columns(extra)
+        related["activities_quarantine"] = problems
+    return ParsedDelivery(good.with_columns(extra), bad, table.frame.height, table.sheet, related)
