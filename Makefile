@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export SLC_HOME ?= $(CURDIR)/warehouse
 
-.PHONY: install dagster-home demo test ui lint chromium clean
+.PHONY: install dagster-home demo sample test ui lint chromium clean
 
 install: $(VENV)/.installed
 
@@ -25,6 +25,13 @@ demo: install dagster-home
 	$(BIN)/slc refresh
 	@echo
 	$(BIN)/slc paths
+
+# Partner deliveries at another scale or seed: make sample SCALE=10 OUT=/tmp/sample10
+SCALE ?= 1
+SEED ?= 20210401
+OUT ?= $(SLC_HOME)/samples
+sample: install
+	$(BIN)/slc sample --scale $(SCALE) --seed $(SEED) --out $(OUT)
 
 ui: install dagster-home
 	$(BIN)/slc ui --host 127.0.0.1 --port 3000

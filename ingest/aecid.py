@@ -20,7 +20,9 @@ FEED = "aecid"
 ORGANISATION_TYPES = {"OSC": "osc", "Point focal": "point_focal"}
 
 
-def _titles(file_name: str, sheet: str, titles: tuple[tuple[str, ...], ...], patterns: dict) -> dict:
+def _titles(
+    file_name: str, sheet: str, titles: tuple[tuple[str, ...], ...], patterns: dict
+) -> dict:
     found: dict[str, str | None] = {}
     text = [cell for row in titles for cell in row if cell]
     for key, pattern in patterns.items():
@@ -35,7 +37,9 @@ def _titles(file_name: str, sheet: str, titles: tuple[tuple[str, ...], ...], pat
 def parse(content: bytes, file_name: str) -> ParsedDelivery:
     contract = load_contract(FEED)
     if not contract.matches(file_name):
-        raise DeliveryRejected(file_name, f"file name does not match {contract.file_pattern.pattern!r}")
+        raise DeliveryRejected(
+            file_name, f"file name does not match {contract.file_pattern.pattern!r}"
+        )
     raw = contract.raw
     try:
         sheets = sheet_names(content)
@@ -65,9 +69,15 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
         goods.append(good)
         bads.append(pl.concat([bad, totals], how="diagonal_relaxed"))
     bronze = pl.concat(goods, how="diagonal_relaxed")
-    funders = {label.lower(): action for action, labels in raw["funders"].items() for label in labels}
+    funders = {
+        label.lower(): action for action, labels in raw["funders"].items() for label in labels
+    }
     bronze = bronze.with_columns(
-        pl.col("funder").str.strip_chars().str.to_lowercase().replace_strict(funders, default=None).alias("funding_action")
+        pl.col("funder")
+        .str.strip_chars()
+        .str.to_lowercase()
+        .replace_strict(funders, default=None)
+        .alias("funding_action")
     )
     related = {}
     if raw["participants_sheet"] in sheets:
@@ -79,4 +89,6 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
         typed, problems = type_frame(table.frame.rename(mapping), sub, keep=[SOURCE_ROW])
         related["participants"] = typed
         related["participants_quarantine"] = problems
-    return ParsedDelivery(bronze, pl.concat(bads, how="diagonal_relaxed"), rows_read, ",".join(month_sheets), related)
+    return ParsedDelivery(
+        bronze, pl.concat(bads, how="diagonal_relaxed"), rows_read, ",".join(month_sheets), related
+    )

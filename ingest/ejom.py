@@ -28,7 +28,9 @@ def form_of(file_name: str) -> str:
 def parse(content: bytes, file_name: str) -> ParsedDelivery:
     contract = load_contract(f"ejom_{form_of(file_name)}")
     if not contract.matches(file_name):
-        raise DeliveryRejected(file_name, f"file name does not match {contract.file_pattern.pattern!r}")
+        raise DeliveryRejected(
+            file_name, f"file name does not match {contract.file_pattern.pattern!r}"
+        )
     header_row = contract.header_rows - 1
     try:
         table = read_table(content, file_name, contract.xlsx_sheet, header_row)

@@ -21,7 +21,9 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def columns_table(columns: tuple[Column, ...] | list[Column], templates: list[str] | None = None) -> str:
+def columns_table(
+    columns: tuple[Column, ...] | list[Column], templates: list[str] | None = None
+) -> str:
     templates = templates or []
     head = ["column", *(f"header ({t})" for t in templates)] if templates else ["column", "header"]
     head += ["type", "required", "codes / rule", "personal data", "meaning"]
@@ -29,32 +31,52 @@ def columns_table(columns: tuple[Column, ...] | list[Column], templates: list[st
     for c in columns:
         headers = [c.header_for(t) for t in templates] if templates else [" / ".join(c.aliases)]
         rule = ", ".join(
-            f"`{code}`" + (f" ({' / '.join(labels)})" if labels else "") for code, labels in c.codes.items()
+            f"`{code}`" + (f" ({' / '.join(labels)})" if labels else "")
+            for code, labels in c.codes.items()
         )
         if c.min is not None or c.max is not None:
-            bounds = f"{'' if c.min is None else f'>= {c.min:g}'} {'' if c.max is None else f'<= {c.max:g}'}".strip()
+            low = "" if c.min is None else f">= {c.min:g}"
+            high = "" if c.max is None else f"<= {c.max:g}"
+            bounds = f"{low} {high}".strip()
             rule = f"{rule}; {bounds}" if rule else bounds
-        row = [f"`{c.name}`", *(_cell(h) for h in headers), c.type, "yes" if c.required else "",
-               _cell(rule), c.pii or "", _cell(c.description)]
+        row = [
+            f"`{c.name}`",
+            *(_cell(h) for h in headers),
+            c.type,
+            "yes" if c.required else "",
+            _cell(rule),
+            c.pii or "",
+            _cell(c.description),
+        ]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
 def xlsform_tables(survey_name: str) -> str:
     form = questionnaires()[survey_name]
-    lines = [f"Form `{form['form_id']}` — {form['title']}; versions: "
-             + ", ".join(f"cycle {k}: `{v}`" for k, v in form["versions"].items()), "",
-             "**survey**", "", "| type | name | group | label | relevant | versions |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"Form `{form['form_id']}` — {form['title']}; versions: "
+        + ", ".join(f"cycle {k}: `{v}`" for k, v in form["versions"].items()),
+        "",
+        "**survey**",
+        "",
+        "| type | name | group | label | relevant | versions |",
+        "|---|---|---|---|---|---|",
+    ]
     rows = [(q, q.get("group", "")) for q in form["survey"]]
     if "repeat" in form:
-        rows.append(({"type": "begin_repeat", "name": form["repeat"]["name"], "label": "Activités"}, ""))
+        rows.append(
+            ({"type": "begin_repeat", "name": form["repeat"]["name"], "label": "Activités"}, "")
+        )
         rows += [(q, form["repeat"]["name"]) for q in form["repeat"]["survey"]]
         rows.append(({"type": "end_repeat", "name": form["repeat"]["name"], "label": ""}, ""))
     for q, group in rows:
         versions = ", ".join(str(v) for v in q.get("versions", form["versions"]))
         pii = " *(personal data)*" if q.get("pii") else ""
-        lines.append(f"| {q['type']} | `{q['name']}` | {group} | {_cell(q.get('label', ''))}{pii} | "
-                     f"{_cell(q.get('relevant', ''))} | {versions} |")
+        lines.append(
+            f"| {q['type']} | `{q['name']}` | {group} | {_cell(q.get('label', ''))}{pii} | "
+            f"{_cell(q.get('relevant', ''))} | {versions} |"
+        )
     lines += ["", "**choices**", "", "| list_name | name | label |", "|---|---|---|"]
     for list_name, choices in form["choices"].items():
         for name, label in choices.items():
@@ -66,7 +88,9 @@ def generated_sections() -> dict[str, dict[str, str]]:
     """{doc file: {section name: markdown}} for every generated table."""
     kobo = load_contract("kobo")
     sections = {
-        "iom.md": {"iom-columns": columns_table(load_contract("iom").columns, ["en", "fr", "fr_v2"])},
+        "iom.md": {
+            "iom-columns": columns_table(load_contract("iom").columns, ["en", "fr", "fr_v2"])
+        },
         "ejom.md": {
             f"ejom-{form}": columns_table(load_contract(f"ejom_{form}").columns)
             for form in ("registration", "training", "kits", "smes")
@@ -97,7 +121,7 @@ def render(text: str, sections: dict[str, str]) -> str:
         )
         if not pattern.search(text):
             raise ValueError(f"markers for {name!r} are missing")
-        text = pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+        text = pattern.sub(lambda m, body=body: m.group(1) + body + "\n" + m.group(2), text)
     return text
 
 

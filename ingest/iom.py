@@ -23,7 +23,9 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
     contract = load_contract(FEED)
     match = contract.file_pattern.match(file_name)
     if not match:
-        raise DeliveryRejected(file_name, f"file name does not match {contract.file_pattern.pattern!r}")
+        raise DeliveryRejected(
+            file_name, f"file name does not match {contract.file_pattern.pattern!r}"
+        )
     try:
         table = read_table(content, file_name, contract.xlsx_sheet)
     except (ValueError, pl.exceptions.PolarsError) as exc:

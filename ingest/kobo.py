@@ -35,21 +35,31 @@ def question_columns(form: dict, survey: list[dict], prefix: str | None = None) 
         group = prefix if prefix is not None else q.get("group")
         path = f"{group}/{q['name']}" if group else q["name"]
         kind = q["type"].split()[0]
+        base = {
+            "header": path,
+            "name": q["name"],
+            "required": False,
+            "description": q.get("label", ""),
+        }
         if kind == "select_one":
             choices = form["choices"][q["type"].split()[1]]
-            columns.append(Column(header=path, name=q["name"], type="code", required=False,
-                                  codes={c: [] for c in choices}, description=q.get("label", "")))
+            columns.append(Column(type="code", codes={c: [] for c in choices}, **base))
         elif kind == "select_multiple":
-            columns.append(Column(header=path, name=q["name"], type="string", required=False,
-                                  description=q.get("label", "")))
+            columns.append(Column(type="string", **base))
             for choice in form["choices"][q["type"].split()[1]]:
-                columns.append(Column(header=f"{path}/{choice}", name=f"{q['name']}_{choice}",
-                                      type="int", required=False, min=0, max=1))
+                columns.append(
+                    Column(
+                        header=f"{path}/{choice}",
+                        name=f"{q['name']}_{choice}",
+                        type="int",
+                        required=False,
+                        min=0,
+                        max=1,
+                    )
+                )
         else:
-            columns.append(Column(header=path, name=q["name"], required=False,
-                                  type="int" if kind == "integer" else "string",
-                                  pii=("name" if "nom" in q["name"] else "phone") if q.get("pii") else None,
-                                  description=q.get("label", "")))
+            pii = ("name" if "nom" in q["name"] else "phone") if q.get("pii") else None
+            columns.append(Column(type="int" if kind == "integer" else "string", pii=pii, **base))
     return columns
 
 
@@ -66,7 +76,9 @@ def repeat_contract(survey: str) -> Contract:
     base = load_contract(FEED)
     form = questionnaires()[survey]
     links = tuple(_column(c) for c in base.raw["repeat_columns"])
-    return replace(base, columns=(*question_columns(form, form["repeat"]["survey"], "activites"), *links))
+    return replace(
+        base, columns=(*question_columns(form, form["repeat"]["survey"], "activites"), *links)
+    )
 
 
 def parse(content: bytes, file_name: str) -> ParsedDelivery:
@@ -74,7 +86,11 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
     match = base.file_pattern.match(file_name)
     if not match:
         raise DeliveryRejected(file_name, f"file name does not match {base.file_pattern.pattern!r}")
-    survey, country, cycle = match.group("survey"), match.group("country"), int(match.group("cycle"))
+    survey, country, cycle = (
+        match.group("survey"),
+        match.group("country"),
+        int(match.group("cycle")),
+    )
     form = questionnaires()[survey]
     contract = survey_contract(survey)
     try:

@@ -114,9 +114,7 @@ def sheet_names(content: bytes) -> list[str]:
     return list(fastexcel.read_excel(content).sheet_names)
 
 
-def read_table(
-    content: bytes, file_name: str, sheet: str | None, header_row: int = 0
-) -> RawTable:
+def read_table(content: bytes, file_name: str, sheet: str | None, header_row: int = 0) -> RawTable:
     lower = file_name.lower()
     if lower.endswith(".csv"):
         return read_csv(content)

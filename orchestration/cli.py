@@ -14,6 +14,7 @@ from pathlib import Path
 from ingest.deliveries import read_registry
 from ingest.settings import REPO_ROOT, Settings
 
+
 def _dagster(*args: str) -> int:
     """Run the Dagster CLI of this virtualenv against our code location and instance."""
     exe = Path(sys.executable).parent / "dagster"
@@ -32,8 +33,10 @@ def cmd_sample(settings: Settings, args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else settings.samples
     if not settings.reference_dir.exists():
-        print(f"missing reference data: {settings.reference_dir} (set SLC_REFERENCE_DIR)",
-              file=sys.stderr)
+        print(
+            f"missing reference data: {settings.reference_dir} (set SLC_REFERENCE_DIR)",
+            file=sys.stderr,
+        )
         return 2
     manifest = generate(out, args.scale, args.seed, settings.reference_dir)
     print(f"wrote {len(manifest['deliveries'])} deliveries to {out} in {manifest['seconds']} s")
@@ -60,8 +63,10 @@ def cmd_place_samples(settings: Settings, args: argparse.Namespace) -> int:
     settings.ensure_dirs()
     if not (settings.samples / MANIFEST).exists():
         if not settings.reference_dir.exists():
-            print(f"missing reference data: {settings.reference_dir} (set SLC_REFERENCE_DIR)",
-                  file=sys.stderr)
+            print(
+                f"missing reference data: {settings.reference_dir} (set SLC_REFERENCE_DIR)",
+                file=sys.stderr,
+            )
             return 2
         manifest = generate(settings.samples, 1.0, _default_seed(), settings.reference_dir)
         print(f"generated {len(manifest['deliveries'])} deliveries in {manifest['seconds']} s")
@@ -87,8 +92,10 @@ def cmd_calibration(settings: Settings, args: argparse.Namespace) -> int:
         if r.status != "met":
             print(f"{r.status:<9} {r.target.id}: target {r.target.target:g}, generated {r.value}")
     misses = sum(r.status == "MISS" for r in results)
-    print(f"{len(results)} targets: {sum(r.status == 'met' for r in results)} met, "
-          f"{sum(r.status == 'conflict' for r in results)} explained conflicts, {misses} misses")
+    print(
+        f"{len(results)} targets: {sum(r.status == 'met' for r in results)} met, "
+        f"{sum(r.status == 'conflict' for r in results)} explained conflicts, {misses} misses"
+    )
     if args.write_docs:
         target = REPO_ROOT / "docs" / "calibration.md"
         target.write_text(markdown(results, manifest), encoding="utf-8")
@@ -170,7 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands = {
-        "sample": (cmd_sample, "generate partner deliveries (slc sample --scale 1 --seed N --out DIR)"),
+        "sample": (
+            cmd_sample,
+            "generate partner deliveries (slc sample --scale 1 --seed N --out DIR)",
+        ),
         "replay": (cmd_replay, "drop generated deliveries into landing, month by month"),
         "place-samples": (cmd_place_samples, "generate the sample once, then land every delivery"),
         "calibration": (cmd_calibration, "measure the calibration targets on a generated sample"),
@@ -192,13 +202,22 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--until", help="with --replay: stop after this month (YYYY-MM)")
         if name == "replay":
             command.add_argument("sample_dir", nargs="?", help="default: <SLC_HOME>/samples")
-            command.add_argument("--until", help="stop after the deliveries of this month (YYYY-MM)")
-            command.add_argument("--pause", type=float, default=0.0,
-                                 help="seconds to wait between months (lets the sensors tick)")
+            command.add_argument(
+                "--until", help="stop after the deliveries of this month (YYYY-MM)"
+            )
+            command.add_argument(
+                "--pause",
+                type=float,
+                default=0.0,
+                help="seconds to wait between months (lets the sensors tick)",
+            )
         if name == "calibration":
             command.add_argument("sample_dir", nargs="?", help="default: <SLC_HOME>/samples")
-            command.add_argument("--write-docs", action="store_true",
-                                 help="write docs/calibration.md from the measurement")
+            command.add_argument(
+                "--write-docs",
+                action="store_true",
+                help="write docs/calibration.md from the measurement",
+            )
         if name == "ui":
             command.add_argument("--host", default="127.0.0.1")
             command.add_argument("--port", type=int, default=3000)

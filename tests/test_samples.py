@@ -14,7 +14,7 @@ import pytest
 
 from ingest import aecid, ejom, iom, kobo
 from ingest.feed_docs import stale
-from ingest.samples.calibration import calibrate, canonical_tables, markdown
+from ingest.samples.calibration import calibrate, canonical_tables, current_files, markdown
 from ingest.samples.config import config
 from ingest.samples.generate import DIRT_MANIFEST, generate, read_manifest, replay
 from ingest.settings import REPO_ROOT
@@ -40,7 +40,9 @@ def results(sample_dir: Path):
 
 
 def test_calibration_has_no_unexplained_miss(results):
-    misses = [f"{r.target.id}: {r.target.target:g} vs {r.value}" for r in results if r.status == "MISS"]
+    misses = [
+        f"{r.target.id}: {r.target.target:g} vs {r.value}" for r in results if r.status == "MISS"
+    ]
     assert not misses, misses
     by_id = {r.target.id: r for r in results}
     # A few headline figures, stated here so that a change of config cannot hide them.
@@ -81,15 +83,31 @@ def _one(sample_dir: Path, pattern: str) -> Path:
 @pytest.mark.parametrize(
     "parser, pattern, columns",
     [
-        (iom.parse, "iom/OIM_ML_cases_2020-*.csv", {"case_id", "arrival_date", "nationality", "mission"}),
+        (
+            iom.parse,
+            "iom/OIM_ML_cases_2020-*.csv",
+            {"case_id", "arrival_date", "nationality", "mission"},
+        ),
         (iom.parse, "iom/IOM_GM_cases_2019-*.xlsx", {"case_id", "arrival_date", "nationality"}),
         (iom.parse, "iom/IOM_NG_cases_*.csv", {"case_id", "post_arrival_action"}),
-        (ejom.parse, "ejom/EJOM_registration_*.xlsx", {"identifier", "cohort", "is_returnee", "phone"}),
+        (
+            ejom.parse,
+            "ejom/EJOM_registration_*.xlsx",
+            {"identifier", "cohort", "is_returnee", "phone"},
+        ),
         (ejom.parse, "ejom/EJOM_training_*.xlsx", {"beneficiary_id", "module", "funding_action"}),
         (ejom.parse, "ejom/EJOM_kits_*.xlsx", {"tranche", "amount_xof", "payment_modes"}),
         (ejom.parse, "ejom/EJOM_smes_*.xlsx", {"sme_name", "selected_date"}),
-        (aecid.parse, "aecid/AECID_*.xlsx", {"activity_date", "potential_migrants", "organisation"}),
-        (kobo.parse, "kobo/TPML_returnee_MLI_C3_*.xlsx", {"uuid", "retour_oim", "effets_positifs_confiance"}),
+        (
+            aecid.parse,
+            "aecid/AECID_*.xlsx",
+            {"activity_date", "potential_migrants", "organisation"},
+        ),
+        (
+            kobo.parse,
+            "kobo/TPML_returnee_MLI_C3_*.xlsx",
+            {"uuid", "retour_oim", "effets_positifs_confiance"},
+        ),
         (kobo.parse, "kobo/TPML_returnee_*_C3_*.csv", {"uuid", "covid_impact", "country", "cycle"}),
         (kobo.parse, "kobo/TPML_sensitisation_MLI_*.xlsx", {"uuid", "satisfaction"}),
     ],
@@ -111,7 +129,9 @@ def test_french_templates_and_english_map_to_one_schema(sample_dir):
     en = _one(sample_dir, "iom/IOM_NG_cases_2021-*.csv")
     frames = [iom.parse(p.read_bytes(), p.name).bronze for p in (v1, v2, en)]
     assert frames[0].schema == frames[1].schema == frames[2].schema
-    assert "Date arrivée au pays" in v2.read_bytes().decode("utf-8", "replace") or "Date arriv" in v2.read_bytes().decode("cp1252")
+    assert "Date arrivée au pays" in v2.read_bytes().decode(
+        "utf-8", "replace"
+    ) or "Date arriv" in v2.read_bytes().decode("cp1252")
     # Every spelling of a country maps to ISO3; amounts with decimal commas are numbers.
     for frame in frames:
         assert frame["nationality"].null_count() == 0
@@ -119,7 +139,11 @@ def test_french_templates_and_english_map_to_one_schema(sample_dir):
 
 
 def test_blank_rows_caught_equal_blank_rows_injected(sample_dir, dirt):
-    injected = [e for e in dirt["entries"] if e["kind"] == "blank_row" and e["file"].startswith(("OIM_", "IOM_"))]
+    injected = [
+        e
+        for e in dirt["entries"]
+        if e["kind"] == "blank_row" and e["file"].startswith(("OIM_", "IOM_"))
+    ]
     assert injected
     for entry in injected[:25]:
         path = next((sample_dir / "iom").glob(entry["file"]))
@@ -130,43 +154,77 @@ def test_blank_rows_caught_equal_blank_rows_injected(sample_dir, dirt):
 
 def test_duplicates_and_totals_caught_equal_injected(sample_dir, dirt):
     tables = canonical_tables(sample_dir)
-    kobo_dups = sum(len(e["rows"]) for e in dirt["entries"] if e["kind"] == "duplicate_submission" and e["file"].startswith("TPML_"))
+    kobo_dups = sum(
+        len(e["rows"])
+        for e in dirt["entries"]
+        if e["kind"] == "duplicate_submission" and e["file"].startswith("TPML_")
+    )
     raw = 0
     for path in sorted((sample_dir / "kobo").iterdir()):
         raw += kobo.parse(path.read_bytes(), path.name).bronze.height
     unique = tables["returnee_survey"].height + tables["sensitisation_survey"].height
     assert raw - unique == kobo_dups > 0
-    totals = [e for e in dirt["entries"] if e["kind"] == "totals_row"]
-    files = {e["file"] for e in totals}
-    caught = 0
-    for name in sorted(files)[:40]:
+    # AECID: every TOTAL row and blank row is caught, on the sheet and row it was injected.
+    names = sorted({e["file"] for e in dirt["entries"] if e["file"].startswith("AECID_")})
+    for name in names[::5]:
         path = sample_dir / "aecid" / name
-        parsed = aecid.parse(path.read_bytes(), path.name)
-        caught = parsed.quarantine.filter(pl.col("_reason") == "totals_row").height
-        assert caught == sum(1 for e in totals if e["file"] == name), name
+        quarantine = aecid.parse(path.read_bytes(), path.name).quarantine
+        for kind in ("totals_row", "blank_row"):
+            caught = (
+                quarantine.filter(pl.col("_reason") == kind)
+                .select("_sheet_name", "_source_row")
+                .rows()
+            )
+            injected = [
+                (e["sheet"], r)
+                for e in dirt["entries"]
+                if e["kind"] == kind and e["file"] == name
+                for r in e["rows"]
+            ]
+            assert sorted(caught) == sorted(injected), (name, kind)
 
 
 def test_corrections_supersede(sample_dir, dirt):
-    corrected = [e for e in dirt["entries"] if e["kind"] == "corrected_redelivery" and e["file"].startswith(("OIM_", "IOM_"))]
+    corrected = [
+        e
+        for e in dirt["entries"]
+        if e["kind"] == "corrected_redelivery" and e["file"].startswith(("OIM_", "IOM_"))
+    ]
     assert corrected
     entry = corrected[0]
     first = iom.parse((sample_dir / "iom" / entry["file"]).read_bytes(), entry["file"]).bronze
-    fixed = iom.parse((sample_dir / "iom" / entry["corrected_by"]).read_bytes(), entry["corrected_by"]).bronze
+    fixed = iom.parse(
+        (sample_dir / "iom" / entry["corrected_by"]).read_bytes(), entry["corrected_by"]
+    ).bronze
     assert first.height == fixed.height
     wrong = first.join(fixed, on="case_id", suffix="_fixed").filter(
         pl.col("arrival_allowance_xof") != pl.col("arrival_allowance_xof_fixed")
     )
-    assert wrong.height == len(entry["rows"])
+    assert sorted(wrong["case_id"].to_list()) == entry["cases"]
+    # Read the way the warehouse reads them, only the correction counts.
+    assert entry["file"] not in [p.name for p in _current(sample_dir)]
+    assert entry["corrected_by"] in [p.name for p in _current(sample_dir)]
+
+
+def _current(sample_dir: Path) -> list[Path]:
+    return current_files(sample_dir / "iom", "iom")
 
 
 def test_same_seed_same_bytes(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):
         generate(out, 0.1, 7, REFERENCE, log=lambda *x: None)
-    names = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file() and p.name != "manifest.json")
-    assert names == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file() and p.name != "manifest.json")
+    names = sorted(
+        p.relative_to(a) for p in a.rglob("*") if p.is_file() and p.name != "manifest.json"
+    )
+    assert names == sorted(
+        p.relative_to(b) for p in b.rglob("*") if p.is_file() and p.name != "manifest.json"
+    )
     for name in names:
-        assert hashlib.sha256((a / name).read_bytes()).digest() == hashlib.sha256((b / name).read_bytes()).digest(), name
+        assert (
+            hashlib.sha256((a / name).read_bytes()).digest()
+            == hashlib.sha256((b / name).read_bytes()).digest()
+        ), name
 
 
 def test_replay_lands_deliveries_in_partner_order(sample_dir, tmp_path):
@@ -177,7 +235,11 @@ def test_replay_lands_deliveries_in_partner_order(sample_dir, tmp_path):
     expected = [d for d in manifest["deliveries"] if d["delivered_on"][:7] <= "2017-07"]
     assert len(first) == len(expected)
     # A late month arrives after the following one: replay keeps the partners' order.
-    late = [d for d in manifest["deliveries"] if d["feed"] == "iom" and d["delivered_on"][:7] > _next_month(d["delivery_key"][-7:])]
+    late = [
+        d
+        for d in manifest["deliveries"]
+        if d["feed"] == "iom" and d["delivered_on"][:7] > _next_month(d["delivery_key"][-7:])
+    ]
     assert late
     rest = replay(sample_dir, landing, log=lambda *a: None)
     assert len(first) + len(rest) == len({d["path"] for d in manifest["deliveries"]})

@@ -21,6 +21,7 @@ from ingest.samples.timeline import allocate, between, d64
 from ingest.samples.writers import DirtLog, insert_blank_rows, write_xlsx
 
 CONTRACT = load_contract("aecid")
+TITLE = "PROJET MIGRATION AECID - MMEIA - UE : RAPPORT MENSUEL DES ACTIVITES DE SENSIBILISATION"
 MONTHS_FR = [
     "Janvier",
     "Février",
@@ -54,6 +55,8 @@ TYPES = {
     "reseaux_sociaux": ("Réseaux sociaux", 0.03, (200, 2500)),
     "presse": ("Presse / flyers / BD", 0.02, (100, 1000)),
 }
+#: Participants by sex and age band, as the workbook's columns count them.
+BANDS = ["men_15_17", "men_18_35", "men_36_plus", "women_15_17", "women_18_35", "women_36_plus"]
 THEMES = [
     "Risques de la migration irrégulière",
     "Opportunités d'emploi au Mali",
@@ -277,19 +280,7 @@ def _bands(rng: np.random.Generator, acts: pl.DataFrame) -> pl.DataFrame:
     bands = np.array([allocate(int(t), w) for t, w in zip(participants, weights, strict=True)])
     returnees = np.minimum(rng.poisson(0.4, len(potential)), participants - potential)
     return acts.with_columns(
-        *[
-            pl.Series(name, bands[:, i])
-            for i, name in enumerate(
-                [
-                    "men_15_17",
-                    "men_18_35",
-                    "men_36_plus",
-                    "women_15_17",
-                    "women_18_35",
-                    "women_36_plus",
-                ]
-            )
-        ],
+        *[pl.Series(name, bands[:, i]) for i, name in enumerate(BANDS)],
         pl.Series("participants", participants),
         pl.Series("returnees_involved", returnees),
     )
@@ -329,7 +320,9 @@ def write_aecid(out: Path, scale: float, seed: int, dirt: DirtLog) -> list[Deliv
         kind = info["organisation_type"] + (
             f" - AMI {info['call_year']}" if info["call_year"] else ""
         )
-        sheets, titles, merges, totals = {}, {}, {}, 0
+        sheets, titles, merges = {}, {}, {}
+        #: per sheet: the TOTAL row's number and the blank rows' numbers, as a person counts
+        layout: dict[str, tuple[int, list[int]]] = {}
         listed = []
         for month_no, sheet_rows in part.sort("activity_date").group_by(
             pl.col("activity_date").dt.month(), maintain_order=True
@@ -348,12 +341,7 @@ def write_aecid(out: Path, scale: float, seed: int, dirt: DirtLog) -> list[Deliv
             numeric = [
                 headers[c]
                 for c in (
-                    "men_15_17",
-                    "men_18_35",
-                    "men_36_plus",
-                    "women_15_17",
-                    "women_18_35",
-                    "women_36_plus",
+                    *BANDS,
                     "participants",
                     "potential_migrants",
                     "returnees_involved",
@@ -362,7 +350,7 @@ def write_aecid(out: Path, scale: float, seed: int, dirt: DirtLog) -> list[Deliv
             total = table.select(pl.col(numeric).sum()).with_columns(
                 pl.lit("TOTAL").alias(headers["activity_no"])
             )
-            n_blank = int(rng.binomial(table.height, rates["blank_row"] * 5))
+            n_blank = int(rng.binomial(table.height, rates["blank_row_small_file"]))
             positions = np.sort(rng.integers(0, table.height + 1, n_blank))
             table = insert_blank_rows(
                 table.with_columns(pl.col(headers["activity_no"]).cast(pl.String)), positions
@@ -393,22 +381,13 @@ def write_aecid(out: Path, scale: float, seed: int, dirt: DirtLog) -> list[Deliv
                     0,
                     0,
                     width,
-                    "PROJET MIGRATION AECID - MMEIA - UE : RAPPORT MENSUEL DES ACTIVITES DE SENSIBILISATION",
+                    TITLE,
                 )
             ]
-            totals += 1
             file_stem = f"AECID_{_slug(org)}_{year}-T{quarter}"
             data_start = 6  # 4 title rows, then the header on row 5
-            dirt.add(
-                "totals_row", f"{file_stem}.xlsx", [data_start + table.height - 1], sheet=sheet_name
-            )
-            if n_blank:
-                dirt.add(
-                    "blank_row",
-                    f"{file_stem}.xlsx",
-                    [int(p) + data_start + i for i, p in enumerate(positions)],
-                    sheet=sheet_name,
-                )
+            blanks = [int(p) + data_start + i for i, p in enumerate(positions)]
+            layout[sheet_name] = (data_start + table.height - 1, blanks)
         listed_frame = pl.concat(listed)
         if listed_frame.height:
             sheets["Participants"] = _participants(rng, listed_frame)
@@ -418,11 +397,23 @@ def write_aecid(out: Path, scale: float, seed: int, dirt: DirtLog) -> list[Deliv
         quarter_end = dt.date(year, quarter * 3, 28)
         delivered = quarter_end + dt.timedelta(days=int(rng.integers(10, 40)))
         if rng.random() < rates["corrected_redelivery"]:
+            # The first version misses the last activity of each month (the TOTAL row stays).
             wrong = {
-                k: (v if k == "Participants" else v.head(max(1, v.height - 2)))
+                k: (
+                    v
+                    if k == "Participants" or v.height < 3
+                    else pl.concat([v.head(v.height - 2), v.tail(1)])
+                )
                 for k, v in sheets.items()
             }
             write_xlsx(folder / name, wrong, title_rows=titles, merges=merges)
+            for sheet_name, (total_row, blanks) in layout.items():
+                if sheets[sheet_name].height < 3:
+                    _log_sheet(dirt, name, sheet_name, total_row, blanks)
+                    continue
+                dropped = total_row - 1
+                shifted = [r if r < dropped else r - 1 for r in blanks if r != dropped]
+                _log_sheet(dirt, name, sheet_name, total_row - 1, shifted)
             deliveries.append(
                 Delivery(
                     "aecid", folder / name, key, delivered, sum(v.height for v in wrong.values())
@@ -437,6 +428,8 @@ def write_aecid(out: Path, scale: float, seed: int, dirt: DirtLog) -> list[Deliv
             name = name.replace(".xlsx", "_v2.xlsx")
             delivered += dt.timedelta(days=int(rng.integers(7, 30)))
         write_xlsx(folder / name, sheets, title_rows=titles, merges=merges)
+        for sheet_name, (total_row, blanks) in layout.items():
+            _log_sheet(dirt, name, sheet_name, total_row, blanks)
         deliveries.append(
             Delivery(
                 "aecid",
@@ -448,6 +441,12 @@ def write_aecid(out: Path, scale: float, seed: int, dirt: DirtLog) -> list[Deliv
             )
         )
     return deliveries
+
+
+def _log_sheet(dirt: DirtLog, file: str, sheet: str, total_row: int, blanks: list[int]) -> None:
+    dirt.add("totals_row", file, [total_row], sheet=sheet)
+    if blanks:
+        dirt.add("blank_row", file, blanks, sheet=sheet)
 
 
 def _participants(rng: np.random.Generator, listed: pl.DataFrame) -> pl.DataFrame:

@@ -15,19 +15,28 @@ import duckdb
 import polars as pl
 
 from ingest import aecid, ejom, kobo
-from ingest.countries import to_iso3
-from ingest.tabular import read_table
-from ingest.typed import type_frame
 from ingest.contracts import load_contract
+from ingest.countries import to_iso3
 from ingest.deliveries import current_versions
 from ingest.samples.config import Target, config, targets
+from ingest.tabular import read_table
+from ingest.typed import type_frame
 
-TABLES = ("iom_returnees", "iom_transit", "ejom_beneficiaries", "ejom_trainings", "ejom_kits",
-          "ejom_smes", "aecid_activities", "returnee_survey", "sensitisation_survey",
-          "sensitisation_activities")
+TABLES = (
+    "iom_returnees",
+    "iom_transit",
+    "ejom_beneficiaries",
+    "ejom_trainings",
+    "ejom_kits",
+    "ejom_smes",
+    "aecid_activities",
+    "returnee_survey",
+    "sensitisation_survey",
+    "sensitisation_activities",
+)
 
 
-def _files(folder: Path, contract_name: str, pattern: str = "*") -> list[Path]:
+def current_files(folder: Path, contract_name: str, pattern: str = "*") -> list[Path]:
     contract = load_contract(contract_name)
     names = [p.name for p in folder.glob(pattern) if p.is_file()]
     return [folder / n for n in current_versions(names, contract)]
@@ -40,7 +49,7 @@ def iom_cases(sample_dir: Path) -> pl.DataFrame:
     this fast on the cumulative exports (the rule itself is the warehouse's, issue 5).
     """
     contract = load_contract("iom")
-    files = _files(sample_dir / "iom", "iom")
+    files = current_files(sample_dir / "iom", "iom")
     by_mission: dict[str, list[Path]] = {}
     for path in files:
         by_mission.setdefault(path.name.split("_")[1], []).append(path)
@@ -53,7 +62,9 @@ def iom_cases(sample_dir: Path) -> pl.DataFrame:
             raw = table.frame.rename(contract.check_header(path.name, table.headers))
             fresh = raw.join(seen, on="case_id", how="anti").filter(pl.col("case_id").is_not_null())
             match = contract.file_pattern.match(path.name)
-            fresh_rows.append(fresh.with_columns(pl.lit(to_iso3(match.group("country"))).alias("_mission")))
+            fresh_rows.append(
+                fresh.with_columns(pl.lit(to_iso3(match.group("country"))).alias("_mission"))
+            )
             seen = pl.concat([seen, fresh.select("case_id")])
         raw = pl.concat(fresh_rows, how="diagonal_relaxed")
         good, _ = type_frame(raw, contract, keep=["_mission"])
@@ -77,14 +88,19 @@ def canonical_tables(sample_dir: Path) -> dict[str, pl.DataFrame]:
     cases = cases.with_columns(economic.alias("economic_start_date"))
     tables = {
         "iom_returnees": cases.filter(pl.col("case_type") == "returnee"),
-        "iom_transit": cases.filter(pl.col("case_type") == "transit").rename({"departure_date": "avr_departure_date"}),
+        "iom_transit": cases.filter(pl.col("case_type") == "transit").rename(
+            {"departure_date": "avr_departure_date"}
+        ),
     }
     forms = {}
     for form in ejom.FORMS:
-        frame, related = _read_all(_files(sample_dir / "ejom", f"ejom_{form}", f"EJOM_{form}_*"), ejom.parse)
+        frame, related = _read_all(
+            current_files(sample_dir / "ejom", f"ejom_{form}", f"EJOM_{form}_*"), ejom.parse
+        )
         forms[form] = frame.unique("instance", keep="first", maintain_order=True)
     tables["ejom_beneficiaries"] = forms["registration"].with_columns(
-        pl.col("cohort").cast(pl.Int64), (pl.col("is_returnee") == "true").alias("is_returnee"),
+        pl.col("cohort").cast(pl.Int64),
+        (pl.col("is_returnee") == "true").alias("is_returnee"),
         pl.col("identifier").alias("beneficiary_id"),
     )
     tables["ejom_trainings"] = forms["training"].with_columns(
@@ -94,15 +110,25 @@ def canonical_tables(sample_dir: Path) -> dict[str, pl.DataFrame]:
         tables["ejom_trainings"]
         .group_by("beneficiary_id")
         .agg(
-            pl.col("completed_date").filter(pl.col("module") == "life_skills").max().alias("life_skills_completed"),
-            pl.col("completed_date").filter(pl.col("module") == "technical").max().alias("technical_completed"),
+            pl.col("completed_date")
+            .filter(pl.col("module") == "life_skills")
+            .max()
+            .alias("life_skills_completed"),
+            pl.col("completed_date")
+            .filter(pl.col("module") == "technical")
+            .max()
+            .alias("technical_completed"),
         )
     )
-    tables["ejom_beneficiaries"] = tables["ejom_beneficiaries"].join(completed, on="beneficiary_id", how="left")
+    tables["ejom_beneficiaries"] = tables["ejom_beneficiaries"].join(
+        completed, on="beneficiary_id", how="left"
+    )
     tables["ejom_kits"] = forms["kits"].with_columns(pl.col("tranche").cast(pl.Int64))
     tables["ejom_smes"] = forms["smes"]
-    tables["aecid_activities"], _ = _read_all(_files(sample_dir / "aecid", "aecid"), aecid.parse)
-    kobo_files = _files(sample_dir / "kobo", "kobo")
+    tables["aecid_activities"], _ = _read_all(
+        current_files(sample_dir / "aecid", "aecid"), aecid.parse
+    )
+    kobo_files = current_files(sample_dir / "kobo", "kobo")
     for survey in ("returnee", "sensitisation"):
         paths = [p for p in kobo_files if p.name.startswith(f"TPML_{survey}_")]
         frame, related = _read_all(paths, kobo.parse)
@@ -120,7 +146,9 @@ class Result:
     note: str
 
 
-def measure(tables: dict[str, pl.DataFrame], all_targets: list[Target], scale: float = 1.0) -> list[Result]:
+def measure(
+    tables: dict[str, pl.DataFrame], all_targets: list[Target], scale: float = 1.0
+) -> list[Result]:
     conflicts = config().get("conflicts", {})
     con = duckdb.connect()
     for name, frame in tables.items():
@@ -159,7 +187,7 @@ def markdown(results: list[Result], manifest: dict) -> str:
     lines = [
         "# Calibration of the sample data",
         "",
-        "<!-- Generated by `slc calibration --write-docs` from the generated files; do not edit. -->",
+        "<!-- Generated by `slc calibration --write-docs` from the generated files. -->",
         "",
         f"Sample: seed {manifest['seed']}, scale {manifest['scale']:g}, "
         f"{len(manifest['deliveries'])} deliveries. Targets: {len(results)} — "
@@ -177,19 +205,33 @@ def markdown(results: list[Result], manifest: dict) -> str:
     ]
     for r in results:
         t = r.target
-        goal = {"at_least": "≥ ", "at_most": "≤ "}.get(t.compare, "") + _fmt(t.expected(manifest["scale"]), t)
+        goal = {"at_least": "≥ ", "at_most": "≤ "}.get(t.compare, "") + _fmt(
+            t.expected(manifest["scale"]), t
+        )
         if t.tolerance:
             goal += f" ± {t.tolerance:g}"
         statement = t.statement.replace("|", "\\|")
-        lines.append(f"| `{t.id}` | {t.section} | {statement} | {goal} | {_fmt(r.value, t)} | {r.status} |")
+        lines.append(
+            f"| `{t.id}` | {t.section} | {statement} | {goal} | {_fmt(r.value, t)} | {r.status} |"
+        )
     conflicts = [r for r in results if r.status == "conflict"]
-    explained = [r for r in results if r.status == "met" and r.target.id in config().get("conflicts", {})]
+    explained = [
+        r for r in results if r.status == "met" and r.target.id in config().get("conflicts", {})
+    ]
     if conflicts or explained:
         lines += ["", "## Conflicts between statements, and the choice made", ""]
         for r in conflicts + explained:
             note = " ".join(config()["conflicts"][r.target.id].split())
-            lines.append(f"- **`{r.target.id}`** ({r.status}, generated {_fmt(r.value, r.target)}): {note}")
-    lines += ["", "## Dirt injected (dirt_manifest.json)", "", "| kind | rows or files |", "|---|---:|"]
+            lines.append(
+                f"- **`{r.target.id}`** ({r.status}, generated {_fmt(r.value, r.target)}): {note}"
+            )
+    lines += [
+        "",
+        "## Dirt injected (dirt_manifest.json)",
+        "",
+        "| kind | rows or files |",
+        "|---|---:|",
+    ]
     for kind, n in manifest["dirt"].items():
         lines.append(f"| {kind} | {n:,} |".replace(",", "\u202f"))
     return "\n".join(lines) + "\n"

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
+import os
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -61,7 +64,20 @@ def h1_2020_returns(scale: float, volumes: dict[str, dict[str, int]]) -> dict[st
     }
 
 
-def generate(out: Path, scale: float, seed: int, reference_dir: Path, log=print) -> dict:
+def _mission(job: tuple) -> tuple:
+    """Generate and write one IOM mission (runs in a worker process)."""
+    iso3, scale, volumes, h1, seed, out, month_list = job
+    cases = mission_cases(iso3, scale, volumes, h1, seed)
+    rng = np.random.default_rng([seed, 7, sum(map(ord, iso3))])
+    dirt = DirtLog()
+    written = write_mission(cases, out, rng, dirt, month_list)
+    summary = f"{cases.returnees.height} returnees, {cases.transit.height} transit cases"
+    return iso3, written, dirt.entries, summary, cases if iso3 == "MLI" else None
+
+
+def generate(
+    out: Path, scale: float, seed: int, reference_dir: Path, log=print, workers: int | None = None
+) -> dict:
     """Write the sample deliveries under `out` and their manifest; returns the manifest."""
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
@@ -72,13 +88,21 @@ def generate(out: Path, scale: float, seed: int, reference_dir: Path, log=print)
     month_list = months(month(cfg["period"]["start"]), month(cfg["period"]["end"]))
     deliveries: list[Delivery] = []
     mali = None
-    for iso3 in cfg["countries"]:
-        cases = mission_cases(iso3, scale, volumes[iso3], h1[iso3], seed)
-        rng = np.random.default_rng([seed, 7, sum(map(ord, iso3))])
-        deliveries += write_mission(cases, out, rng, dirt, month_list)
-        log(f"iom {iso3}: {cases.returnees.height} returnees, {cases.transit.height} transit cases")
-        if iso3 == "MLI":
-            mali = cases
+    # One IOM mission per worker process (the missions are independent); results are merged
+    # in country order, so the output does not depend on which worker finished first.
+    jobs = [
+        (iso3, scale, volumes[iso3], h1[iso3], seed, out, month_list) for iso3 in cfg["countries"]
+    ]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=min(workers or os.cpu_count() or 1, len(jobs)), mp_context=context
+    ) as pool:
+        for iso3, written, entries, summary, cases in pool.map(_mission, jobs):
+            deliveries += written
+            dirt.entries.extend(entries)
+            log(f"iom {iso3}: {summary}")
+            if cases is not None:
+                mali = cases
     assert mali is not None
     deliveries += write_ejom(out, scale, seed, mali.referred, mali.returnees, dirt)
     log("ejom: 4 Akvo Flow forms written")

@@ -793,12 +793,13 @@ def write_mission(
         if rng.random() < rates["late_delivery"]:
             delivered += dt.timedelta(days=int(rng.integers(32, 50)))
         name = f"{prefix}_{iso2}_cases_{m:%Y-%m}.{fmt}"
-        correction = rng.random() < rates["corrected_redelivery"] and snap.height > 20
+        allowance = CONTRACT.column("arrival_allowance_xof").header_for(template)
+        has_allowance = np.flatnonzero(frame[allowance].is_not_null().to_numpy())
+        correction = rng.random() < rates["corrected_redelivery"] and len(has_allowance) > 20
         if correction:
-            wrong = frame.clone()
-            rows = rng.choice(wrong.height, max(1, wrong.height // 100), replace=False)
-            allowance = CONTRACT.column("arrival_allowance_xof").header_for(template)
-            wrong = wrong.with_columns(
+            # The first version divides a few arrival allowances by ten (a typing slip).
+            rows = rng.choice(has_allowance, max(1, len(has_allowance) // 100), replace=False)
+            wrong = frame.with_columns(
                 pl.when(pl.int_range(pl.len()).is_in(rows.tolist()))
                 .then(pl.col(allowance) / 10)
                 .otherwise(pl.col(allowance))
@@ -806,11 +807,12 @@ def write_mission(
             )
             path = _write(wrong, folder / name, fmt, language, rng, dirt, rates)
             deliveries.append(Delivery("iom", path, key, delivered, wrong.height))
+            case_header = CONTRACT.column("case_id").header_for(template)
             dirt.add(
                 "corrected_redelivery",
                 path.name,
-                [int(r) + 2 for r in sorted(rows)],
                 column=allowance,
+                cases=sorted(frame[case_header].gather(rows).to_list()),
                 corrected_by=name.replace(f".{fmt}", f"_v2.{fmt}"),
             )
             name = name.replace(f".{fmt}", f"_v2.{fmt}")

@@ -354,7 +354,7 @@ def _export(
     if use_csv:
         path = folder / f"{stem}.csv"
         text = export.select(pl.all().cast(pl.String))
-        n_blank = int(rng.binomial(text.height, config()["dirt"]["blank_row"] * 5))
+        n_blank = int(rng.binomial(text.height, config()["dirt"]["blank_row_small_file"]))
         positions = np.sort(rng.integers(0, text.height + 1, n_blank))
         path.write_bytes(
             csv_bytes(insert_blank_rows(text, positions), separator=";", encoding="utf-8-sig")

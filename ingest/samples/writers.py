@@ -84,6 +84,14 @@ def csv_bytes(frame: pl.DataFrame, *, separator: str, encoding: str) -> bytes:
     return data
 
 
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_PKG = "http://schemas.openxmlformats.org/package/2006"
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_RELS_CT = "application/vnd.openxmlformats-package.relationships+xml"
+
+
 def _letter(index: int) -> str:
     letters = ""
     index += 1
@@ -158,20 +166,19 @@ def _sheet_xml(
         )
         merge_xml = f'<mergeCells count="{len(merges)}">{refs}</mergeCells>'
     xml = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        _XML + f'<worksheet xmlns="{_MAIN}">'
         f"<sheetData>{''.join(head)}{body}</sheetData>{merge_xml}</worksheet>"
     )
     return xml.encode("utf-8")
 
 
 _STYLES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    _XML + f'<styleSheet xmlns="{_MAIN}">'
     '<numFmts count="1"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border/></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
     '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
@@ -179,6 +186,13 @@ _STYLES = (
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
     "</styleSheet>"
 )
+
+
+def _put(book: zipfile.ZipFile, name: str, data: str | bytes) -> None:
+    """A zip member with a fixed timestamp, so that the same seed gives the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    book.writestr(info, data, compresslevel=1)
 
 
 def write_xlsx(
@@ -199,51 +213,52 @@ def write_xlsx(
     """
     names = list(sheets)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
-        book.writestr(
+        _put(
+            book,
             "[Content_Types].xml",
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            _XML + f'<Types xmlns="{_PKG}/content-types">'
+            f'<Default Extension="rels" ContentType="{_RELS_CT}"/>'
             '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/>'
             + "".join(
-                f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+                f'ContentType="{_CT}.worksheet+xml"/>'
                 for i in range(1, len(names) + 1)
             )
             + "</Types>",
         )
-        book.writestr(
+        _put(
+            book,
             "_rels/.rels",
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+            _XML + f'<Relationships xmlns="{_PKG}/relationships">'
+            f'<Relationship Id="rId1" Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/>'
             "</Relationships>",
         )
         sheet_entries = "".join(
             f'<sheet name="{n.replace("&", "&amp;")}" sheetId="{i}" r:id="rId{i}"/>'
             for i, n in enumerate(names, start=1)
         )
-        book.writestr(
+        _put(
+            book,
             "xl/workbook.xml",
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            _XML + f'<workbook xmlns="{_MAIN}" '
+            f'xmlns:r="{_DOC}">'
             f"<sheets>{sheet_entries}</sheets></workbook>",
         )
         rels = "".join(
-            f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{i}.xml"/>'
+            f'<Relationship Id="rId{i}" Type="{_DOC}/worksheet" Target="worksheets/sheet{i}.xml"/>'
             for i in range(1, len(names) + 1)
         )
         styles_id = len(names) + 1
-        book.writestr(
+        _put(
+            book,
             "xl/_rels/workbook.xml.rels",
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'{rels}<Relationship Id="rId{styles_id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+            _XML + f'<Relationships xmlns="{_PKG}/relationships">'
+            f'{rels}<Relationship Id="rId{styles_id}" Type="{_DOC}/styles" Target="styles.xml"/>'
             "</Relationships>",
         )
-        book.writestr("xl/styles.xml", _STYLES)
+        _put(book, "xl/styles.xml", _STYLES)
         for i, name in enumerate(names, start=1):
             top = [list(row) for row in (title_rows or {}).get(name, [])]
             sheet_merges = (merges or {}).get(name, [])
@@ -254,7 +269,8 @@ def write_xlsx(
                 row.extend([""] * (c0 + 1 - len(row)))
                 row[c0] = text
             first_row = len(top) + 2
-            book.writestr(
+            _put(
+                book,
                 f"xl/worksheets/sheet{i}.xml",
                 _sheet_xml(
                     sheets[name], first_row, top, sheet_merges, (serial_dates or {}).get(name)
