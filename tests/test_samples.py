@@ -248,3 +248,24 @@ def test_replay_lands_deliveries_in_partner_order(sample_dir, tmp_path):
 def _next_month(month: str) -> str:
     year, mon = map(int, month.split("-"))
     return f"{year + mon // 12}-{mon % 12 + 1:02d}"
+
+
+def test_country_spellings_caught_equal_injected(sample_dir, dirt):
+    """Every spelling maps to ISO3, and the variants counted equal the variants injected."""
+    from ingest.contracts import load_contract
+    from ingest.countries import names, to_iso3
+    from ingest.tabular import read_table
+
+    contract = load_contract("iom")
+    entries = [e for e in dirt["entries"] if e["kind"] == "country_spelling"]
+    assert entries
+    for entry in entries[::40]:
+        path = sample_dir / "iom" / entry["file"]
+        table = read_table(path.read_bytes(), path.name, contract.xlsx_sheet)
+        raw = table.frame.rename(contract.check_header(path.name, table.headers))
+        language = "fr" if path.name.startswith("OIM_") else "en"
+        values = raw["nationality"].drop_nulls().to_list()
+        codes = [to_iso3(v) for v in values]
+        assert None not in codes, path.name
+        variants = sum(v != names(c)[language] for v, c in zip(values, codes, strict=True))
+        assert variants == entry["n"], path.name

@@ -30,7 +30,7 @@ from ingest.samples.timeline import (
     months,
     pick,
 )
-from ingest.samples.writers import DirtLog, csv_bytes, insert_blank_rows, stringify, write_xlsx
+from ingest.samples.writers import DirtLog, csv_bytes, insert_blank_rows, write_xlsx
 
 CONTRACT = load_contract("iom")
 PERIOD_END = d64("2021-12-31")
@@ -790,8 +790,10 @@ def write_mission(
             fmt = "xlsx" if usual_format == "csv" else "csv"
         key = f"{iso2}-{m:%Y-%m}"
         delivered = as_of + dt.timedelta(days=int(rng.integers(3, 12)))
-        if rng.random() < rates["late_delivery"]:
+        late = rng.random() < rates["late_delivery"]
+        if late:
             delivered += dt.timedelta(days=int(rng.integers(32, 50)))
+        spelled = snap.join(variant_of_case, on="case_id").filter(pl.col("_variant") >= 0).height
         name = f"{prefix}_{iso2}_cases_{m:%Y-%m}.{fmt}"
         allowance = CONTRACT.column("arrival_allowance_xof").header_for(template)
         has_allowance = np.flatnonzero(frame[allowance].is_not_null().to_numpy())
@@ -807,6 +809,7 @@ def write_mission(
             )
             path = _write(wrong, folder / name, fmt, language, rng, dirt, rates)
             deliveries.append(Delivery("iom", path, key, delivered, wrong.height))
+            _log_file(dirt, path.name, fmt != usual_format, late, delivered, spelled)
             case_header = CONTRACT.column("case_id").header_for(template)
             dirt.add(
                 "corrected_redelivery",
@@ -818,6 +821,7 @@ def write_mission(
             name = name.replace(f".{fmt}", f"_v2.{fmt}")
             delivered += dt.timedelta(days=int(rng.integers(5, 20)))
         path = _write(frame, folder / name, fmt, language, rng, dirt, rates)
+        _log_file(dirt, path.name, fmt != usual_format, late and not correction, delivered, spelled)
         deliveries.append(
             Delivery(
                 "iom",
@@ -829,6 +833,18 @@ def write_mission(
             )
         )
     return deliveries
+
+
+def _log_file(
+    dirt: DirtLog, name: str, switched: bool, late: bool, delivered: dt.date, spelled: int
+) -> None:
+    """File-level irregularities of one export (row-level ones are logged by _write)."""
+    if switched:
+        dirt.add("format_switch", name)
+    if late:
+        dirt.add("late_delivery", name, delivered_on=delivered.isoformat())
+    if spelled:
+        dirt.add("country_spelling", name, n=spelled, detail="rows whose countries use a variant")
 
 
 def _write(
@@ -848,16 +864,15 @@ def _write(
     )
     if fmt == "csv":
         french = language == "fr"
-        text = stringify(
-            frame, date_format="%d/%m/%Y" if french else "%Y-%m-%d", decimal_comma=french
-        )
-        text = insert_blank_rows(text, positions)
+        text = insert_blank_rows(frame, positions)
         encoding = "utf-8"
         if french and rng.random() < rates["cp1252_file"]:
             encoding = "cp1252"
         elif rng.random() < rates["utf8_bom_file"]:
             encoding = "utf-8-sig"
-        path.write_bytes(csv_bytes(text, separator=";" if french else ",", encoding=encoding))
+        path.write_bytes(
+            csv_bytes(text, separator=";" if french else ",", encoding=encoding, french=french)
+        )
         if encoding != "utf-8":
             dirt.add(f"encoding_{encoding}", path.name)
         if french:

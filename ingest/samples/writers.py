@@ -30,10 +30,10 @@ class DirtLog:
         self.entries.append({"kind": kind, "file": file, "rows": rows or [], **detail})
 
     def counts(self) -> dict[str, int]:
-        """Per kind: rows affected, or files when a kind is file-level."""
+        """Per kind: rows affected (listed, or counted in `n`), or files for file-level kinds."""
         counts: Counter[str] = Counter()
         for entry in self.entries:
-            counts[entry["kind"]] += len(entry["rows"]) or 1
+            counts[entry["kind"]] += entry.get("n") or len(entry["rows"]) or 1
         return dict(sorted(counts.items()))
 
     def write(self, path: Path) -> None:
@@ -41,23 +41,6 @@ class DirtLog:
             json.dumps({"counts": self.counts(), "entries": self.entries}, indent=1, default=str),
             encoding="utf-8",
         )
-
-
-def stringify(frame: pl.DataFrame, *, date_format: str, decimal_comma: bool) -> pl.DataFrame:
-    """Every column as the text a partner's export writes."""
-    exprs = []
-    for name, dtype in frame.schema.items():
-        col = pl.col(name)
-        if dtype == pl.Date:
-            exprs.append(col.dt.strftime(date_format))
-        elif dtype.is_float():
-            text = col.round(0).cast(pl.Int64).cast(pl.String)
-            exprs.append(text + ",00" if decimal_comma else text)
-        elif dtype == pl.Boolean:
-            exprs.append(col.cast(pl.String))
-        else:
-            exprs.append(col.cast(pl.String))
-    return frame.select(exprs)
 
 
 def insert_blank_rows(frame: pl.DataFrame, positions: np.ndarray) -> pl.DataFrame:
@@ -73,9 +56,18 @@ def insert_blank_rows(frame: pl.DataFrame, positions: np.ndarray) -> pl.DataFram
     return pl.concat(parts)
 
 
-def csv_bytes(frame: pl.DataFrame, *, separator: str, encoding: str) -> bytes:
+def csv_bytes(frame: pl.DataFrame, *, separator: str, encoding: str, french: bool = False) -> bytes:
+    """CSV as partners' tools write it; `french`: dd/mm/yyyy dates and decimal commas."""
     buffer = io.BytesIO()
-    frame.write_csv(buffer, separator=separator, null_value="", quote_style="necessary")
+    frame.write_csv(
+        buffer,
+        separator=separator,
+        null_value="",
+        quote_style="necessary",
+        date_format="%d/%m/%Y" if french else "%Y-%m-%d",
+        decimal_comma=french,
+        float_precision=2 if french else 0,
+    )
     data = buffer.getvalue()
     if encoding == "utf-8-sig":
         return b"\xef\xbb\xbf" + data
