@@ -3,7 +3,7 @@
 The "raw data report" has group titles on row 1 and headers on row 2; option answers are
 "code:text" and the code decides. The training form's daily attendance (a repeat group) is
 on a second sheet, linked by Instance. A duplicated submission repeats its Instance: the
-reader keeps both rows (bronze is what arrived); the warehouse counts an Instance once.
+reader keeps the first and sends the repeat to quarantine (`duplicate_submission`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import polars as pl
 from ingest.contracts import Column, DeliveryRejected, _column, load_contract
 from ingest.deliveries import ParsedDelivery
 from ingest.tabular import read_table
-from ingest.typed import parse_rows, type_frame
+from ingest.typed import parse_rows, split_duplicates, type_frame
 
 FORMS = ("registration", "training", "kits", "smes")
 
@@ -37,6 +37,7 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
     except (ValueError, pl.exceptions.PolarsError) as exc:
         raise DeliveryRejected(file_name, f"unreadable: {exc}") from exc
     good, bad = parse_rows(table.frame, contract, file_name, table.headers)
+    good, bad = split_duplicates(good, bad, "instance")
     good = good.with_columns(pl.lit(contract.raw["funding_action"]).alias("funding_action"))
     related = {}
     repeat_sheet = contract.raw.get("repeat_sheet")

@@ -18,7 +18,7 @@ import yaml
 from ingest.contracts import _DIR, Column, Contract, DeliveryRejected, _column, load_contract
 from ingest.deliveries import ParsedDelivery
 from ingest.tabular import SOURCE_ROW, read_table
-from ingest.typed import parse_rows, type_frame
+from ingest.typed import parse_rows, split_duplicates, type_frame
 
 FEED = "kobo"
 
@@ -98,6 +98,7 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
     except (ValueError, pl.exceptions.PolarsError) as exc:
         raise DeliveryRejected(file_name, f"unreadable: {exc}") from exc
     good, bad = parse_rows(table.frame, contract, file_name, table.headers)
+    good, bad = split_duplicates(good, bad, "uuid")
     extra = [pl.lit(country).alias("country"), pl.lit(cycle).alias("cycle")]
     related = {}
     if "repeat" in form and file_name.lower().endswith(".xlsx"):

@@ -196,3 +196,24 @@ def parse_rows(
     keep = [c for c in rows.columns if c.startswith("_") and c != SOURCE_ROW] + [SOURCE_ROW]
     good, bad = type_frame(rows, contract, keep=keep)
     return good, pl.concat([bad, blank], how="diagonal_relaxed")
+
+
+def split_duplicates(
+    good: pl.DataFrame, bad: pl.DataFrame, key: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A submission id seen earlier in the same delivery sends the repeat to quarantine."""
+    repeat = good.select(pl.col(key).is_first_distinct().not_()).to_series()
+    if not repeat.any():
+        return good, bad
+    from ingest.tabular import SOURCE_ROW
+
+    repeats = (
+        good.filter(repeat)
+        .select(
+            pl.all().cast(pl.String),
+            pl.lit("duplicate_submission").alias("_reason"),
+            pl.lit(key).alias("_column"),
+        )
+        .with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+    )
+    return good.filter(~repeat), pl.concat([bad, repeats], how="diagonal_relaxed")

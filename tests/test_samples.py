@@ -14,7 +14,7 @@ import pytest
 
 from ingest import aecid, ejom, iom, kobo
 from ingest.feed_docs import stale
-from ingest.samples.calibration import calibrate, canonical_tables, current_files, markdown
+from ingest.samples.calibration import calibrate, current_files, markdown
 from ingest.samples.config import config
 from ingest.samples.generate import DIRT_MANIFEST, generate, read_manifest, replay
 from ingest.settings import REPO_ROOT
@@ -120,7 +120,7 @@ def test_each_feed_parses_a_sample(sample_dir, parser, pattern, columns):
     # Nothing is lost: every row read is in bronze or in quarantine.
     assert parsed.rows_read == parsed.bronze.height + parsed.quarantine.height
     reasons = set(parsed.quarantine["_reason"].to_list()) if parsed.quarantine.height else set()
-    assert reasons <= {"blank_row", "totals_row"}, reasons
+    assert reasons <= {"blank_row", "totals_row", "duplicate_submission"}, reasons
 
 
 def test_french_templates_and_english_map_to_one_schema(sample_dir):
@@ -153,17 +153,17 @@ def test_blank_rows_caught_equal_blank_rows_injected(sample_dir, dirt):
 
 
 def test_duplicates_and_totals_caught_equal_injected(sample_dir, dirt):
-    tables = canonical_tables(sample_dir)
-    kobo_dups = sum(
-        len(e["rows"])
-        for e in dirt["entries"]
-        if e["kind"] == "duplicate_submission" and e["file"].startswith("TPML_")
-    )
-    raw = 0
-    for path in sorted((sample_dir / "kobo").iterdir()):
-        raw += kobo.parse(path.read_bytes(), path.name).bronze.height
-    unique = tables["returnee_survey"].height + tables["sensitisation_survey"].height
-    assert raw - unique == kobo_dups > 0
+    # Duplicate submissions (KoBo _uuid, Akvo Instance): the repeat goes to quarantine, on the
+    # row it was injected, and rows read = bronze + quarantine still holds.
+    duplicates = [e for e in dirt["entries"] if e["kind"] == "duplicate_submission"]
+    assert {e["file"][:4] for e in duplicates} == {"TPML", "EJOM"}
+    for entry in duplicates:
+        reader, folder = (kobo, "kobo") if entry["file"].startswith("TPML_") else (ejom, "ejom")
+        path = sample_dir / folder / entry["file"]
+        parsed = reader.parse(path.read_bytes(), path.name)
+        caught = parsed.quarantine.filter(pl.col("_reason") == "duplicate_submission")
+        assert sorted(caught["_source_row"].to_list()) == entry["rows"], entry["file"]
+        assert parsed.rows_read == parsed.bronze.height + parsed.quarantine.height
     # AECID: every TOTAL row and blank row is caught, on the sheet and row it was injected.
     names = sorted({e["file"] for e in dirt["entries"] if e["file"].startswith("AECID_")})
     for name in names[::5]:
@@ -269,3 +269,20 @@ def test_country_spellings_caught_equal_injected(sample_dir, dirt):
         assert None not in codes, path.name
         variants = sum(v != names(c)[language] for v, c in zip(values, codes, strict=True))
         assert variants == entry["n"], path.name
+
+
+def test_linkage_truth_is_written_for_the_warehouse(sample_dir):
+    """The generator records which EJOM beneficiary is which IOM returnee (issue 5's yardstick)."""
+    truth = pl.read_csv(sample_dir / "truth" / "ejom_iom_links.csv")
+    referred = truth.filter(pl.col("referred_by_iom"))
+    assert referred.height == 290 and truth.height > referred.height
+    registrations = pl.concat(
+        [
+            ejom.parse(p.read_bytes(), p.name).bronze
+            for p in sorted((sample_dir / "ejom").glob("EJOM_registration_*"))
+        ],
+        how="diagonal_relaxed",
+    ).unique("instance")
+    carried = registrations.filter(pl.col("iom_case_id").is_not_null())
+    assert set(carried["iom_case_id"]) == set(referred["iom_case_id"])
+    assert set(truth["ejom_identifier"]) <= set(registrations["identifier"])

@@ -120,9 +120,11 @@ def beneficiaries(
     replace_idx = np.concatenate([slots_arr, self_declared[: known.height]])
     source = pl.concat(
         [
-            ref.select("first_name", "last_name", "date_of_birth", "phone", "sex", "case_id"),
+            ref.select(
+                "first_name", "last_name", "date_of_birth", "phone", "sex", "case_id"
+            ).with_columns(pl.col("case_id").alias("truth_case")),
             known.select("first_name", "last_name", "date_of_birth", "phone", "sex").with_columns(
-                case_id=pl.lit(None, pl.String)
+                case_id=pl.lit(None, pl.String), truth_case=known["case_id"]
             ),
         ]
     )
@@ -139,8 +141,8 @@ def beneficiaries(
     )
     frame = frame.with_row_index("_i")
     updates = source.with_columns(pl.Series("_i", replace_idx.astype(np.uint32)))
-    frame = frame.update(updates.drop("case_id"), on="_i").join(
-        updates.select("_i", pl.col("case_id").alias("_case")), on="_i", how="left"
+    frame = frame.update(updates.drop("case_id", "truth_case"), on="_i").join(
+        updates.select("_i", pl.col("case_id").alias("_case"), "truth_case"), on="_i", how="left"
     )
     returnee = np.zeros(n, bool)
     returnee[np.concatenate([slots_arr, self_declared])] = True
@@ -333,6 +335,15 @@ def write_ejom(
     folder = out / "ejom"
     folder.mkdir(parents=True, exist_ok=True)
     who = beneficiaries(rng, scale, referred, iom_returnees)
+    # What the generator knows and the warehouse must find: which EJOM beneficiary is which
+    # IOM returnee (issue 5 measures its linkage's precision and recall against this).
+    truth = out / "truth"
+    truth.mkdir(exist_ok=True)
+    who.filter(pl.col("truth_case").is_not_null()).select(
+        pl.col("beneficiary_id").alias("ejom_identifier"),
+        pl.col("truth_case").alias("iom_case_id"),
+        pl.col("iom_case_id").is_not_null().alias("referred_by_iom"),
+    ).write_csv(truth / "ejom_iom_links.csv")
     training = trainings(rng, who)
     kit = kits(rng, scale, who, training)
     sme = smes(rng, scale)

@@ -351,6 +351,7 @@ def _export(
     )
     use_csv = activities is None and (sum(map(ord, country)) + cycle) % 3 == 0
     stem = f"TPML_{survey_name}_{country}_C{cycle}_{exported:%Y-%m-%d}"
+    positions = np.array([], dtype=np.int64)
     if use_csv:
         path = folder / f"{stem}.csv"
         text = export.select(pl.all().cast(pl.String))
@@ -377,5 +378,8 @@ def _export(
             )
         write_xlsx(path, sheets)
     if dup.any():
-        dirt.add("duplicate_submission", path.name, list(range(n + 2, n + 2 + int(dup.sum()))))
+        # Data row i is file row i + 2, plus the blank lines inserted before it (CSV only).
+        rows = np.arange(n, n + int(dup.sum()))
+        rows = rows + 2 + np.searchsorted(positions, rows, side="right")
+        dirt.add("duplicate_submission", path.name, [int(r) for r in rows])
     return Delivery("kobo", path, f"{survey_name}-{country}-C{cycle}", exported, export.height)
