@@ -107,6 +107,16 @@ def generated_sections() -> dict[str, dict[str, str]]:
             "kobo-sensitisation": xlsform_tables("sensitisation"),
         },
     }
+    rsr = load_contract("eutf_rsr").raw["tables"]
+    sections["eutf_rsr.md"] = {
+        f"eutf-{key}": f"`{table}.csv`\n\n" + columns_table([_column(c) for c in rsr[table]])
+        for key, table in (
+            ("results", "EUTF_akvo_results"),
+            ("projects", "EUTF_projects_akvo"),
+            ("recipients", "EUTF_akvo_recipients"),
+            ("orgs", "EUTF_akvo_orgs"),
+        )
+    }
     sections["ejom.md"]["ejom-training-attendance"] = columns_table(
         [_column(c) for c in load_contract("ejom_training").raw["repeat_columns"]]
     )

@@ -135,7 +135,7 @@ def load_contract(feed: str) -> Contract:
 def _column(spec: dict) -> Column:
     spec = dict(spec)
     headers = {k: str(v) for k, v in (spec.pop("headers", None) or {}).items()}
-    header = spec.pop("header", None) or next(iter(headers.values()))
+    header = spec.pop("header") if "header" in spec else next(iter(headers.values()))
     codes = {str(k): [str(x) for x in v] for k, v in (spec.pop("codes", None) or {}).items()}
     return Column(
         header=str(header),

@@ -1,0 +1,45 @@
+"""The EUTF results export (Akvo RSR): bytes to a typed frame, one of four tables per file.
+
+`actual` and `target` stay text (qualitative indicators answer "OUI", "N/A"...); the reader
+adds `actual_value` and `target_value` where the text is a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+
+from ingest.contracts import DeliveryRejected, _column, load_contract
+from ingest.deliveries import ParsedDelivery
+from ingest.tabular import read_table
+from ingest.typed import parse_decimal, parse_rows
+
+FEED = "eutf_rsr"
+
+
+def table_of(file_name: str) -> str:
+    contract = load_contract(FEED)
+    match = contract.file_pattern.match(file_name)
+    if not match:
+        raise DeliveryRejected(
+            file_name, f"file name does not match {contract.file_pattern.pattern!r}"
+        )
+    return match.group("delivery_key")
+
+
+def parse(content: bytes, file_name: str) -> ParsedDelivery:
+    base = load_contract(FEED)
+    table_name = table_of(file_name)
+    contract = replace(base, columns=tuple(_column(c) for c in base.raw["tables"][table_name]))
+    try:
+        table = read_table(content, file_name, None)
+    except (ValueError, pl.exceptions.PolarsError) as exc:
+        raise DeliveryRejected(file_name, f"unreadable: {exc}") from exc
+    good, bad = parse_rows(table.frame, contract, file_name, table.headers)
+    for column in ("actual", "target"):
+        if column in good.columns:
+            good = good.with_columns(parse_decimal(pl.col(column)).alias(f"{column}_value"))
+    return ParsedDelivery(
+        good.with_columns(pl.lit(table_name).alias("rsr_table")), bad, table.frame.height, None
+    )
