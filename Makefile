@@ -5,8 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export SLC_HOME ?= $(CURDIR)/warehouse
+# The pseudonymisation key lives outside the repository; `make demo` creates it once.
+export SLC_PSEUDONYM_KEY_FILE ?= $(HOME)/.config/slc/pseudonym.key
 
-.PHONY: install dagster-home demo sample test ui lint chromium clean
+.PHONY: install dagster-home key demo sample test ui lint chromium clean
 
 install: $(VENV)/.installed
 
@@ -20,7 +22,10 @@ dagster-home:
 	mkdir -p $(DAGSTER_HOME)
 	ln -sfn $(CURDIR)/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
-demo: install dagster-home
+key: install
+	$(BIN)/slc keygen
+
+demo: install dagster-home key
 	$(BIN)/slc place-samples
 	$(BIN)/slc refresh
 	@echo
@@ -33,7 +38,7 @@ OUT ?= $(SLC_HOME)/samples
 sample: install
 	$(BIN)/slc sample --scale $(SCALE) --seed $(SEED) --out $(OUT)
 
-ui: install dagster-home
+ui: install dagster-home key
 	$(BIN)/slc ui --host 127.0.0.1 --port 3000
 
 # Debian's chromium, for the browser tests, when it is not there yet.

@@ -148,8 +148,13 @@ def load_file(
     path: Path,
     parse: Parser,
     gate: Gate | None = None,
+    protect: Callable[[ParsedDelivery], ParsedDelivery] | None = None,
 ) -> DeliveryRecord:
-    """Load one landed file; never raises for bad input, the record says what happened."""
+    """Load one landed file; never raises for bad input, the record says what happened.
+
+    `protect` replaces personal data by pseudonyms before anything is written (bronze,
+    quarantine and related tables alike).
+    """
     feed = contract.feed
     content = path.read_bytes()
     sha = sha256_of(content)
@@ -166,6 +171,8 @@ def load_file(
     try:
         key = contract.delivery_key(path.name)
         parsed = parse(content, path.name)
+        if protect is not None:
+            parsed = protect(parsed)
         lineage = dict(
             feed=feed,
             file_name=path.name,
@@ -189,6 +196,12 @@ def load_file(
             with_lineage(parsed.quarantine, **lineage),
             settings.quarantine(feed) / f"{sha}.parquet",
         )
+    # Related tables (repeat groups, participant lists) go to bronze/<feed>/<name>/<sha>.parquet.
+    for name, frame in parsed.related.items():
+        table = name.removesuffix("_quarantine")
+        root = settings.quarantine(feed) if name.endswith("_quarantine") else target.parent
+        if frame.height:
+            write_parquet_atomic(with_lineage(frame, **lineage), root / table / f"{sha}.parquet")
     write_parquet_atomic(bronze, target)
     _archive(settings, feed, path, sha)
     entry = DeliveryRecord(

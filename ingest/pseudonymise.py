@@ -164,3 +164,43 @@ def pseudonymise(frame: pl.DataFrame, columns: dict[str, str], key: bytes) -> pl
             combo.replace_strict(mapping, default=None, return_dtype=pl.String).alias("person_key")
         )
     return out.drop([c for c in columns if c in out.columns])
+
+
+def pii_columns(feed: str) -> dict[str, str]:
+    """Every personal-data column a feed's contracts declare, with its kind."""
+    from ingest.contracts import _column, load_contract
+
+    columns: list = []
+    if feed == "ejom":
+        for form in ("registration", "training", "kits", "smes"):
+            columns += load_contract(f"ejom_{form}").columns
+    elif feed == "kobo":
+        from ingest.kobo import survey_contract
+
+        columns += [*survey_contract("returnee").columns, *survey_contract("sensitisation").columns]
+    elif feed in ("iom", "aecid"):
+        contract = load_contract(feed)
+        columns += contract.columns
+        columns += [_column(c) for c in contract.raw.get("participant_columns", [])]
+    kinds = {
+        "name": "name",
+        "phone": "phone",
+        "date_of_birth": "date_of_birth",
+        "document": "document",
+    }
+    return {c.name: kinds[c.pii] for c in columns if c.pii}
+
+
+def protect(parsed, feed: str, key: bytes):
+    """A ParsedDelivery whose bronze, quarantine and related tables hold pseudonyms only."""
+    from dataclasses import replace
+
+    columns = pii_columns(feed)
+    if not columns:
+        return parsed
+    return replace(
+        parsed,
+        bronze=pseudonymise(parsed.bronze, columns, key),
+        quarantine=pseudonymise(parsed.quarantine, columns, key),
+        related={name: pseudonymise(frame, columns, key) for name, frame in parsed.related.items()},
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: Feeds that have a landing folder, in the order the README documents them.
-FEEDS: tuple[str, ...] = ("frontex",)
+FEEDS: tuple[str, ...] = ("frontex", "eutf_rsr", "iom", "ejom", "aecid", "kobo")
 
 
 @dataclass(frozen=True)

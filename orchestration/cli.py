@@ -103,6 +103,24 @@ def cmd_calibration(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if misses else 0
 
 
+def cmd_keygen(settings: Settings, args: argparse.Namespace) -> int:
+    """Create the pseudonymisation key file (owner-only) if it does not exist yet."""
+    from ingest.pseudonymise import KEY_FILE_ENV, create_key_file
+
+    target = os.environ.get(KEY_FILE_ENV)
+    if not target:
+        print(
+            f"set {KEY_FILE_ENV} to where the key file lives (outside the repository)",
+            file=sys.stderr,
+        )
+        return 2
+    path = Path(target)
+    existed = path.exists()
+    create_key_file(path)
+    print(f"{'kept' if existed else 'created'} pseudonymisation key {path}")
+    return 0
+
+
 def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
     """Regenerate the column tables of docs/feeds/*.md from the contracts."""
     from ingest.feed_docs import write
@@ -185,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         "place-samples": (cmd_place_samples, "generate the sample once, then land every delivery"),
         "calibration": (cmd_calibration, "measure the calibration targets on a generated sample"),
         "docs": (cmd_docs, "regenerate the feed docs' column tables from the contracts"),
+        "keygen": (cmd_keygen, "create the pseudonymisation key file ($SLC_PSEUDONYM_KEY_FILE)"),
         "refresh": (cmd_refresh, "run the whole asset graph once through Dagster"),
         "status": (cmd_status, "deliveries handled, last publish and its row counts"),
         "rollback": (cmd_rollback, "point the published files back at the previous version"),

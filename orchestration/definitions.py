@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from ingest.pseudonymise import load_key
 from orchestration.assets.bronze import bronze_assets, frontex_detections
 from orchestration.assets.dbt import dbt_resource, slc_dbt_models
 from orchestration.assets.publish import published_warehouse
@@ -11,6 +12,11 @@ from orchestration.assets.quality import mart_gates
 from orchestration.assets.reports import mali_report
 from orchestration.jobs import monthly_refresh, refresh_job
 from orchestration.sensors import landing_sensor
+
+# Personal data is pseudonymised at the door with a key that must exist before anything runs:
+# without SLC_PSEUDONYM_KEY or SLC_PSEUDONYM_KEY_FILE the code location does not load, with a
+# message saying so (`make demo` and `slc keygen` create a local key file outside the repo).
+load_key()
 
 defs = dg.Definitions(
     assets=[*bronze_assets, slc_dbt_models, published_warehouse, mali_report],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,9 @@ import dagster as dg
 import pytest
 
 from ingest.settings import REPO_ROOT, Settings
+
+# Tests pseudonymise with a throwaway key (never the demo's key file).
+os.environ.setdefault("SLC_PSEUDONYM_KEY", "test-only-pseudonymisation-key-0123456789")
 
 REFERENCE = Settings.from_env().reference_dir
 FRONTEX_CSV = REFERENCE / "frontex" / "Frontex-Monthly_detections_of_IBC_20220204.csv"

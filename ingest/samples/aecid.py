@@ -396,7 +396,8 @@ def write_aecid(out: Path, scale: float, seed: int, dirt: DirtLog) -> list[Deliv
         key = f"{_slug(org)}-{year}-T{quarter}"
         quarter_end = dt.date(year, quarter * 3, 28)
         delivered = quarter_end + dt.timedelta(days=int(rng.integers(10, 40)))
-        if rng.random() < rates["corrected_redelivery"]:
+        correctable = any(v.height >= 3 for k, v in sheets.items() if k != "Participants")
+        if rng.random() < rates["corrected_redelivery"] and correctable:
             # The first version misses the last activity of each month (the TOTAL row stays).
             wrong = {
                 k: (

@@ -10,9 +10,10 @@ import dagster as dg
 import polars as pl
 
 from expectations.runner import validate
-from ingest import frontex
+from ingest import aecid, ejom, eutf_rsr, frontex, iom, kobo
 from ingest.contracts import load_contract
 from ingest.deliveries import DeliveryRecord, Parser, load_file, pending_files
+from ingest.pseudonymise import load_key, pii_columns, protect
 from ingest.settings import Settings
 from orchestration.metadata import markdown_preview
 
@@ -42,10 +43,22 @@ def _gx_gate(settings: Settings, suite_module: str):
     return gate
 
 
-def bronze_asset(feed: str, dataset: str, parse: Parser, suite_module: str) -> dg.AssetsDefinition:
-    """A bronze asset for one feed: load landed files with `parse`, gate them with the suite."""
+def bronze_asset(
+    feed: str, dataset: str, parse: Parser, suite_module: str | None = None
+) -> dg.AssetsDefinition:
+    """A bronze asset for one feed: load landed files with `parse`, gate them with the suite.
+
+    Feeds with personal data are pseudonymised before anything is written; feeds without a
+    GX suite yet are gated by their contract alone.
+    """
     key = dg.AssetKey(["bronze", f"{feed}_{dataset}"])
     contract = load_contract(feed)
+    personal = bool(pii_columns(feed))
+    gate_description = (
+        f"GX suite of {suite_module}: every delivery of the run passed it and the feed's contract."
+        if suite_module
+        else "Every delivery of the run passed the feed's contract (no GX suite yet)."
+    )
 
     @dg.asset(
         key=key,
@@ -59,8 +72,7 @@ def bronze_asset(feed: str, dataset: str, parse: Parser, suite_module: str) -> d
                 GATE_CHECK,
                 asset=key,
                 blocking=True,
-                description=f"GX suite of {suite_module}: every delivery of the run passed it "
-                "and the feed's contract.",
+                description=gate_description,
             )
         ],
     )
@@ -69,13 +81,20 @@ def bronze_asset(feed: str, dataset: str, parse: Parser, suite_module: str) -> d
         settings.ensure_dirs()
         landing = settings.landing(feed)
         files = [landing / config.file] if config.file else pending_files(settings, feed)
-        gate = _gx_gate(settings, suite_module)
+        gate = _gx_gate(settings, suite_module) if suite_module else None
+        guard = None
+        if personal:
+            secret = load_key()  # a clear error, never a default key
+
+            def guard(parsed):
+                return protect(parsed, feed, secret)
+
         records: list[DeliveryRecord] = []
         for path in files:
             if not path.exists():
                 context.log.info(f"{path.name}: no longer in {landing} (already handled)")
                 continue
-            entry = load_file(settings, contract, path, parse, gate)
+            entry = load_file(settings, contract, path, parse, gate, guard)
             (context.log.error if entry.status == "rejected" else context.log.info)(
                 f"{entry.file_name}: {entry.status}"
                 + (
@@ -121,4 +140,18 @@ def bronze_asset(feed: str, dataset: str, parse: Parser, suite_module: str) -> d
 frontex_detections = bronze_asset(
     frontex.FEED, "detections", frontex.parse, "expectations.suites.frontex"
 )
-bronze_assets = [frontex_detections]
+iom_cases = bronze_asset(iom.FEED, "cases", iom.parse)
+ejom_forms = bronze_asset("ejom", "forms", ejom.parse)
+aecid_activities = bronze_asset(aecid.FEED, "activities", aecid.parse)
+kobo_surveys = bronze_asset(kobo.FEED, "surveys", kobo.parse)
+eutf_rsr_export = bronze_asset(eutf_rsr.FEED, "export", eutf_rsr.parse)
+#: Landing feed -> its bronze asset (the sensors and the CLI use the same pairs).
+BRONZE_BY_FEED = {
+    "frontex": frontex_detections,
+    "iom": iom_cases,
+    "ejom": ejom_forms,
+    "aecid": aecid_activities,
+    "kobo": kobo_surveys,
+    "eutf_rsr": eutf_rsr_export,
+}
+bronze_assets = list(BRONZE_BY_FEED.values())
