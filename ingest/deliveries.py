@@ -58,6 +58,11 @@ Parser = Callable[[bytes, str], ParsedDelivery]
 Gate = Callable[[pl.DataFrame, str], tuple[bool, str]]
 
 
+def max_delivery_bytes() -> int:
+    """Deliveries above this size are refused unread (default 300 MB, SLC_MAX_DELIVERY_MB)."""
+    return int(float(os.environ.get("SLC_MAX_DELIVERY_MB", "300")) * 1_000_000)
+
+
 def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
@@ -156,9 +161,32 @@ def load_file(
     quarantine and related tables alike).
     """
     feed = contract.feed
+    now = datetime.now(UTC)
+    size = path.stat().st_size
+    if size == 0 or size > max_delivery_bytes():
+        why = (
+            "empty file (0 bytes)"
+            if size == 0
+            else (
+                f"file too large ({size / 1e6:,.0f} MB > {max_delivery_bytes() / 1e6:,.0f} MB; "
+                "set SLC_MAX_DELIVERY_MB to accept it)"
+            )
+        )
+        error = f"{path.name}: {why}"
+        _reject(settings, feed, path, error)
+        entry = DeliveryRecord(
+            feed=feed,
+            file_name=path.name,
+            sha256="",
+            delivery_key=None,
+            received_at=now.isoformat(),
+            status="rejected",
+            error=error,
+        )
+        record(settings, entry)
+        return entry
     content = path.read_bytes()
     sha = sha256_of(content)
-    now = datetime.now(UTC)
     base = dict(feed=feed, file_name=path.name, sha256=sha, received_at=now.isoformat())
     target = bronze_path(settings, feed, sha)
     if target.exists():
@@ -186,9 +214,14 @@ def load_file(
             passed, explanation = gate(bronze, path.name)
             if not passed:
                 raise DeliveryRejected(path.name, f"failed the bronze quality gate\n{explanation}")
-    except DeliveryRejected as exc:
-        _reject(settings, feed, path, str(exc))
-        entry = DeliveryRecord(**base, delivery_key=None, status="rejected", error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - any bad file is a rejected delivery, never a crash
+        if isinstance(exc, DeliveryRejected):
+            error = str(exc)
+        else:
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            error = f"{path.name}: unreadable ({type(exc).__name__}: {first})"
+        _reject(settings, feed, path, error)
+        entry = DeliveryRecord(**base, delivery_key=None, status="rejected", error=error)
         record(settings, entry)
         return entry
     if parsed.quarantine.height:

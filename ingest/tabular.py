@@ -6,6 +6,7 @@ it; `_source_row` is the row number a person sees when opening the file (header 
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass
 
@@ -57,8 +58,12 @@ def read_csv(content: bytes) -> RawTable:
         infer_schema=False,
         has_header=True,
     )
-    headers = [h.strip() for h in frame.columns]
-    frame = frame.rename(dict(zip(frame.columns, headers, strict=True)))
+    # The header as written (Polars renames a repeated header; the contract must see it).
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    written = [h.strip() for h in next(csv.reader([first_line], delimiter=separator))]
+    headers = written if len(written) == frame.width else [h.strip() for h in frame.columns]
+    if len(set(headers)) == len(headers):
+        frame = frame.rename(dict(zip(frame.columns, headers, strict=True)))
     frame = _number_rows(frame)
     return RawTable(frame, headers, None, encoding, separator)
 
@@ -79,15 +84,18 @@ def read_xlsx(content: bytes, sheet: str, header_row: int = 0) -> RawTable:
         tuple("" if v is None else str(v).strip() for v in grid.row(i)) for i in range(header_row)
     )
     headers = [("" if h is None else str(h)).strip() for h in grid.row(header_row)]
+    # An unnamed column that holds values gets a visible name, so the contract can name it.
+    headers = [h or f"(unnamed column {i + 1})" for i, h in enumerate(headers)]
     # Columns with neither header nor values are formatting, not data.
     keep = [
         c
         for c, h in zip(grid.columns, headers, strict=True)
-        if h or grid.slice(header_row + 1)[c].drop_nulls().len()
+        if not h.startswith("(unnamed column") or grid.slice(header_row + 1)[c].drop_nulls().len()
     ]
     headers = [h for c, h in zip(grid.columns, headers, strict=True) if c in keep]
     frame = grid.slice(header_row + 1).select(keep)
-    frame = frame.rename(dict(zip(keep, headers, strict=True)))
+    if len(set(headers)) == len(headers):  # else the contract refuses the repeated header
+        frame = frame.rename(dict(zip(keep, headers, strict=True)))
     frame = frame.with_row_index(SOURCE_ROW, offset=header_row + 2).with_columns(
         pl.col(SOURCE_ROW).cast(pl.Int64)
     )

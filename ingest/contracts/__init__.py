@@ -19,7 +19,8 @@ class DeliveryRejected(Exception):
         self.file_name = file_name
         self.column = column
         where = f", column {column!r}" if column else ""
-        super().__init__(f"{file_name}{where}: {message}")
+        # One line, whatever the library said (calamine adds "Context:" lines).
+        super().__init__(" ".join(f"{file_name}{where}: {message}".split()))
 
 
 @dataclass(frozen=True)

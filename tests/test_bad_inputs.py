@@ -1,0 +1,103 @@
+"""Every kind of bad file gets a clear one-line error and stops nothing.
+
+The corpus in tests/data/bad_inputs/ (28 files, with the error each must produce in
+expected.yml) plus a 500 MB file made here go through the bronze assets, as a sensor's run
+would: each is refused whole, moved to landing/<feed>/rejected/ with an .error.txt, and the
+good file dropped beside them still loads.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+
+from ingest.deliveries import read_registry
+from ingest.settings import Settings
+
+from .conftest import FRONTEX_CSV
+
+CORPUS = Path(__file__).parent / "data" / "bad_inputs"
+EXPECTED: dict[str, str] = yaml.safe_load((CORPUS / "expected.yml").read_text(encoding="utf-8"))
+BIG = "iom/OIM_ML_cases_2021-01.csv"
+
+
+@pytest.fixture(scope="module")
+def handled(tmp_path_factory: pytest.TempPathFactory):
+    home = tmp_path_factory.mktemp("bad") / "warehouse"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SLC_HOME", str(home))
+    try:
+        settings = Settings.from_env()
+        settings.ensure_dirs()
+        for relative in EXPECTED:
+            feed, name = relative.split("/")
+            shutil.copyfile(CORPUS / relative, settings.landing(feed) / name)
+        with open(settings.landing("iom") / Path(BIG).name, "wb") as big:
+            big.truncate(500_000_000)  # sparse: 500 MB on paper, nothing on disk
+        shutil.copyfile(FRONTEX_CSV, settings.landing("frontex") / FRONTEX_CSV.name)
+        from orchestration.assets.bronze import BRONZE_BY_FEED
+        from orchestration.sensors import landing_sensor
+
+        sensor = landing_sensor("frontex", BRONZE_BY_FEED["frontex"])
+        requests = list(sensor(dg.build_sensor_context()))
+        result = dg.materialize(
+            list(BRONZE_BY_FEED.values()),
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
+        yield settings, requests, result
+    finally:
+        mp.undo()
+
+
+def test_the_corpus_is_large_enough():
+    assert len(EXPECTED) >= 25
+    assert {k.split("/")[0] for k in EXPECTED} == {
+        "iom",
+        "ejom",
+        "aecid",
+        "kobo",
+        "eutf_rsr",
+        "frontex",
+    }
+
+
+def test_every_bad_file_is_refused_with_its_error(handled):
+    settings, _, _ = handled
+    records = {r.file_name: r for r in read_registry(settings)}
+    for relative, expected in {**EXPECTED, BIG: "file too large"}.items():
+        feed, name = relative.split("/")
+        entry = records[name]
+        assert entry.status == "rejected", relative
+        assert expected in entry.error and "\n" not in entry.error, (relative, entry.error)
+        assert entry.error.startswith(name), entry.error
+        assert (settings.rejected(feed) / name).exists()
+        error_file = settings.rejected(feed) / f"{name}.error.txt"
+        assert error_file.read_text(encoding="utf-8").strip() == entry.error
+        assert not (settings.landing(feed) / name).exists()
+
+
+def test_bad_files_stop_neither_the_sensor_nor_the_good_file(handled):
+    settings, requests, result = handled
+    # The sensor asked for one run per waiting file, the bad ones included, without failing.
+    assert len(requests) == 1 + sum(k.startswith("frontex/") for k in EXPECTED)
+    records = [r for r in read_registry(settings) if r.feed == "frontex"]
+    assert [r.status for r in records if r.file_name == FRONTEX_CSV.name] == ["loaded"]
+    # The blocking gate reports the refused deliveries.
+    checks = result.get_asset_check_evaluations()
+    failed = {c.asset_key.to_user_string() for c in checks if not c.passed}
+    assert failed == {
+        f"bronze/{k}"
+        for k in (
+            "frontex_detections",
+            "iom_cases",
+            "ejom_forms",
+            "aecid_activities",
+            "kobo_surveys",
+            "eutf_rsr_export",
+        )
+    }
