@@ -11,10 +11,10 @@ import re
 
 import polars as pl
 
-from ingest.contracts import DeliveryRejected, _column, load_contract
+from ingest.contracts import DeliveryRejected, load_contract
 from ingest.deliveries import ParsedDelivery
-from ingest.tabular import SOURCE_ROW, read_table, sheet_names
-from ingest.typed import parse_rows, type_frame
+from ingest.tabular import read_table, sheet_names
+from ingest.typed import parse_related, parse_rows
 
 FEED = "aecid"
 ORGANISATION_TYPES = {"OSC": "osc", "Point focal": "point_focal"}
@@ -81,12 +81,8 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
     )
     related = {}
     if raw["participants_sheet"] in sheets:
-        table = read_table(content, file_name, raw["participants_sheet"])
-        from dataclasses import replace
-
-        sub = replace(contract, columns=tuple(_column(c) for c in raw["participant_columns"]))
-        mapping = sub.check_header(file_name, table.headers)
-        typed, problems = type_frame(table.frame.rename(mapping), sub, keep=[SOURCE_ROW])
+        sub = contract.with_columns(raw["participant_columns"])
+        typed, problems = parse_related(content, file_name, raw["participants_sheet"], sub)
         related["participants"] = typed
         related["participants_quarantine"] = problems
     return ParsedDelivery(

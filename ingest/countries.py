@@ -47,11 +47,6 @@ def to_iso3(name: str | None) -> str | None:
     return _lookup().get(normalise_name(name))
 
 
-def iso3_expr(column: str) -> pl.Expr:
-    """Vectorised `to_iso3` over a string column (unknown names become null)."""
-    return pl.col(column).map_elements(to_iso3, return_dtype=pl.String, skip_nulls=True)
-
-
 @cache
 def names(iso3: str) -> dict[str, str]:
     """English and French names of a country, as the registry spells them."""

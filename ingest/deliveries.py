@@ -162,32 +162,25 @@ def load_file(
     """
     feed = contract.feed
     now = datetime.now(UTC)
-    size = path.stat().st_size
-    if size == 0 or size > max_delivery_bytes():
-        why = (
-            "empty file (0 bytes)"
-            if size == 0
-            else (
-                f"file too large ({size / 1e6:,.0f} MB > {max_delivery_bytes() / 1e6:,.0f} MB; "
-                "set SLC_MAX_DELIVERY_MB to accept it)"
-            )
-        )
-        error = f"{path.name}: {why}"
+    base = dict(feed=feed, file_name=path.name, sha256="", received_at=now.isoformat())
+
+    def refuse(error: str) -> DeliveryRecord:
         _reject(settings, feed, path, error)
-        entry = DeliveryRecord(
-            feed=feed,
-            file_name=path.name,
-            sha256="",
-            delivery_key=None,
-            received_at=now.isoformat(),
-            status="rejected",
-            error=error,
-        )
+        entry = DeliveryRecord(**base, delivery_key=None, status="rejected", error=error)
         record(settings, entry)
         return entry
+
+    size = path.stat().st_size
+    if size == 0:
+        return refuse(f"{path.name}: empty file (0 bytes)")
+    if size > max_delivery_bytes():
+        return refuse(
+            f"{path.name}: file too large ({size / 1e6:,.0f} MB > "
+            f"{max_delivery_bytes() / 1e6:,.0f} MB; set SLC_MAX_DELIVERY_MB to accept it)"
+        )
     content = path.read_bytes()
     sha = sha256_of(content)
-    base = dict(feed=feed, file_name=path.name, sha256=sha, received_at=now.isoformat())
+    base["sha256"] = sha
     target = bronze_path(settings, feed, sha)
     if target.exists():
         _archive(settings, feed, path, sha)
@@ -216,14 +209,9 @@ def load_file(
                 raise DeliveryRejected(path.name, f"failed the bronze quality gate\n{explanation}")
     except Exception as exc:  # noqa: BLE001 - any bad file is a rejected delivery, never a crash
         if isinstance(exc, DeliveryRejected):
-            error = str(exc)
-        else:
-            first = (str(exc).strip().splitlines() or [""])[0][:200]
-            error = f"{path.name}: unreadable ({type(exc).__name__}: {first})"
-        _reject(settings, feed, path, error)
-        entry = DeliveryRecord(**base, delivery_key=None, status="rejected", error=error)
-        record(settings, entry)
-        return entry
+            return refuse(str(exc))
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        return refuse(f"{path.name}: unreadable ({type(exc).__name__}: {first})")
     if parsed.quarantine.height:
         write_parquet_atomic(
             with_lineage(parsed.quarantine, **lineage),

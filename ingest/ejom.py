@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from ingest.contracts import Column, DeliveryRejected, _column, load_contract
+from ingest.contracts import DeliveryRejected, load_contract
 from ingest.deliveries import ParsedDelivery
 from ingest.tabular import read_table
-from ingest.typed import parse_rows, split_duplicates, type_frame
+from ingest.typed import parse_related, parse_rows, split_duplicates
 
 FORMS = ("registration", "training", "kits", "smes")
 
@@ -42,17 +42,8 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
     related = {}
     repeat_sheet = contract.raw.get("repeat_sheet")
     if repeat_sheet:
-        repeat = read_table(content, file_name, repeat_sheet, header_row)
-        columns = tuple(_column(c) for c in contract.raw["repeat_columns"])
-        sub = _subcontract(contract, columns)
-        mapping = sub.check_header(file_name, repeat.headers)
-        typed, problems = type_frame(repeat.frame.rename(mapping), sub, keep=["_source_row"])
+        sub = contract.with_columns(contract.raw["repeat_columns"])
+        typed, problems = parse_related(content, file_name, repeat_sheet, sub, header_row)
         related["attendance"] = typed
         related["attendance_quarantine"] = problems
     return ParsedDelivery(good, bad, table.frame.height, table.sheet, related)
-
-
-def _subcontract(contract, columns: tuple[Column, ...]):
-    from dataclasses import replace
-
-    return replace(contract, columns=columns)

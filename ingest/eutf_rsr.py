@@ -6,11 +6,9 @@ adds `actual_value` and `target_value` where the text is a number.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import polars as pl
 
-from ingest.contracts import DeliveryRejected, _column, load_contract
+from ingest.contracts import DeliveryRejected, load_contract
 from ingest.deliveries import ParsedDelivery
 from ingest.tabular import read_table
 from ingest.typed import parse_decimal, parse_rows
@@ -31,7 +29,7 @@ def table_of(file_name: str) -> str:
 def parse(content: bytes, file_name: str) -> ParsedDelivery:
     base = load_contract(FEED)
     table_name = table_of(file_name)
-    contract = replace(base, columns=tuple(_column(c) for c in base.raw["tables"][table_name]))
+    contract = base.with_columns(base.raw["tables"][table_name])
     try:
         table = read_table(content, file_name, None)
     except (ValueError, pl.exceptions.PolarsError) as exc:

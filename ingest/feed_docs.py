@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest.contracts import Column, _column, load_contract
+from ingest.contracts import Column, load_contract
 from ingest.kobo import questionnaires
 from ingest.settings import REPO_ROOT
 
@@ -98,7 +98,9 @@ def generated_sections() -> dict[str, dict[str, str]]:
         "aecid.md": {
             "aecid-columns": columns_table(load_contract("aecid").columns),
             "aecid-participants": columns_table(
-                [_column(c) for c in load_contract("aecid").raw["participant_columns"]]
+                load_contract("aecid")
+                .with_columns(load_contract("aecid").raw["participant_columns"])
+                .columns
             ),
         },
         "kobo.md": {
@@ -109,7 +111,8 @@ def generated_sections() -> dict[str, dict[str, str]]:
     }
     rsr = load_contract("eutf_rsr").raw["tables"]
     sections["eutf_rsr.md"] = {
-        f"eutf-{key}": f"`{table}.csv`\n\n" + columns_table([_column(c) for c in rsr[table]])
+        f"eutf-{key}": f"`{table}.csv`\n\n"
+        + columns_table(load_contract("eutf_rsr").with_columns(rsr[table]).columns)
         for key, table in (
             ("results", "EUTF_akvo_results"),
             ("projects", "EUTF_projects_akvo"),
@@ -118,7 +121,9 @@ def generated_sections() -> dict[str, dict[str, str]]:
         )
     }
     sections["ejom.md"]["ejom-training-attendance"] = columns_table(
-        [_column(c) for c in load_contract("ejom_training").raw["repeat_columns"]]
+        load_contract("ejom_training")
+        .with_columns(load_contract("ejom_training").raw["repeat_columns"])
+        .columns
     )
     return sections
 

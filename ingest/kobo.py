@@ -9,16 +9,15 @@ returned as the related table `activities`, linked by `parent_index`.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import cache
 
 import polars as pl
 import yaml
 
-from ingest.contracts import _DIR, Column, Contract, DeliveryRejected, _column, load_contract
+from ingest.contracts import _DIR, Column, Contract, DeliveryRejected, load_contract
 from ingest.deliveries import ParsedDelivery
-from ingest.tabular import SOURCE_ROW, read_table
-from ingest.typed import parse_rows, split_duplicates, type_frame
+from ingest.tabular import read_table
+from ingest.typed import parse_related, parse_rows, split_duplicates
 
 FEED = "kobo"
 
@@ -68,16 +67,16 @@ def survey_contract(survey: str) -> Contract:
     base = load_contract(FEED)
     form = questionnaires()[survey]
     meta = base.columns
-    return replace(base, columns=(*meta[:2], *question_columns(form, form["survey"]), *meta[2:]))
+    return base.with_columns((*meta[:2], *question_columns(form, form["survey"]), *meta[2:]))
 
 
 @cache
 def repeat_contract(survey: str) -> Contract:
     base = load_contract(FEED)
     form = questionnaires()[survey]
-    links = tuple(_column(c) for c in base.raw["repeat_columns"])
-    return replace(
-        base, columns=(*question_columns(form, form["repeat"]["survey"], "activites"), *links)
+    links = base.with_columns(base.raw["repeat_columns"]).columns
+    return base.with_columns(
+        (*question_columns(form, form["repeat"]["survey"], "activites"), *links)
     )
 
 
@@ -103,9 +102,7 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
     related = {}
     if "repeat" in form and file_name.lower().endswith(".xlsx"):
         sub = repeat_contract(survey)
-        repeat = read_table(content, file_name, form["repeat"]["name"])
-        mapping = sub.check_header(file_name, repeat.headers)
-        typed, problems = type_frame(repeat.frame.rename(mapping), sub, keep=[SOURCE_ROW])
+        typed, problems = parse_related(content, file_name, form["repeat"]["name"], sub)
         related["activities"] = typed.with_columns(extra)
         related["activities_quarantine"] = problems
     return ParsedDelivery(good.with_columns(extra), bad, table.frame.height, table.sheet, related)

@@ -168,7 +168,7 @@ def pseudonymise(frame: pl.DataFrame, columns: dict[str, str], key: bytes) -> pl
 
 def pii_columns(feed: str) -> dict[str, str]:
     """Every personal-data column a feed's contracts declare, with its kind."""
-    from ingest.contracts import _column, load_contract
+    from ingest.contracts import load_contract
 
     columns: list = []
     if feed == "ejom":
@@ -181,7 +181,7 @@ def pii_columns(feed: str) -> dict[str, str]:
     elif feed in ("iom", "aecid"):
         contract = load_contract(feed)
         columns += contract.columns
-        columns += [_column(c) for c in contract.raw.get("participant_columns", [])]
+        columns += contract.with_columns(contract.raw.get("participant_columns", [])).columns
     kinds = {
         "name": "name",
         "phone": "phone",

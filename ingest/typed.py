@@ -217,3 +217,14 @@ def split_duplicates(
         .with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     )
     return good.filter(~repeat), pl.concat([bad, repeats], how="diagonal_relaxed")
+
+
+def parse_related(
+    content: bytes, file_name: str, sheet: str, contract: Contract, header_row: int = 0
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Another sheet of the same delivery (repeat group, participant list): typed and problems."""
+    from ingest.tabular import SOURCE_ROW, read_table
+
+    table = read_table(content, file_name, sheet, header_row)
+    mapping = contract.check_header(file_name, table.headers)
+    return type_frame(table.frame.rename(mapping), contract, keep=[SOURCE_ROW])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -44,18 +45,25 @@ def drop(settings: Settings, source: Path, name: str | None = None) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One data root where the real Frontex CSV went through the whole graph."""
-    home = tmp_path_factory.mktemp("published") / "warehouse"
+@contextmanager
+def temporary_home(home: Path):
+    """SLC_HOME points at `home` (created, with its folders) for the duration of the block."""
     mp = pytest.MonkeyPatch()
     mp.setenv("SLC_HOME", str(home))
     try:
         s = Settings.from_env()
         s.ensure_dirs()
+        yield s
+    finally:
+        mp.undo()
+
+
+@pytest.fixture(scope="session")
+def published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data root where the real Frontex CSV went through the whole graph."""
+    home = tmp_path_factory.mktemp("published") / "warehouse"
+    with temporary_home(home) as s:
         drop(s, FRONTEX_CSV)
         result = run_refresh()
         assert result.success, "the refresh of the real Frontex file failed"
-    finally:
-        mp.undo()
     return home

@@ -16,9 +16,8 @@ import pytest
 import yaml
 
 from ingest.deliveries import read_registry
-from ingest.settings import Settings
 
-from .conftest import FRONTEX_CSV
+from .conftest import FRONTEX_CSV, temporary_home
 
 CORPUS = Path(__file__).parent / "data" / "bad_inputs"
 EXPECTED: dict[str, str] = yaml.safe_load((CORPUS / "expected.yml").read_text(encoding="utf-8"))
@@ -27,12 +26,7 @@ BIG = "iom/OIM_ML_cases_2021-01.csv"
 
 @pytest.fixture(scope="module")
 def handled(tmp_path_factory: pytest.TempPathFactory):
-    home = tmp_path_factory.mktemp("bad") / "warehouse"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SLC_HOME", str(home))
-    try:
-        settings = Settings.from_env()
-        settings.ensure_dirs()
+    with temporary_home(tmp_path_factory.mktemp("bad") / "warehouse") as settings:
         for relative in EXPECTED:
             feed, name = relative.split("/")
             shutil.copyfile(CORPUS / relative, settings.landing(feed) / name)
@@ -50,8 +44,6 @@ def handled(tmp_path_factory: pytest.TempPathFactory):
             raise_on_error=False,
         )
         yield settings, requests, result
-    finally:
-        mp.undo()
 
 
 def test_the_corpus_is_large_enough():

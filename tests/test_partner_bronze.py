@@ -15,9 +15,8 @@ import pytest
 from ingest import ejom, iom, kobo
 from ingest.deliveries import read_registry
 from ingest.samples.generate import generate, replay
-from ingest.settings import Settings
 
-from .conftest import REFERENCE
+from .conftest import REFERENCE, temporary_home
 
 
 @pytest.fixture(scope="module")
@@ -25,11 +24,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("partners")
     sample = root / "sample"
     generate(sample, 0.1, 11, REFERENCE, log=lambda *a: None)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SLC_HOME", str(root / "warehouse"))
-    try:
-        settings = Settings.from_env()
-        settings.ensure_dirs()
+    with temporary_home(root / "warehouse") as settings:
         landed = replay(sample, settings.home / "landing", until="2019-08", log=lambda *a: None)
         kobo_files = sorted((sample / "kobo").glob("TPML_*_MLI_*"))
         for path in kobo_files:
@@ -42,8 +37,6 @@ def loaded(tmp_path_factory: pytest.TempPathFactory):
             raise_on_error=False,
         )
         yield settings, sample, landed + kobo_files, result
-    finally:
-        mp.undo()
 
 
 def test_every_partner_delivery_is_accounted_for(loaded):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -64,6 +64,11 @@ class Contract:
     delivery_key_format: str = "{delivery_key}"
     header_rows: int = 1
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def with_columns(self, specs: list[dict] | tuple[Column, ...]) -> Contract:
+        """The same feed's contract for another table (a repeat group, a participant list)."""
+        columns = tuple(c if isinstance(c, Column) else _column(c) for c in specs)
+        return replace(self, columns=columns)
 
     def column(self, name: str) -> Column:
         for column in self.columns:

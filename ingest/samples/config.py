@@ -117,7 +117,8 @@ def _target(raw: dict, source: str | None = None, scaled: bool = True) -> Target
         compare=raw.get("compare", "equal"),
         tolerance=float(raw.get("tolerance", 0.0)),
         query=raw.get("query"),
-        scaled=scaled and "tolerance" not in raw and raw.get("section") != "RSR-fixed",
+        # Shares, amounts and counts of organisations or flights do not grow with --scale.
+        scaled=scaled and "tolerance" not in raw and raw.get("scaled", True),
     )
 
 
@@ -125,11 +126,6 @@ def targets(reference_dir: Path) -> list[Target]:
     """Every calibration target: programme, EUTF (typed and read from the RSR), surveys."""
     cfg = config()
     out = [_target(t) for t in cfg["targets"]]
-    # Fixed figures (amounts, shares, ranks, counts of organisations) do not scale.
-    fixed = ("amount", "share", "flights", "csos", "focal_points", "eligibility", "rank")
-    out = [
-        t if not any(word in t.id for word in fixed) and t.target > 1 else _unscaled(t) for t in out
-    ]
     typed = {t.id for t in out}
     sources = {"3.4": "iom_transit", "3.5": "iom_returnees", "3.5 bis": "iom_returnees"}
     conditions = {
@@ -162,7 +158,3 @@ def targets(reference_dir: Path) -> list[Target]:
         for raw in cfg["surveys"][survey].get("repeat_targets", []):
             out.append(_target(raw, "sensitisation_activities", scaled=False))
     return out
-
-
-def _unscaled(target: Target) -> Target:
-    return Target(**{**target.__dict__, "scaled": False})
