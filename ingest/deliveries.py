@@ -8,18 +8,20 @@ delivery: rows read = rows in bronze + rows quarantined.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
-from ingest.contracts import Contract, DeliveryRejected
+from ingest.contracts import Contract, DeliveryRejected, load_contract
 from ingest.settings import Settings
 
 
@@ -67,6 +69,15 @@ def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def sha256_file(path: Path) -> str:
+    """The same digest as `sha256_of`, read in chunks (sensors hash without loading)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def pending_files(settings: Settings, feed: str) -> list[Path]:
     """Files waiting in the landing folder (sub-folders and hidden or partial files skipped)."""
     folder = settings.landing(feed)
@@ -95,10 +106,27 @@ def registry_path(settings: Settings) -> Path:
     return settings.home / "registry" / "deliveries.jsonl"
 
 
+def registry_table_path(settings: Settings) -> Path:
+    """The registry as a table, with which delivery of each key is current (dbt reads it)."""
+    return settings.home / "registry" / "deliveries.parquet"
+
+
+@contextmanager
+def registry_lock(settings: Settings) -> Iterator[None]:
+    """Runs of several feeds may finish together: one writer of the registry at a time."""
+    path = settings.home / "registry" / ".lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def record(settings: Settings, entry: DeliveryRecord) -> None:
     path = registry_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
+    with registry_lock(settings), path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
 
 
@@ -108,6 +136,71 @@ def read_registry(settings: Settings) -> list[DeliveryRecord]:
         return []
     lines = path.read_text(encoding="utf-8").splitlines()
     return [DeliveryRecord(**json.loads(line)) for line in lines if line.strip()]
+
+
+REGISTRY_SCHEMA = {
+    "feed": pl.String,
+    "file_name": pl.String,
+    "sha256": pl.String,
+    "delivery_key": pl.String,
+    "revision": pl.String,
+    "received_at": pl.Datetime("us", "UTC"),
+    "status": pl.String,
+    "rows_read": pl.Int64,
+    "rows_bronze": pl.Int64,
+    "rows_quarantined": pl.Int64,
+    "bronze_file": pl.String,
+    "error": pl.String,
+    "is_current": pl.Boolean,
+    "superseded_by": pl.String,
+}
+
+
+def _order(entry: DeliveryRecord) -> tuple:
+    return (load_contract(entry.feed).revision(entry.file_name), entry.received_at)
+
+
+def current_loads(records: list[DeliveryRecord]) -> dict[tuple[str, str], DeliveryRecord]:
+    """(feed, delivery key) -> the loaded delivery that counts: the highest revision of the
+    key (`_v2`, a later export or release), the later received on a tie. Arrival order does
+    not matter: a v1 received after its v2 stays superseded."""
+    best: dict[tuple[str, str], DeliveryRecord] = {}
+    for entry in records:
+        if entry.status != "loaded" or entry.delivery_key is None:
+            continue
+        key = (entry.feed, entry.delivery_key)
+        if key not in best or _order(entry) > _order(best[key]):
+            best[key] = entry
+    return best
+
+
+def write_registry_table(settings: Settings) -> Path:
+    """Rewrite registry/deliveries.parquet from the log: every delivery, current or not."""
+    target = registry_table_path(settings)
+    with registry_lock(settings):
+        records = read_registry(settings)
+        current = current_loads(records)
+        rows = []
+        for entry in records:
+            winner = current.get((entry.feed, entry.delivery_key or ""))
+            loaded = entry.status == "loaded" and winner is not None
+            rows.append(
+                {
+                    **asdict(entry),
+                    "revision": "/".join(
+                        str(p) for p in load_contract(entry.feed).revision(entry.file_name)
+                    )
+                    if loaded
+                    else None,
+                    "received_at": datetime.fromisoformat(entry.received_at),
+                    "is_current": loaded and winner.sha256 == entry.sha256,
+                    "superseded_by": winner.sha256
+                    if loaded and winner.sha256 != entry.sha256
+                    else None,
+                }
+            )
+        write_parquet_atomic(pl.DataFrame(rows, schema=REGISTRY_SCHEMA), target)
+    return target
 
 
 def _archive(settings: Settings, feed: str, path: Path, sha256: str) -> None:
@@ -145,6 +238,61 @@ def with_lineage(
         pl.lit(delivery_key).alias("_delivery_key"),
         pl.lit(ingested_at, dtype=pl.Datetime("us", "UTC")).alias("_ingested_at"),
     )
+
+
+READER_TYPES = {"string": pl.String, "int": pl.Int64}
+
+
+def empty_bronze(contract: Contract, protect=None) -> pl.DataFrame:
+    """A zero-row bronze frame with every column and type a delivery of the feed has.
+
+    Built with the same typing code as a real delivery (contract columns, pseudonyms,
+    the columns the reader adds, lineage), so dbt can read a feed that has no delivery yet.
+    """
+    from ingest.tabular import SOURCE_ROW
+    from ingest.typed import type_frame
+
+    raw = pl.DataFrame(
+        schema={**{c.name: pl.String for c in contract.columns}, SOURCE_ROW: pl.Int64}
+    )
+    good, _ = type_frame(raw, contract, keep=[SOURCE_ROW])
+    added = contract.raw.get("reader_columns") or {}
+    good = good.with_columns(
+        pl.lit(None, dtype=READER_TYPES[kind]).alias(name) for name, kind in added.items()
+    )
+    parsed = ParsedDelivery(good, pl.DataFrame(), 0)
+    if protect is not None:
+        parsed = protect(parsed)
+    return with_lineage(
+        parsed.bronze,
+        feed=contract.feed,
+        file_name="",
+        sha256="",
+        sheet=None,
+        delivery_key="",
+        ingested_at=datetime(1970, 1, 1, tzinfo=UTC),
+    ).clear()
+
+
+def empty_bronze_path(settings: Settings, feed: str) -> Path:
+    """Lies among the deliveries (`bronze/<feed>/*.parquet`) and adds no row to them."""
+    return settings.bronze(feed) / "_empty.parquet"
+
+
+def prepare_sources(settings: Settings) -> None:
+    """What dbt reads exists before the first delivery: the registry table and, for feeds
+    whose contract declares its reader columns, an empty bronze file with the full schema."""
+    from ingest.pseudonymise import protect
+    from ingest.settings import FEEDS
+
+    if not registry_table_path(settings).exists():
+        write_registry_table(settings)
+    for feed in FEEDS:
+        contract = load_contract(feed)
+        if "reader_columns" in contract.raw:
+            # No value is hashed in a frame without rows: any key gives the same columns.
+            empty = empty_bronze(contract, lambda parsed, f=feed: protect(parsed, f, b"-"))
+            write_parquet_atomic(empty, empty_bronze_path(settings, feed))
 
 
 def load_file(
@@ -239,17 +387,16 @@ def load_file(
 
 
 def current_versions(file_names: list[str], contract: Contract) -> list[str]:
-    """The files that count: for each delivery key, the highest `_vN` (a correction).
+    """Of files not loaded yet, the ones that would count: the highest revision of each key.
 
-    The superseded files stay in bronze for audit; downstream reads only these.
+    The same rule as `current_loads`, for a folder of deliveries (calibration reads the
+    generated sample this way).
     """
-    best: dict[str, tuple[int, str]] = {}
+    best: dict[str, str] = {}
     for name in file_names:
-        match = contract.file_pattern.match(name)
-        if not match:
+        if not contract.matches(name):
             continue
-        version = int(match.groupdict().get("version") or 1)
         key = contract.delivery_key(name)
-        if key not in best or version > best[key][0]:
-            best[key] = (version, name)
-    return sorted(name for _, name in best.values())
+        if key not in best or contract.revision(name) > contract.revision(best[key]):
+            best[key] = name
+    return sorted(best.values())

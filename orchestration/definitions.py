@@ -5,13 +5,13 @@ from __future__ import annotations
 import dagster as dg
 
 from ingest.pseudonymise import load_key
-from orchestration.assets.bronze import bronze_assets, frontex_detections
+from orchestration.assets.bronze import BRONZE_BY_FEED, bronze_assets
 from orchestration.assets.dbt import dbt_resource, slc_dbt_models
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.quality import mart_gates
 from orchestration.assets.reports import mali_report
-from orchestration.jobs import monthly_refresh, refresh_job
-from orchestration.sensors import landing_sensor
+from orchestration.jobs import ingest_jobs, monthly_refresh, rebuild_job, refresh_job
+from orchestration.sensors import landing_sensor, rebuild_sensor
 
 # Personal data is pseudonymised at the door with a key that must exist before anything runs:
 # without SLC_PSEUDONYM_KEY or SLC_PSEUDONYM_KEY_FILE the code location does not load, with a
@@ -21,9 +21,12 @@ load_key()
 defs = dg.Definitions(
     assets=[*bronze_assets, slc_dbt_models, published_warehouse, mali_report],
     asset_checks=mart_gates,
-    jobs=[refresh_job],
+    jobs=[refresh_job, rebuild_job, *ingest_jobs.values()],
     schedules=[monthly_refresh],
-    sensors=[landing_sensor("frontex", frontex_detections)],
+    sensors=[
+        *(landing_sensor(feed, asset, ingest_jobs[feed]) for feed, asset in BRONZE_BY_FEED.items()),
+        rebuild_sensor,
+    ],
     resources={"dbt": dbt_resource},
     executor=dg.in_process_executor,
 )

@@ -1,8 +1,20 @@
-"""The refresh job and its monthly schedule."""
+"""Jobs: one ingest job per feed, the rebuild downstream of bronze, and the whole refresh.
+
+A delivery is one unit of work: the feed's sensor starts one `ingest_<feed>` run per file.
+When a burst of deliveries has been loaded, one `rebuild` run (dbt, gates, publish,
+reports) follows, not one per file. The `refresh` job does both in one run, for the
+monthly schedule and `slc refresh`.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
+
+from orchestration.assets.bronze import BRONZE_BY_FEED
+
+BRONZE = dg.AssetSelection.groups("bronze")
+#: Tag of every ingest run: the rebuild sensor waits while such runs are in flight.
+INGEST_TAG = "slc/ingest"
 
 #: The whole graph: every landing folder to bronze, dbt, gates, publish, reports.
 refresh_job = dg.define_asset_job(
@@ -11,6 +23,26 @@ refresh_job = dg.define_asset_job(
     description="Load waiting deliveries, build and test the warehouse, gate, publish, report.",
     executor_def=dg.in_process_executor,
 )
+
+#: Everything downstream of bronze, run once per burst of deliveries.
+rebuild_job = dg.define_asset_job(
+    "rebuild",
+    selection=dg.AssetSelection.all() - BRONZE,
+    description="Build and test the warehouse from the current bronze, gate, publish, report.",
+    executor_def=dg.in_process_executor,
+)
+
+#: feed -> the job that loads one of its deliveries into bronze.
+ingest_jobs: dict[str, dg.UnresolvedAssetJobDefinition] = {
+    feed: dg.define_asset_job(
+        f"ingest_{feed}",
+        selection=dg.AssetSelection.assets(asset),
+        description=f"Load one {feed} delivery (or every waiting one) into bronze.",
+        tags={INGEST_TAG: feed},
+        executor_def=dg.in_process_executor,
+    )
+    for feed, asset in BRONZE_BY_FEED.items()
+}
 
 monthly_refresh = dg.ScheduleDefinition(
     name="monthly_refresh",

@@ -1,34 +1,116 @@
-"""One sensor per feed: a new file in its landing folder requests a refresh run.
+"""Sensors: one per feed turns each new landed file into one ingest run; one more starts a
+single rebuild when a burst of deliveries has been loaded.
 
-The run key is the file's sha256, so the same bytes never start two runs; the bronze
-asset also refuses bytes already in bronze, whoever asks.
+A landing run is keyed by the file's sha256 and its drop time: the same drop never starts
+two runs, and bytes dropped again are handled (recorded as a duplicate, archived) instead of
+waiting forever. Whoever asks, the bronze asset never loads bytes already in bronze.
 """
+
+from __future__ import annotations
+
+import json
+import os
+import time
 
 import dagster as dg
 
-from ingest.deliveries import pending_files, sha256_of
-from ingest.settings import Settings
-from orchestration.jobs import refresh_job
+from ingest.deliveries import max_delivery_bytes, pending_files, read_registry, sha256_file
+from ingest.settings import FEEDS, Settings
+from orchestration.jobs import INGEST_TAG, rebuild_job
+
+#: A file younger than this may still be being copied; the sensor leaves it for a tick.
+SETTLE_ENV = "SLC_LANDING_SETTLE_SECONDS"
+#: A landed file that no run took within this time is stuck (its run failed): the rebuild
+#: no longer waits for it.
+STUCK_AFTER_S = 600
+IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
 
 
-def landing_sensor(feed: str, bronze_asset: dg.AssetsDefinition) -> dg.SensorDefinition:
+def landing_sensor(
+    feed: str, bronze_asset: dg.AssetsDefinition, job: dg.UnresolvedAssetJobDefinition
+) -> dg.SensorDefinition:
     op_name = bronze_asset.node_def.name
 
     @dg.sensor(
         name=f"{feed}_landing",
-        job=refresh_job,
+        job=job,
         minimum_interval_seconds=10,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description=f"Watches landing/{feed}/ and requests one run per new file.",
+        description=f"Watches landing/{feed}/ and requests one ingest run per new file.",
     )
     def _sensor(context: dg.SensorEvaluationContext):
         settings = Settings.from_env()
+        settle = float(os.environ.get(SETTLE_ENV, "2"))
+        # The cursor remembers the digest of files still waiting, so a queued 150 MB file is
+        # not hashed again on every tick.
+        known: dict[str, list[str]] = json.loads(context.cursor) if context.cursor else {}
+        waiting: dict[str, list[str]] = {}
+        now = time.time()
         for path in pending_files(settings, feed):
-            sha = sha256_of(path.read_bytes())
+            stat = path.stat()
+            if now - stat.st_mtime < settle:
+                continue
+            stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
+            cached = known.get(path.name)
+            if cached and cached[0] == stamp:
+                digest = cached[1]
+            elif stat.st_size > max_delivery_bytes():
+                digest = f"size-{stat.st_size}"  # refused unread by the run; not worth hashing
+            else:
+                digest = sha256_file(path)
+            waiting[path.name] = [stamp, digest]
             yield dg.RunRequest(
-                run_key=f"{feed}:{sha}",
+                run_key=f"{feed}:{digest}:{stat.st_mtime_ns}",
                 run_config={"ops": {op_name: {"config": {"file": path.name}}}},
-                tags={"slc/feed": feed, "slc/file": path.name, "slc/sha256": sha},
+                tags={"slc/feed": feed, "slc/file": path.name, "slc/sha256": digest},
             )
+        context.update_cursor(json.dumps(waiting))
 
     return _sensor
+
+
+@dg.sensor(
+    name="rebuild_after_deliveries",
+    job=rebuild_job,
+    minimum_interval_seconds=15,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "One rebuild (dbt, gates, publish, reports) per burst of loaded deliveries: waits "
+        "until no landed file is waiting and no ingest run is in flight."
+    ),
+)
+def rebuild_sensor(context: dg.SensorEvaluationContext):
+    settings = Settings.from_env()
+    records = read_registry(settings)
+    done = int(context.cursor or 0)
+    if done > len(records):  # the registry was reset (a new data root)
+        done = 0
+    new = [r for r in records[done:] if r.status == "loaded"]
+    if not new:
+        context.update_cursor(str(len(records)))
+        return dg.SkipReason("no delivery loaded since the last rebuild")
+    now = time.time()
+    waiting = [
+        path
+        for feed in FEEDS
+        for path in pending_files(settings, feed)
+        if now - path.stat().st_mtime < STUCK_AFTER_S
+    ]
+    loading = context.instance.get_runs_count(
+        dg.RunsFilter(statuses=IN_FLIGHT, tags={INGEST_TAG: list(FEEDS)})
+    )
+    if waiting or loading:
+        return dg.SkipReason(
+            f"burst in progress: {len(waiting)} file(s) waiting, {loading} ingest run(s) "
+            f"in flight, {len(new)} delivery(ies) loaded so far"
+        )
+    context.update_cursor(str(len(records)))
+    return dg.RunRequest(
+        run_key=f"rebuild:{len(records)}",
+        tags={"slc/deliveries_loaded": str(len(new))},
+    )

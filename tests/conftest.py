@@ -14,6 +14,8 @@ from ingest.settings import REPO_ROOT, Settings
 
 # Tests pseudonymise with a throwaway key (never the demo's key file).
 os.environ.setdefault("SLC_PSEUDONYM_KEY", "test-only-pseudonymisation-key-0123456789")
+# Files copied by a test are complete: the sensors need not wait for them to settle.
+os.environ.setdefault("SLC_LANDING_SETTLE_SECONDS", "0")
 
 REFERENCE = Settings.from_env().reference_dir
 FRONTEX_CSV = REFERENCE / "frontex" / "Frontex-Monthly_detections_of_IBC_20220204.csv"
@@ -37,6 +39,32 @@ def run_refresh(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProce
     return job.execute_in_process(
         instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=False
     )
+
+
+def run_landing_sensors(
+    instance: dg.DagsterInstance,
+) -> tuple[list[dg.RunRequest], list[dg.ExecuteInProcessResult]]:
+    """One tick of every feed's landing sensor, then each requested ingest run, in-process:
+    what the daemon would do, without the daemon."""
+    from orchestration.definitions import defs
+
+    requests: list[dg.RunRequest] = []
+    results: list[dg.ExecuteInProcessResult] = []
+    for sensor in defs.sensors:
+        if not sensor.name.endswith("_landing"):
+            continue
+        tick = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        for request in tick.run_requests:
+            requests.append(request)
+            results.append(
+                defs.resolve_job_def(sensor.job_name).execute_in_process(
+                    run_config=request.run_config,
+                    instance=instance,
+                    tags=request.tags,
+                    raise_on_error=False,
+                )
+            )
+    return requests, results
 
 
 def drop(settings: Settings, source: Path, name: str | None = None) -> Path:

@@ -1,9 +1,9 @@
 """Every kind of bad file gets a clear one-line error and stops nothing.
 
 The corpus in tests/data/bad_inputs/ (28 files, with the error each must produce in
-expected.yml) plus a 500 MB file made here go through the bronze assets, as a sensor's run
-would: each is refused whole, moved to landing/<feed>/rejected/ with an .error.txt, and the
-good file dropped beside them still loads.
+expected.yml) plus a 500 MB file made here go through the landing sensors and the ingest
+runs they request: each is refused whole, moved to landing/<feed>/rejected/ with an
+.error.txt, and the good file dropped beside them still loads.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import yaml
 
 from ingest.deliveries import read_registry
 
-from .conftest import FRONTEX_CSV, temporary_home
+from .conftest import FRONTEX_CSV, run_landing_sensors, temporary_home
 
 CORPUS = Path(__file__).parent / "data" / "bad_inputs"
 EXPECTED: dict[str, str] = yaml.safe_load((CORPUS / "expected.yml").read_text(encoding="utf-8"))
@@ -33,17 +33,8 @@ def handled(tmp_path_factory: pytest.TempPathFactory):
         with open(settings.landing("iom") / Path(BIG).name, "wb") as big:
             big.truncate(500_000_000)  # sparse: 500 MB on paper, nothing on disk
         shutil.copyfile(FRONTEX_CSV, settings.landing("frontex") / FRONTEX_CSV.name)
-        from orchestration.assets.bronze import BRONZE_BY_FEED
-        from orchestration.sensors import landing_sensor
-
-        sensor = landing_sensor("frontex", BRONZE_BY_FEED["frontex"])
-        requests = list(sensor(dg.build_sensor_context()))
-        result = dg.materialize(
-            list(BRONZE_BY_FEED.values()),
-            instance=dg.DagsterInstance.ephemeral(),
-            raise_on_error=False,
-        )
-        yield settings, requests, result
+        requests, results = run_landing_sensors(dg.DagsterInstance.ephemeral())
+        yield settings, requests, results
 
 
 def test_the_corpus_is_large_enough():
@@ -74,13 +65,16 @@ def test_every_bad_file_is_refused_with_its_error(handled):
 
 
 def test_bad_files_stop_neither_the_sensor_nor_the_good_file(handled):
-    settings, requests, result = handled
-    # The sensor asked for one run per waiting file, the bad ones included, without failing.
-    assert len(requests) == 1 + sum(k.startswith("frontex/") for k in EXPECTED)
+    settings, requests, results = handled
+    # The sensors asked for one run per waiting file, the bad ones included, without failing.
+    assert len(requests) == len(EXPECTED) + 2
+    # Each bad file's run fails on its blocking gate; the good file's run succeeds.
+    succeeded = [q.tags["slc/file"] for q, r in zip(requests, results, strict=True) if r.success]
+    assert succeeded == [FRONTEX_CSV.name]
     records = [r for r in read_registry(settings) if r.feed == "frontex"]
     assert [r.status for r in records if r.file_name == FRONTEX_CSV.name] == ["loaded"]
     # The blocking gate reports the refused deliveries.
-    checks = result.get_asset_check_evaluations()
+    checks = [c for r in results for c in r.get_asset_check_evaluations()]
     failed = {c.asset_key.to_user_string() for c in checks if not c.passed}
     assert failed == {
         f"bronze/{k}"

@@ -61,7 +61,7 @@ def test_delivery_is_accounted_and_lineage_kept(published_home: Path, monkeypatc
     monkeypatch.setenv("SLC_HOME", str(published_home))
     settings = Settings.from_env()
     (entry,) = read_registry(settings)
-    assert entry.status == "loaded" and entry.delivery_key == "20220204"
+    assert entry.status == "loaded" and entry.delivery_key == "detections"
     assert entry.rows_read == entry.rows_bronze + entry.rows_quarantined == 833
     bronze = pl.read_parquet(entry.bronze_file)
     assert {"_source_file", "_sha256", "_source_row", "_ingested_at", "_delivery_key"} <= set(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.settings import FEEDS
 from tests.browser import render
 from tests.conftest import DAGSTER_YAML
 
@@ -128,13 +129,18 @@ def test_code_location_loads_every_definition(webserver: int):
         "staging/stg_frontex__detections:not_null_stg_frontex__detections_nationality_iso3"
         in checks
     )
-    assert {s["name"] for s in repo["sensors"]} == {"frontex_landing"}
+    assert {s["name"] for s in repo["sensors"]} == {
+        *(f"{feed}_landing" for feed in FEEDS),
+        "rebuild_after_deliveries",
+    }
     (schedule,) = repo["schedules"]
     assert (schedule["cronSchedule"], schedule["executionTimezone"]) == (
         "0 6 5 * *",
         "Africa/Bamako",
     )
-    assert "refresh" in {j["name"] for j in repo["jobs"]}
+    assert {"refresh", "rebuild", *(f"ingest_{feed}" for feed in FEEDS)} <= {
+        j["name"] for j in repo["jobs"]
+    }
 
 
 def test_asset_graph_page_renders_without_error(webserver: int, tmp_path: Path):

@@ -62,6 +62,8 @@ class Contract:
     period_min: int | None
     xlsx_sheet: str | None
     delivery_key_format: str = "{delivery_key}"
+    #: File-name groups that order the deliveries of one key: the highest supersedes.
+    revision_groups: tuple[str, ...] = ("version",)
     header_rows: int = 1
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -84,6 +86,20 @@ class Contract:
                 file_name, f"file name does not match {self.file_pattern.pattern!r}"
             )
         return self.delivery_key_format.format(**match.groupdict())
+
+    def revision(self, file_name: str) -> tuple[int | str, ...]:
+        """Where a delivery stands among those of its key (`_v2` after none, later exports
+        after earlier ones). Numbers compare as numbers; a missing version counts as 1."""
+        match = self.file_pattern.match(file_name)
+        groups = match.groupdict() if match else {}
+        order: list[int | str] = []
+        for name in self.revision_groups:
+            value = groups.get(name)
+            if name == "version":
+                order.append(int(value or 1))
+            else:
+                order.append(int(value) if value and value.isdigit() else (value or ""))
+        return tuple(order)
 
     def matches(self, file_name: str) -> bool:
         return bool(self.file_pattern.match(file_name))
@@ -133,6 +149,7 @@ def load_contract(feed: str) -> Contract:
         period_min=period.get("min"),
         xlsx_sheet=raw.get("xlsx_sheet"),
         delivery_key_format=raw.get("delivery_key", "{delivery_key}"),
+        revision_groups=tuple(raw.get("revision", ["version"])),
         header_rows=raw.get("header_rows", 1),
         raw=raw,
     )

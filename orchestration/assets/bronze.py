@@ -12,7 +12,14 @@ import polars as pl
 from expectations.runner import validate
 from ingest import aecid, ejom, eutf_rsr, frontex, iom, kobo
 from ingest.contracts import load_contract
-from ingest.deliveries import DeliveryRecord, Parser, load_file, pending_files
+from ingest.deliveries import (
+    DeliveryRecord,
+    Parser,
+    load_file,
+    pending_files,
+    prepare_sources,
+    write_registry_table,
+)
 from ingest.pseudonymise import load_key, pii_columns, protect
 from ingest.settings import Settings
 from orchestration.metadata import markdown_preview
@@ -79,6 +86,7 @@ def bronze_asset(
     def _bronze(context: dg.AssetExecutionContext, config: DeliveryConfig):
         settings = Settings.from_env()
         settings.ensure_dirs()
+        prepare_sources(settings)
         landing = settings.landing(feed)
         files = [landing / config.file] if config.file else pending_files(settings, feed)
         gate = _gx_gate(settings, suite_module) if suite_module else None
@@ -105,12 +113,18 @@ def bronze_asset(
                 )
             )
             records.append(entry)
+        # The registry table says which delivery of each key is current (dbt reads it).
+        registry = pl.read_parquet(write_registry_table(settings))
         rejected = [r for r in records if r.status == "rejected"]
         loaded = [r for r in records if r.status == "loaded"]
+        superseded = registry.filter(
+            pl.col("superseded_by").is_in([r.sha256 for r in loaded])
+        ).height
         metadata: dict[str, dg.MetadataValue | int | str] = {
             "deliveries_loaded": len(loaded),
             "deliveries_duplicate": sum(r.status == "duplicate" for r in records),
             "deliveries_rejected": len(rejected),
+            "deliveries_superseded": superseded,
             "rows_read": sum(r.rows_read for r in records),
             "rows_bronze": sum(r.rows_bronze for r in records),
             "rows_quarantined": sum(r.rows_quarantined for r in records),

@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from ingest.deliveries import prepare_sources
 from ingest.settings import Settings
 
 WRITER_POOL = "duckdb_writer"
@@ -84,6 +85,7 @@ def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging views, dimensions, facts and marts, built and tested in the build DB."""
     settings = dbt_environment()
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+    prepare_sources(settings)
     yield from dbt.cli(["build"], context=context).stream()
 
 

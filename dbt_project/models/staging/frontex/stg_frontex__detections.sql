@@ -1,21 +1,9 @@
 -- One row per route x border type x nationality x month of the current Frontex release.
--- Each release repeats the full history, so only the latest delivery is read.
-with bronze as (
-    select * from {{ source('bronze', 'frontex_detections') }}
-),
-
-current_delivery as (
-    select _sha256
-    from bronze
-    group by _sha256, _delivery_key, _ingested_at
-    order by _delivery_key desc, _ingested_at desc
-    limit 1
-),
-
-current_rows as (
+-- Each release repeats the full history and supersedes the earlier ones (registry).
+with current_rows as (
     select * exclude (_feed, _sheet, _ingested_at)
-    from bronze
-    where _sha256 = (select _sha256 from current_delivery)
+    from {{ source('bronze_frontex', 'frontex_detections') }}
+    where _sha256 in ({{ current_deliveries('frontex') }})
 ),
 
 unpivoted as (

@@ -1,0 +1,8 @@
+{#- The sha256 of the current deliveries of a feed: staging reads bronze rows of these only.
+    Superseded deliveries (an earlier version of a corrected month, an older release) stay
+    in bronze for audit. -#}
+{% macro current_deliveries(feed) -%}
+    select sha256
+    from {{ ref('stg_registry__deliveries') }}
+    where feed = '{{ feed }}' and is_current
+{%- endmacro %}
