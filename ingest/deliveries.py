@@ -210,6 +210,7 @@ def _archive(settings: Settings, feed: str, path: Path, sha256: str) -> None:
     target = folder / f"{sha256[:12]}__{path.name}"
     shutil.move(str(path), target)
     target.chmod(0o600)
+    os.utime(target)  # its age is the time since it was archived (`slc purge-raw`)
 
 
 def _reject(settings: Settings, feed: str, path: Path, error: str) -> None:
@@ -217,7 +218,30 @@ def _reject(settings: Settings, feed: str, path: Path, error: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / path.name
     shutil.move(str(path), target)
+    target.chmod(0o600)
+    os.utime(target)
     (folder / f"{path.name}.error.txt").write_text(error + "\n", encoding="utf-8")
+
+
+def purge_raw(settings: Settings, older_than_s: float, now: float | None = None) -> list[Path]:
+    """Delete raw files archived or rejected more than `older_than_s` seconds ago.
+
+    Raw files hold personal data in clear; bronze keeps only pseudonyms, so once a file is
+    older than the retention period the raw copy goes. The registry keeps its sha256.
+    """
+    from ingest.settings import FEEDS
+
+    cutoff = (now if now is not None else datetime.now(UTC).timestamp()) - older_than_s
+    deleted: list[Path] = []
+    for feed in FEEDS:
+        for folder in (settings.archive(feed), settings.rejected(feed)):
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.iterdir()):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    deleted.append(path)
+    return deleted
 
 
 def with_lineage(

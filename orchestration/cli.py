@@ -181,6 +181,25 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_age(text: str) -> float:
+    """'90d', '12h', '30m' -> seconds."""
+    units = {"d": 86400, "h": 3600, "m": 60}
+    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a duration such as 90d, 12h or 30m")
+    return int(text[:-1]) * units[text[-1]]
+
+
+def cmd_purge_raw(settings: Settings, args: argparse.Namespace) -> int:
+    """Delete archived and rejected raw files older than the retention period."""
+    from ingest.deliveries import purge_raw
+
+    deleted = purge_raw(settings, args.older_than)
+    for path in deleted:
+        print(f"deleted {path}")
+    print(f"{len(deleted)} raw file(s) older than {args.older_than / 86400:g} days deleted")
+    return 0
+
+
 def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
     from orchestration.publish import rollback
 
@@ -206,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
         "keygen": (cmd_keygen, "create the pseudonymisation key file ($SLC_PSEUDONYM_KEY_FILE)"),
         "refresh": (cmd_refresh, "run the whole asset graph once through Dagster"),
         "status": (cmd_status, "deliveries handled, last publish and its row counts"),
+        "purge-raw": (
+            cmd_purge_raw,
+            "delete archived and rejected raw files older than --older-than (e.g. 90d)",
+        ),
         "rollback": (cmd_rollback, "point the published files back at the previous version"),
         "paths": (cmd_paths, "where the published warehouse, reports and data docs are"),
         "ui": (cmd_ui, "start the Dagster UI and daemon on 127.0.0.1"),
@@ -236,6 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
                 "--write-docs",
                 action="store_true",
                 help="write docs/calibration.md from the measurement",
+            )
+        if name == "purge-raw":
+            command.add_argument(
+                "--older-than", type=parse_age, required=True, help="e.g. 90d, 12h, 30m"
             )
         if name == "ui":
             command.add_argument("--host", default="127.0.0.1")

@@ -87,6 +87,16 @@ def temporary_home(home: Path):
 
 
 @pytest.fixture(scope="session")
+def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Partner deliveries at scale 0.1 (seed 11): every feed, every kind of dirt, small files."""
+    from ingest.samples.generate import generate
+
+    out = tmp_path_factory.mktemp("small_sample")
+    generate(out, 0.1, 11, REFERENCE, log=lambda *a: None)
+    return out
+
+
+@pytest.fixture(scope="session")
 def published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One data root where the real Frontex CSV went through the whole graph."""
     home = tmp_path_factory.mktemp("published") / "warehouse"

@@ -14,16 +14,15 @@ import pytest
 
 from ingest import ejom, iom, kobo
 from ingest.deliveries import read_registry
-from ingest.samples.generate import generate, replay
+from ingest.samples.generate import replay
 
-from .conftest import REFERENCE, temporary_home
+from .conftest import temporary_home
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory):
+def loaded(tmp_path_factory: pytest.TempPathFactory, small_sample: Path):
     root = tmp_path_factory.mktemp("partners")
-    sample = root / "sample"
-    generate(sample, 0.1, 11, REFERENCE, log=lambda *a: None)
+    sample = small_sample
     with temporary_home(root / "warehouse") as settings:
         landed = replay(sample, settings.home / "landing", until="2019-08", log=lambda *a: None)
         kobo_files = sorted((sample / "kobo").glob("TPML_*_MLI_*"))
