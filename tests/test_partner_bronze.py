@@ -6,21 +6,27 @@ materialised through Dagster, as `slc refresh` would.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import polars as pl
 import pytest
 
 from ingest import ejom, iom, kobo
 from ingest.deliveries import read_registry
+from ingest.pseudonymise import pii_columns
 from ingest.samples.generate import replay
+from ingest.settings import REPO_ROOT
 
-from .conftest import temporary_home
+from .conftest import FRONTEX_CSV, run_landing_sensors, temporary_home
 
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory, small_sample: Path):
+    """Two years of partner deliveries loaded into bronze, then one rebuild (dbt, gates,
+    publish, report) with the Frontex release, on an instance that keeps its logs on disk."""
     root = tmp_path_factory.mktemp("partners")
     sample = small_sample
     with temporary_home(root / "warehouse") as settings:
@@ -29,17 +35,26 @@ def loaded(tmp_path_factory: pytest.TempPathFactory, small_sample: Path):
         for path in kobo_files:
             (settings.landing("kobo") / path.name).write_bytes(path.read_bytes())
         from orchestration.assets.bronze import BRONZE_BY_FEED
+        from orchestration.definitions import defs
 
+        (root / "dagster_home").mkdir()
+        instance = dg.DagsterInstance.local_temp(str(root / "dagster_home"))
         result = dg.materialize(
             [BRONZE_BY_FEED[f] for f in ("iom", "ejom", "aecid", "kobo")],
-            instance=dg.DagsterInstance.ephemeral(),
+            instance=instance,
             raise_on_error=False,
         )
-        yield settings, sample, landed + kobo_files, result
+        shutil.copyfile(FRONTEX_CSV, settings.landing("frontex") / FRONTEX_CSV.name)
+        run_landing_sensors(instance)
+        rebuild = defs.resolve_job_def("rebuild").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+        assert rebuild.success
+        yield settings, sample, landed + kobo_files, result, root / "dagster_home"
 
 
 def test_every_partner_delivery_is_accounted_for(loaded):
-    settings, _, landed, result = loaded
+    settings, _, landed, result, _ = loaded
     assert result.success
     records = [r for r in read_registry(settings) if r.feed in ("iom", "ejom", "aecid", "kobo")]
     partner_files = {p.name for p in landed if p.parent.name in ("iom", "ejom", "aecid", "kobo")}
@@ -69,7 +84,7 @@ def _raw_personal_values(sample: Path) -> set[str]:
 
 
 def test_no_personal_data_reaches_bronze_quarantine_or_the_registry(loaded):
-    settings, sample, _, _ = loaded
+    settings, sample, _, _, _ = loaded
     raw = _raw_personal_values(sample)
     assert len(raw) > 300
     found: set[str] = set()
@@ -94,7 +109,7 @@ def test_no_personal_data_reaches_bronze_quarantine_or_the_registry(loaded):
 
 
 def test_the_same_person_gets_the_same_key_in_iom_and_ejom(loaded):
-    settings, sample, _, _ = loaded
+    settings, sample, _, _, _ = loaded
     truth = pl.read_csv(sample / "truth" / "ejom_iom_links.csv")
     iom_keys = pl.concat(
         [
@@ -115,3 +130,59 @@ def test_the_same_person_gets_the_same_key_in_iom_and_ejom(loaded):
     )
     assert pairs.height > 0
     assert (pairs["person_key"] == pairs["person_key_iom"]).all()
+
+
+def _relations_and_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
+    return con.execute(
+        "select schema_name, table_name, column_name, data_type from duckdb_columns() "
+        "where database_name = current_database() and schema_name not in "
+        "('information_schema', 'pg_catalog')"
+    ).fetchall()
+
+
+def test_no_personal_data_in_the_duckdb_files_reports_or_logs(loaded):
+    """Raw names, phone numbers and dates of birth are nowhere downstream of the door."""
+    settings, sample, _, _, dagster_home = loaded
+    raw = _raw_personal_values(sample)
+    personal_columns = {
+        name for feed in ("iom", "ejom", "aecid", "kobo") for name in pii_columns(feed)
+    }
+    databases = [settings.build_db, settings.published_db]
+    assert all(db.exists() for db in databases)
+    checked = 0
+    for db in databases:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            columns = _relations_and_columns(con)
+            assert any(t == "int_iom__cases_latest" for _, t, _, _ in columns) or db != (
+                settings.build_db
+            ), "the partner data reached the build database"
+            assert not {c for _, _, c, _ in columns} & personal_columns
+            for schema, table, column, dtype in columns:
+                if dtype not in ("VARCHAR", "DATE"):
+                    continue
+                (hits,) = con.execute(
+                    f'select count(*) from "{schema}"."{table}" '
+                    f'where cast("{column}" as varchar) in (select unnest(?))',
+                    [sorted(raw)],
+                ).fetchone()
+                assert hits == 0, f"{db.name}: {schema}.{table}.{column}"
+                checked += 1
+        finally:
+            con.close()
+    assert checked > 50
+    # Text files and logs: Dagster's event log and compute logs, reports, data docs, the
+    # registry, dbt's logs. Raw files (landing, archive) are the only place raw data lives.
+    texts = [
+        p
+        for root in (dagster_home, settings.home, REPO_ROOT / "dbt_project" / "logs")
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.suffix not in (".parquet", ".duckdb", ".wal")
+        and not {"landing", "archive"} & set(p.relative_to(root).parts)
+    ]
+    assert any(p.suffix == ".html" for p in texts) and any("dagster" in str(p) for p in texts)
+    for path in texts:
+        content = path.read_bytes().decode("utf-8", errors="replace")
+        leaked = [v for v in raw if v in content]
+        assert not leaked, f"{path}: {leaked[:3]}"
