@@ -11,7 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from ingest.deliveries import read_registry
+from ingest.deliveries import current_loads, read_registry
 from ingest.settings import REPO_ROOT, Settings
 
 
@@ -155,23 +155,39 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     from orchestration.publish import current_version, read_manifest, versions
 
     records = read_registry(settings)
-    counts = Counter((r.feed, r.status) for r in records)
-    print("deliveries:")
+    current = {r.sha256 for r in current_loads(records).values()}
+    print("deliveries (rows read = rows in bronze + rows quarantined):")
     if not records:
         print("  none yet")
-    for (feed, status), n in sorted(counts.items()):
-        print(f"  {feed:<10} {status:<10} {n}")
+    else:
+        print(
+            f"  {'feed':<10} {'current':>8} {'superseded':>10} {'duplicate':>9} "
+            f"{'rejected':>8} {'rows read':>11} {'bronze':>11} {'quarantined':>11}"
+        )
+    for feed in sorted({r.feed for r in records}):
+        mine = [r for r in records if r.feed == feed]
+        loaded = [r for r in mine if r.status == "loaded"]
+        counts = Counter(r.status for r in mine)
+        now = sum(r.sha256 in current for r in loaded)
+        print(
+            f"  {feed:<10} {now:>8} {len(loaded) - now:>10} {counts['duplicate']:>9} "
+            f"{counts['rejected']:>8} {sum(r.rows_read for r in loaded):>11,} "
+            f"{sum(r.rows_bronze for r in loaded):>11,} "
+            f"{sum(r.rows_quarantined for r in loaded):>11,}"
+        )
+    if records:
+        print("last deliveries:")
     for r in records[-10:]:
         rows = f"{r.rows_read} read = {r.rows_bronze} bronze + {r.rows_quarantined} quarantined"
         print(
             f"  {r.received_at[:19]} {r.feed} {r.file_name} {r.status}"
             + (f" — {r.error.splitlines()[0]}" if r.error else f" ({rows})")
         )
-    current = current_version(settings)
-    if current is None:
+    version = current_version(settings)
+    if version is None:
         print("published: nothing yet")
     else:
-        manifest = read_manifest(current)
+        manifest = read_manifest(version)
         print(
             f"published: version {manifest.version} at {manifest.published_at} "
             f"(run {manifest.run_id}, git {manifest.git_revision})"

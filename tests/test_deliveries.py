@@ -85,7 +85,19 @@ def test_a_burst_loads_every_file_once_and_rebuilds_once(tmp_path: Path, small_s
         assert all(not s.evaluate_tick(dg.build_sensor_context()).run_requests for s in sensors)
 
 
-def test_the_same_bytes_load_once(tmp_path: Path, small_sample: Path):
+def _status_line(capsys: pytest.CaptureFixture, feed: str) -> list[str]:
+    """The feed's line of `slc status`: current, superseded, duplicate, rejected, rows."""
+    from orchestration.cli import main
+
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    return next(line.split() for line in lines if line.split()[:1] == [feed])
+
+
+def test_the_same_bytes_load_once(
+    tmp_path: Path, small_sample: Path, capsys: pytest.CaptureFixture
+):
     instance = dg.DagsterInstance.ephemeral()
     with temporary_home(tmp_path / "warehouse") as settings:
         (path,) = _first_deliveries(small_sample, 1)
@@ -105,6 +117,12 @@ def test_the_same_bytes_load_once(tmp_path: Path, small_sample: Path):
         assert list(settings.landing(feed).glob("*.*")) == []  # nothing left waiting
         tick = _rebuild_tick(instance, cursor)
         assert not tick.run_requests, "duplicates change nothing downstream"
+        (entry,) = [r for r in read_registry(settings) if r.status == "loaded"]
+        line = _status_line(capsys, feed)
+        assert line[:5] == [feed, "1", "0", "2", "0"]
+        assert line[5:] == [
+            f"{n:,}" for n in (entry.rows_read, entry.rows_bronze, entry.rows_quarantined)
+        ]
 
 
 def _correction(sample: Path) -> tuple[Path, Path, Path, list[str]]:
