@@ -18,6 +18,7 @@ import secrets
 import unicodedata
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 KEY_ENV = "SLC_PSEUDONYM_KEY"
@@ -117,6 +118,8 @@ NORMALISERS = {
 
 
 def pseudonym(key: bytes, kind: str, value: str | None) -> str | None:
+    """The reference definition, one value at a time: HMAC-SHA256 of "<kind>:<normalised>",
+    hex, first 32 characters. `pseudonymise` computes the same thing for whole columns."""
     if value is None:
         return None
     normalised = NORMALISERS[kind](str(value))
@@ -126,43 +129,99 @@ def pseudonym(key: bytes, kind: str, value: str | None) -> str | None:
     return digest[:32]
 
 
-def _person(key: bytes, combined: str) -> str | None:
-    first, last, born = combined.split("\x1f")
-    whole = f"{normalise_name(first)}|{normalise_name(last)}|{normalise_date(born)}"
-    if whole.startswith("|") or "||" in whole or whole.endswith("|"):
+def person_pseudonym(key: bytes, first: str, last: str, born: str) -> str | None:
+    """Reference definition of `person_key`: first name, last name and date of birth."""
+    parts = (normalise_name(first), normalise_name(last), normalise_date(born))
+    if not all(parts):
         return None
-    return hmac.new(key, f"person:{whole}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key, f"person:{'|'.join(parts)}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+# Vectorised twins of the normalisers above, for whole columns (tests prove them equal).
+_DIALLING = "|".join(DIALLING_CODES)
+
+
+def _fold_expr(expr: pl.Expr) -> pl.Expr:
+    return expr.str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
+
+
+def normalised(kind: str, expr: pl.Expr) -> pl.Expr:
+    """The column's values as `NORMALISERS[kind]` would make them ('' for nothing left)."""
+    text = expr.cast(pl.String)
+    if kind == "name":
+        return (
+            _fold_expr(text)
+            .str.to_lowercase()
+            .str.replace_all(r"[^a-z0-9 ]+", " ")
+            .str.replace_all(r" +", " ")
+            .str.strip_chars(" ")
+        )
+    if kind == "phone":
+        digits = text.str.replace_all(r"\D", "").str.replace(r"^00", "")
+        local = digits.str.extract(rf"^(?:{_DIALLING})(\d{{7,}})$", 1)
+        return pl.coalesce(local, digits)
+    if kind == "document":
+        return _fold_expr(text).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
+    if kind == "date_of_birth":
+        return text.str.strip_chars().str.slice(0, 10)
+    raise KeyError(kind)
+
+
+def _hmac_hex(messages: pl.Series, key: bytes) -> pl.Series:
+    """HMAC-SHA256 (RFC 2104) of each message, hex, first 32 characters, in one DuckDB query
+    over the column (Python's hmac, value by value, was most of the load time). The same
+    key padding as Python's hmac: keys above 64 bytes are hashed first."""
+    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+    inner = bytes(b ^ 0x36 for b in block)
+    outer = bytes(b ^ 0x5C for b in block)
+    con = duckdb.connect()  # in memory: raw values never touch a file
+    try:
+        con.register("frame", pl.DataFrame({"message": messages}).unique())
+        hashed = con.sql(
+            "select message, left(sha256($outer::blob || "
+            "unhex(sha256($inner::blob || encode(message)))), 32) as digest from frame",
+            params={"outer": outer, "inner": inner},
+        ).pl()
+    finally:
+        con.close()
+    return (
+        pl.DataFrame({"message": messages})
+        .join(hashed, on="message", how="left", maintain_order="left")
+        .get_column("digest")
+    )
+
+
+def _keyed(frame: pl.DataFrame, message: pl.Expr, key: bytes) -> pl.Series:
+    messages = frame.select(message.alias("message")).get_column("message")
+    if messages.null_count() == len(messages):
+        return pl.Series("digest", [None] * len(messages), dtype=pl.String)
+    return _hmac_hex(messages, key)
 
 
 def pseudonymise(frame: pl.DataFrame, columns: dict[str, str], key: bytes) -> pl.DataFrame:
     """Replace each personal column by `<column>_pseudonym`; the raw column is dropped.
 
-    `columns` maps a column to its kind (name, phone, document, date_of_birth). Each distinct
-    value is hashed once. A person key over (first name, last name, date of birth) is added
-    when the three are present: the same person across feeds and deliveries.
+    `columns` maps a column to its kind (name, phone, document, date_of_birth). A person key
+    over (first name, last name, date of birth) is added when the three are present: the
+    same person across feeds and deliveries. Same results as `pseudonym` and
+    `person_pseudonym`, a column at a time.
     """
     out = frame
     for column, kind in columns.items():
         if column not in out.columns:
             continue
-        values = out[column].cast(pl.String)
-        mapping = {v: pseudonym(key, kind, v) for v in values.drop_nulls().unique().to_list()}
-        out = out.with_columns(
-            values.replace_strict(mapping, default=None, return_dtype=pl.String).alias(
-                f"{column}_pseudonym"
-            )
-        )
+        value = normalised(kind, pl.col(column))
+        message = pl.when(value != "").then(pl.lit(f"{kind}:") + value)
+        out = out.with_columns(_keyed(frame, message, key).alias(f"{column}_pseudonym"))
     if {"first_name", "last_name", "date_of_birth"} <= set(frame.columns):
-        combo = frame.select(
-            pl.concat_str(
-                [pl.col(c).cast(pl.String) for c in ("first_name", "last_name", "date_of_birth")],
-                separator="\x1f",
-            )
-        ).to_series()
-        mapping = {v: _person(key, v) for v in combo.drop_nulls().unique().to_list()}
-        out = out.with_columns(
-            combo.replace_strict(mapping, default=None, return_dtype=pl.String).alias("person_key")
-        )
+        parts = [
+            normalised("name", pl.col("first_name")),
+            normalised("name", pl.col("last_name")),
+            normalised("date_of_birth", pl.col("date_of_birth")),
+        ]
+        whole = pl.concat_str(parts, separator="|")
+        message = pl.when(pl.all_horizontal(p != "" for p in parts)).then(pl.lit("person:") + whole)
+        out = out.with_columns(_keyed(frame, message, key).alias("person_key"))
     return out.drop([c for c in columns if c in out.columns])
 
 

@@ -7,7 +7,14 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from ingest.pseudonymise import MissingKey, create_key_file, load_key, pseudonymise
+from ingest.pseudonymise import (
+    MissingKey,
+    create_key_file,
+    load_key,
+    person_pseudonym,
+    pseudonym,
+    pseudonymise,
+)
 
 COLUMNS = {
     "first_name": "name",
@@ -86,3 +93,53 @@ def test_a_missing_key_is_an_error_never_a_default(tmp_path):
         create_key_file(path) == path
         and load_key({"SLC_PSEUDONYM_KEY_FILE": str(path)}) == path.read_bytes().strip()
     )
+
+
+TRICKY = {
+    "first_name": ["Moussa", " moussa\t", "Œdipe", "N'Golo", "", None, "Ça va-t-il", "  "],
+    "last_name": ["Keïta", "KEITA", "Kéïta  Jr.", "DIALLO", "Sy", "Ba", None, "Traoré"],
+    "date_of_birth": ["1990-01-02", " 1990-01-02 ", "1990-01-02T00:00:00", "", None, "x", "1", "2"],
+    "phone": [
+        "+223 76 12 34 56",
+        "0022376123456",
+        "76123456",
+        "00221 77 123 45 67",
+        "223 7612",
+        "",
+        None,
+        "(+227) 90-00-00-00",
+    ],
+    "document_number": ["ML 1234567", "ml-1234567", "Çé-12", None, "", "--", "A", "b 2"],
+}
+
+
+@pytest.mark.parametrize("key", [KEY, b"k" * 100])  # a key above 64 bytes is hashed first
+def test_whole_columns_get_what_the_reference_gives_value_by_value(key: bytes):
+    frame = pl.DataFrame(TRICKY)
+    out = pseudonymise(frame, COLUMNS, key)
+    for column, kind in COLUMNS.items():
+        expected = [pseudonym(key, kind, v) for v in TRICKY[column]]
+        assert out[f"{column}_pseudonym"].to_list() == expected, column
+    persons = [
+        None if None in row else person_pseudonym(key, *row)
+        for row in zip(
+            TRICKY["first_name"], TRICKY["last_name"], TRICKY["date_of_birth"], strict=True
+        )
+    ]
+    assert out["person_key"].to_list() == persons
+    assert out["person_key"][0] == out["person_key"][1] is not None
+
+
+def test_sample_people_get_what_the_reference_gives(small_sample):
+    from ingest import ejom, iom
+
+    path = sorted((small_sample / "iom").glob("OIM_ML_cases_2019-*.csv"))[-1]
+    people = iom.parse(path.read_bytes(), path.name).bronze.head(3000)
+    path = sorted((small_sample / "ejom").glob("EJOM_registration_*.xlsx"))[-1]
+    people = pl.concat(
+        [people, ejom.parse(path.read_bytes(), path.name).bronze], how="diagonal_relaxed"
+    ).select(*COLUMNS)
+    out = pseudonymise(people, COLUMNS, KEY)
+    for column, kind in COLUMNS.items():
+        expected = [pseudonym(KEY, kind, v) for v in people[column].to_list()]
+        assert out[f"{column}_pseudonym"].to_list() == expected, column
