@@ -264,32 +264,39 @@ def with_lineage(
     )
 
 
-READER_TYPES = {"string": pl.String, "int": pl.Int64}
+READER_TYPES = {"string": pl.String, "int": pl.Int64, "int32": pl.Int32, "decimal": pl.Float64}
 
 
-def empty_bronze(contract: Contract, protect=None) -> pl.DataFrame:
-    """A zero-row bronze frame with every column and type a delivery of the feed has.
+def empty_bronze(feed: str, table: str = "", protect=None) -> pl.DataFrame:
+    """A zero-row bronze table with every column and type a delivery of the feed has.
 
-    Built with the same typing code as a real delivery (contract columns, pseudonyms,
-    the columns the reader adds, lineage), so dbt can read a feed that has no delivery yet.
+    Built with the same typing code as a real delivery (contract columns, pseudonyms, the
+    columns the reader adds, lineage), so dbt can read a feed that has no delivery yet.
+    A table that mixes several contracts (EJOM's four forms) gets all their columns.
     """
+    from ingest.feeds import bronze_tables, reader_columns
     from ingest.tabular import SOURCE_ROW
     from ingest.typed import type_frame
 
-    raw = pl.DataFrame(
-        schema={**{c.name: pl.String for c in contract.columns}, SOURCE_ROW: pl.Int64}
-    )
-    good, _ = type_frame(raw, contract, keep=[SOURCE_ROW])
-    added = contract.raw.get("reader_columns") or {}
-    good = good.with_columns(
-        pl.lit(None, dtype=READER_TYPES[kind]).alias(name) for name, kind in added.items()
-    )
-    parsed = ParsedDelivery(good, pl.DataFrame(), 0)
+    frames = []
+    for contract in bronze_tables(feed)[table]:
+        raw = pl.DataFrame(
+            schema={**{c.name: pl.String for c in contract.columns}, SOURCE_ROW: pl.Int64}
+        )
+        good, _ = type_frame(raw, contract, keep=[SOURCE_ROW])
+        added = reader_columns(contract, table)
+        frames.append(
+            good.with_columns(
+                pl.lit(None, dtype=READER_TYPES[kind]).alias(name) for name, kind in added.items()
+            )
+        )
+    empty = pl.concat(frames, how="diagonal_relaxed").clear()
+    parsed = ParsedDelivery(empty, pl.DataFrame(), 0)
     if protect is not None:
         parsed = protect(parsed)
     return with_lineage(
         parsed.bronze,
-        feed=contract.feed,
+        feed=feed,
         file_name="",
         sha256="",
         sheet=None,
@@ -298,25 +305,28 @@ def empty_bronze(contract: Contract, protect=None) -> pl.DataFrame:
     ).clear()
 
 
-def empty_bronze_path(settings: Settings, feed: str) -> Path:
-    """Lies among the deliveries (`bronze/<feed>/*.parquet`) and adds no row to them."""
-    return settings.bronze(feed) / "_empty.parquet"
+def empty_bronze_path(settings: Settings, feed: str, table: str = "") -> Path:
+    """Lies among the deliveries (`bronze/<feed>[/<table>]/*.parquet`), adds no row to them."""
+    folder = settings.bronze(feed) / table if table else settings.bronze(feed)
+    return folder / "_empty.parquet"
 
 
 def prepare_sources(settings: Settings) -> None:
     """What dbt reads exists before the first delivery: the registry table and, for feeds
-    whose contract declares its reader columns, an empty bronze file with the full schema."""
+    whose contracts declare their reader columns, empty bronze files with the full schema."""
+    from ingest.feeds import bronze_tables, declares_schema
     from ingest.pseudonymise import protect
     from ingest.settings import FEEDS
 
     if not registry_table_path(settings).exists():
         write_registry_table(settings)
     for feed in FEEDS:
-        contract = load_contract(feed)
-        if "reader_columns" in contract.raw:
+        if not declares_schema(feed):
+            continue
+        for table in bronze_tables(feed):
             # No value is hashed in a frame without rows: any key gives the same columns.
-            empty = empty_bronze(contract, lambda parsed, f=feed: protect(parsed, f, b"-"))
-            write_parquet_atomic(empty, empty_bronze_path(settings, feed))
+            empty = empty_bronze(feed, table, lambda parsed, f=feed: protect(parsed, f, b"-"))
+            write_parquet_atomic(empty, empty_bronze_path(settings, feed, table))
 
 
 def load_file(

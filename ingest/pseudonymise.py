@@ -226,28 +226,22 @@ def pseudonymise(frame: pl.DataFrame, columns: dict[str, str], key: bytes) -> pl
 
 
 def pii_columns(feed: str) -> dict[str, str]:
-    """Every personal-data column a feed's contracts declare, with its kind."""
-    from ingest.contracts import load_contract
+    """Every personal-data column the feed's contracts declare, with its kind."""
+    from ingest.feeds import bronze_tables
 
-    columns: list = []
-    if feed == "ejom":
-        for form in ("registration", "training", "kits", "smes"):
-            columns += load_contract(f"ejom_{form}").columns
-    elif feed == "kobo":
-        from ingest.kobo import survey_contract
-
-        columns += [*survey_contract("returnee").columns, *survey_contract("sensitisation").columns]
-    elif feed in ("iom", "aecid"):
-        contract = load_contract(feed)
-        columns += contract.columns
-        columns += contract.with_columns(contract.raw.get("participant_columns", [])).columns
     kinds = {
         "name": "name",
         "phone": "phone",
         "date_of_birth": "date_of_birth",
         "document": "document",
     }
-    return {c.name: kinds[c.pii] for c in columns if c.pii}
+    return {
+        c.name: kinds[c.pii]
+        for contracts in bronze_tables(feed).values()
+        for contract in contracts
+        for c in contract.columns
+        if c.pii
+    }
 
 
 def protect(parsed, feed: str, key: bytes):

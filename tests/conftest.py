@@ -98,10 +98,13 @@ def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One data root where the real Frontex CSV went through the whole graph."""
+    """One data root where the real feeds (the Frontex CSV, the EUTF results export) went
+    through the whole graph."""
     home = tmp_path_factory.mktemp("published") / "warehouse"
     with temporary_home(home) as s:
         drop(s, FRONTEX_CSV)
+        for path in sorted((REFERENCE / "eutf_rsr").glob("*.csv")):
+            shutil.copyfile(path, s.landing("eutf_rsr") / path.name)
         result = run_refresh()
-        assert result.success, "the refresh of the real Frontex file failed"
+        assert result.success, "the refresh of the real feeds failed"
     return home

@@ -17,9 +17,11 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from ingest import aecid, ejom, iom, kobo
+from ingest import aecid, ejom, eutf_rsr, iom, kobo
 from ingest.contracts import DeliveryRejected, load_contract
 from ingest.kobo import survey_contract
+
+from .conftest import REFERENCE
 
 
 def _reasons(quarantine: pl.DataFrame) -> Counter:
@@ -375,3 +377,53 @@ def test_kobo_duplicates_blank_lines_and_autre():
     assert parsed.bronze["submission_id"].to_list() == [5001, 5002]
     assert parsed.bronze["raison_depart_autre"].to_list() == [None, "Rejoindre un frère"]
     assert set(parsed.bronze["country"]) == {"MLI"} and set(parsed.bronze["cycle"]) == {3}
+
+
+# ------------------------------------------------------------------------- declared schemas
+def _delivery_samples(sample) -> list:
+    picks = [
+        "iom/OIM_ML_cases_2019-0*.csv",
+        "iom/IOM_GH_cases_*.xlsx",
+        *(f"ejom/EJOM_{form}_*.xlsx" for form in ("registration", "training", "kits", "smes")),
+        "aecid/AECID_*.xlsx",
+        "kobo/TPML_returnee_*.csv",
+        "kobo/TPML_returnee_*.xlsx",
+        "kobo/TPML_sensitisation_*.xlsx",
+    ]
+    found = [sorted(sample.glob(p))[-1] for p in picks]
+    rsr = REFERENCE / "eutf_rsr"
+    return found + sorted(rsr.glob("*.csv"))
+
+
+def test_every_delivery_has_the_declared_bronze_schema(small_sample):
+    """Bronze types are explicit: each table of a real delivery has exactly the columns and
+    types of the feed's declared schema (the one dbt reads before a first delivery)."""
+    from datetime import UTC
+
+    from ingest.deliveries import empty_bronze, with_lineage
+    from ingest.feeds import MAIN, declares_schema
+    from ingest.pseudonymise import protect
+
+    parsers = {"iom": iom.parse, "ejom": ejom.parse, "aecid": aecid.parse, "kobo": kobo.parse}
+    parsers["eutf_rsr"] = eutf_rsr.parse
+    key = b"k" * 32
+    for path in _delivery_samples(small_sample):
+        feed = path.parent.name
+        assert declares_schema(feed), feed
+        parsed = protect(parsers[feed](path.read_bytes(), path.name), feed, key)
+        tables = {MAIN: parsed.bronze} | {
+            name: frame for name, frame in parsed.related.items() if "quarantine" not in name
+        }
+        for table, frame in tables.items():
+            real = with_lineage(
+                frame,
+                feed=feed,
+                file_name=path.name,
+                sha256="x",
+                sheet=parsed.sheet,
+                delivery_key="k",
+                ingested_at=datetime.now(UTC),
+            )
+            declared = empty_bronze(feed, table, lambda p, f=feed: protect(p, f, key)).schema
+            extra = {c: t for c, t in real.schema.items() if declared.get(c) != t}
+            assert not extra, f"{path.name} [{table or 'main'}]: undeclared or mistyped {extra}"

@@ -60,7 +60,7 @@ def test_published_mart_holds_the_frontex_figures(published_home: Path, monkeypa
 def test_delivery_is_accounted_and_lineage_kept(published_home: Path, monkeypatch):
     monkeypatch.setenv("SLC_HOME", str(published_home))
     settings = Settings.from_env()
-    (entry,) = read_registry(settings)
+    (entry,) = [r for r in read_registry(settings) if r.feed == "frontex"]
     assert entry.status == "loaded" and entry.delivery_key == "detections"
     assert entry.rows_read == entry.rows_bronze + entry.rows_quarantined == 833
     bronze = pl.read_parquet(entry.bronze_file)
@@ -90,7 +90,7 @@ def test_report_shows_figure_1_with_its_source(published_home: Path):
 def test_same_bytes_load_once(copied_home: Settings):
     drop(copied_home, FRONTEX_CSV, name=FRONTEX_CSV.name)
     assert run_refresh().success
-    statuses = [r.status for r in read_registry(copied_home)]
+    statuses = [r.status for r in read_registry(copied_home) if r.feed == "frontex"]
     assert statuses == ["loaded", "duplicate"]
     assert len(list(copied_home.bronze("frontex").glob("*.parquet"))) == 1
 
@@ -154,3 +154,29 @@ def test_unmapped_nationality_fails_a_dbt_test_and_publishes_nothing(
     }
     assert "not_null_stg_frontex__detections_nationality_iso3" in failed_checks
     assert published_fingerprint(copied_home) == before
+
+
+def test_reported_indicators_count_each_level_once(published_home: Path):
+    """The real export: SLC 3.4 counted at the lowest level that reports it is 62,843;
+    summing decisions and contracts doubles it."""
+    con = duckdb.connect(str(published_home / "published" / "slc.duckdb"), read_only=True)
+    try:
+        counted, naive = con.execute(
+            "select sum(actual_value) filter (where is_counted), sum(actual_value) "
+            "from marts.fct_reported_indicators "
+            "where is_slc_window and indicator_code = '3.4' and is_common_output_indicator"
+        ).fetchone()
+        mali = con.execute(
+            "select iati_id, actual_value from marts.fct_reported_indicators "
+            "where is_counted and indicator_code = '3.4' and iati_id like '%-ML-%'"
+        ).fetchall()
+        actions = con.execute(
+            "select count(*), count(*) filter (where action_level = 'DEC') from marts.dim_action"
+        ).fetchone()
+    finally:
+        con.close()
+    assert counted == 62_843 and naive == 2 * 62_843
+    assert mali == [("T05-EUTF-SAH-ML-07-02", 3208.0)]
+    # 641 identifiers in the export, 640 once upper-cased: a contract spelled
+    # "T05-EUTF-HoA-SO-03" (no parent, no result) collides with the decision it mis-names.
+    assert actions[0] == 640 and 0 < actions[1] < actions[0]
