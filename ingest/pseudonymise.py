@@ -198,15 +198,47 @@ def _keyed(frame: pl.DataFrame, message: pl.Expr, key: bytes) -> pl.Series:
     return _hmac_hex(messages, key)
 
 
-def pseudonymise(frame: pl.DataFrame, columns: dict[str, str], key: bytes) -> pl.DataFrame:
+#: Where the age at the event is kept once the date of birth is gone.
+AGE_COLUMN = "age_at_event"
+
+
+def age_in_years(born: pl.Expr, on: pl.Expr) -> pl.Expr:
+    """Completed years between two dates (null when either is missing or born after)."""
+    born, on = born.cast(pl.Date), on.cast(pl.Date)
+    before_birthday = (on.dt.month() < born.dt.month()) | (
+        (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day())
+    )
+    years = on.dt.year() - born.dt.year() - before_birthday.cast(pl.Int32)
+    return pl.when(years >= 0).then(years.cast(pl.Int64))
+
+
+def with_age(frame: pl.DataFrame, ages: dict[str, tuple[str, ...]]) -> pl.DataFrame:
+    """Add `age_at_event` from a typed date of birth and the first present reference date."""
+    for born, references in ages.items():
+        present = [r for r in references if r in frame.columns]
+        if born in frame.columns and present and frame.schema[born] == pl.Date:
+            on = pl.coalesce([pl.col(r).cast(pl.Date) for r in present])
+            frame = frame.with_columns(age_in_years(pl.col(born), on).alias(AGE_COLUMN))
+    return frame
+
+
+def pseudonymise(
+    frame: pl.DataFrame,
+    columns: dict[str, str],
+    key: bytes,
+    ages: dict[str, tuple[str, ...]] | None = None,
+) -> pl.DataFrame:
     """Replace each personal column by `<column>_pseudonym`; the raw column is dropped.
+
+    `ages` maps a date-of-birth column to the dates its age is taken at: `age_at_event`
+    is kept (typed frames only; quarantine keeps no age).
 
     `columns` maps a column to its kind (name, phone, document, date_of_birth). A person key
     over (first name, last name, date of birth) is added when the three are present: the
     same person across feeds and deliveries. Same results as `pseudonym` and
     `person_pseudonym`, a column at a time.
     """
-    out = frame
+    out = with_age(frame, ages or {})
     for column, kind in columns.items():
         if column not in out.columns:
             continue
@@ -244,8 +276,22 @@ def pii_columns(feed: str) -> dict[str, str]:
     }
 
 
+def age_references(feed: str) -> dict[str, tuple[str, ...]]:
+    """Date-of-birth columns of the feed and the dates their age is taken at."""
+    from ingest.feeds import bronze_tables
+
+    return {
+        c.name: c.age_at
+        for contracts in bronze_tables(feed).values()
+        for contract in contracts
+        for c in contract.columns
+        if c.age_at
+    }
+
+
 def protect(parsed, feed: str, key: bytes):
-    """A ParsedDelivery whose bronze, quarantine and related tables hold pseudonyms only."""
+    """A ParsedDelivery whose bronze, quarantine and related tables hold pseudonyms only;
+    bronze keeps the age at the event where a date of birth was given."""
     from dataclasses import replace
 
     columns = pii_columns(feed)
@@ -253,7 +299,7 @@ def protect(parsed, feed: str, key: bytes):
         return parsed
     return replace(
         parsed,
-        bronze=pseudonymise(parsed.bronze, columns, key),
+        bronze=pseudonymise(parsed.bronze, columns, key, age_references(feed)),
         quarantine=pseudonymise(parsed.quarantine, columns, key),
         related={name: pseudonymise(frame, columns, key) for name, frame in parsed.related.items()},
     )

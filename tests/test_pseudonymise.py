@@ -143,3 +143,18 @@ def test_sample_people_get_what_the_reference_gives(small_sample):
     for column, kind in COLUMNS.items():
         expected = [pseudonym(KEY, kind, v) for v in people[column].to_list()]
         assert out[f"{column}_pseudonym"].to_list() == expected, column
+
+
+def test_the_age_at_the_event_stays_and_the_date_of_birth_goes():
+    frame = pl.DataFrame(
+        {
+            "first_name": ["Awa", "Awa", "Awa", "Awa"],
+            "date_of_birth": [dt.date(1995, 3, 12)] * 3 + [None],
+            "arrival_date": [dt.date(2020, 3, 11), dt.date(2020, 3, 12), None, dt.date(2020, 1, 1)],
+            "departure_date": [None, None, dt.date(2021, 1, 1), None],
+        }
+    )
+    ages = {"date_of_birth": ("arrival_date", "departure_date")}
+    out = pseudonymise(frame, COLUMNS, KEY, ages)
+    assert out["age_at_event"].to_list() == [24, 25, 25, None]
+    assert "date_of_birth" not in out.columns and out["age_at_event"].dtype == pl.Int64

@@ -38,6 +38,9 @@ class Column:
     headers: dict[str, str] = field(default_factory=dict)
     codes: dict[str, list[str]] = field(default_factory=dict)
     pii: str | None = None
+    #: For a date of birth: the dates the age is taken at, first present wins (the age at
+    #: the event stays in bronze, the date of birth does not).
+    age_at: tuple[str, ...] = ()
     description: str = ""
     min: float | None = None
     max: float | None = None
@@ -160,6 +163,7 @@ def _column(spec: dict) -> Column:
     headers = {k: str(v) for k, v in (spec.pop("headers", None) or {}).items()}
     header = spec.pop("header") if "header" in spec else next(iter(headers.values()))
     codes = {str(k): [str(x) for x in v] for k, v in (spec.pop("codes", None) or {}).items()}
+    spec["age_at"] = tuple(spec.pop("age_at", None) or ())
     return Column(
         header=str(header),
         headers=headers,

@@ -12,6 +12,7 @@ select
     cast(report_month || '-01' as date) as report_month,
     case_type,
     sex,
+    age_at_event,
     nationality as nationality_iso3,
     host_country as host_country_iso3,
     return_type,
