@@ -186,3 +186,47 @@ def test_no_personal_data_in_the_duckdb_files_reports_or_logs(loaded):
         content = path.read_bytes().decode("utf-8", errors="replace")
         leaked = [v for v in raw if v in content]
         assert not leaked, f"{path}: {leaked[:3]}"
+
+
+def test_iom_facts_and_indicators_follow_the_counting_rules(loaded):
+    """fct_returns, fct_assistance_events and the indicator marts built from the sample."""
+    settings = loaded[0]
+    con = duckdb.connect(str(settings.published_db), read_only=True)
+    try:
+        allowances = con.execute(
+            "select distinct amount_xof, amount_eur from marts.fct_assistance_events "
+            "where event_type = 'arrival_allowance'"
+        ).fetchall()
+        # A case counts once per action for 3.5 bis however many reintegration events it has.
+        per_case = con.execute(
+            "select count(distinct case_key), count(*) from marts.fct_assistance_events "
+            "where stage = 'reintegration' and is_eutf_funded"
+        ).fetchone()
+        bis = con.execute(
+            "select sum(value_in_quarter) from marts.mart_eutf_indicators "
+            "where indicator_code = '3.5 bis'"
+        ).fetchone()[0]
+        departures = dict(
+            con.execute(
+                "select funding_action, count(*) from marts.fct_returns "
+                "where perspective = 'departure' and is_eutf_funded group by 1"
+            ).fetchall()
+        )
+        computed = dict(
+            con.execute(
+                "select iati_id, computed_value from marts.mart_indicator_reconciliation "
+                "where indicator_code = '3.4' and computed_value is not null"
+            ).fetchall()
+        )
+        last_cumulative = con.execute(
+            "select indicator_code, iati_id, max(value_cumulative), sum(value_in_quarter) "
+            "from (select indicator_code, iati_id, quarter_start, sum(value_in_quarter) "
+            "as value_in_quarter, sum(value_cumulative) as value_cumulative "
+            "from marts.mart_eutf_indicators group by all) group by all"
+        ).fetchall()
+    finally:
+        con.close()
+    assert allowances == [(52000.0, round(52000 / 655.957, 2))]
+    assert per_case[1] > per_case[0] > 0 and bis == per_case[0]
+    assert departures and computed == {k: float(v) for k, v in departures.items()}
+    assert all(cumulative == total for _, _, cumulative, total in last_cumulative)
