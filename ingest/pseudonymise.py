@@ -167,6 +167,18 @@ def normalised(kind: str, expr: pl.Expr) -> pl.Expr:
     raise KeyError(kind)
 
 
+_MEMORY: duckdb.DuckDBPyConnection | None = None
+
+
+def _memory() -> duckdb.DuckDBPyConnection:
+    """A cursor on this process's in-memory DuckDB database (raw values never touch a file).
+    Opening a database costs about 30 ms; a cursor on an open one almost nothing."""
+    global _MEMORY
+    if _MEMORY is None:
+        _MEMORY = duckdb.connect(":memory:")
+    return _MEMORY.cursor()
+
+
 def _hmac_hex(messages: pl.Series, key: bytes) -> pl.Series:
     """HMAC-SHA256 (RFC 2104) of each message, hex, first 32 characters, in one DuckDB query
     over the column (Python's hmac, value by value, was most of the load time). The same
@@ -174,7 +186,7 @@ def _hmac_hex(messages: pl.Series, key: bytes) -> pl.Series:
     block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
     inner = bytes(b ^ 0x36 for b in block)
     outer = bytes(b ^ 0x5C for b in block)
-    con = duckdb.connect()  # in memory: raw values never touch a file
+    con = _memory()
     try:
         con.register("frame", pl.DataFrame({"message": messages}).unique())
         hashed = con.sql(
