@@ -18,6 +18,7 @@ import pytest
 
 from ingest.deliveries import purge_raw, read_registry
 from ingest.settings import Settings
+from orchestration.jobs import INGEST_TAG
 from orchestration.sensors import rebuild_sensor
 
 from .conftest import FRONTEX_CSV, run_landing_sensors, temporary_home
@@ -77,6 +78,18 @@ def test_a_burst_loads_every_file_once_and_rebuilds_once(tmp_path: Path, small_s
         records = read_registry(settings)
         assert sorted(r.file_name for r in records) == sorted(p.name for p in files)
         assert {r.status for r in records} == {"loaded"}
+        # A run still loading (another feed's file) holds the rebuild back too.
+        from dagster._core.storage.dagster_run import DagsterRun
+
+        loading = DagsterRun(
+            job_name="ingest_kobo",
+            run_id="still-loading",
+            status=dg.DagsterRunStatus.STARTED,
+            tags={INGEST_TAG: "kobo"},
+        )
+        instance.add_run(loading)
+        assert "1 ingest run(s) in flight" in _rebuild_tick(instance).skip_message
+        instance.delete_run(loading.run_id)
         # Everything is loaded: exactly one rebuild, then nothing until the next delivery.
         tick = _rebuild_tick(instance)
         assert [r.job_name for r in tick.run_requests] == [None]  # the sensor's job: rebuild
