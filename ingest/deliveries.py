@@ -160,15 +160,22 @@ def _order(entry: DeliveryRecord) -> tuple:
     return (load_contract(entry.feed).revision(entry.file_name), entry.received_at)
 
 
+def _key(entry: DeliveryRecord) -> str | None:
+    """The delivery key under today's contract (a contract may have changed its key since
+    the file was loaded, as Frontex did when its releases became one series)."""
+    contract = load_contract(entry.feed)
+    return contract.delivery_key(entry.file_name) if contract.matches(entry.file_name) else None
+
+
 def current_loads(records: list[DeliveryRecord]) -> dict[tuple[str, str], DeliveryRecord]:
     """(feed, delivery key) -> the loaded delivery that counts: the highest revision of the
     key (`_v2`, a later export or release), the later received on a tie. Arrival order does
     not matter: a v1 received after its v2 stays superseded."""
     best: dict[tuple[str, str], DeliveryRecord] = {}
     for entry in records:
-        if entry.status != "loaded" or entry.delivery_key is None:
+        if entry.status != "loaded" or _key(entry) is None:
             continue
-        key = (entry.feed, entry.delivery_key)
+        key = (entry.feed, _key(entry))
         if key not in best or _order(entry) > _order(best[key]):
             best[key] = entry
     return best
@@ -182,11 +189,12 @@ def write_registry_table(settings: Settings) -> Path:
         current = current_loads(records)
         rows = []
         for entry in records:
-            winner = current.get((entry.feed, entry.delivery_key or ""))
+            winner = current.get((entry.feed, _key(entry) or ""))
             loaded = entry.status == "loaded" and winner is not None
             rows.append(
                 {
                     **asdict(entry),
+                    "delivery_key": _key(entry) if entry.status == "loaded" else None,
                     "revision": "/".join(
                         str(p) for p in load_contract(entry.feed).revision(entry.file_name)
                     )
