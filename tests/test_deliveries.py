@@ -236,3 +236,19 @@ def test_purge_raw_reads_durations(text: str, seconds: int):
     from orchestration.cli import parse_age
 
     assert parse_age(text) == seconds
+
+
+def test_current_deliveries_follow_todays_contract_whatever_was_recorded():
+    """A registry written before Frontex releases became one series (key = release date)
+    still has one current release, and the highest revision wins in any arrival order."""
+    from ingest.deliveries import DeliveryRecord, current_loads
+
+    def loaded(name: str, key: str | None, at: str) -> DeliveryRecord:
+        return DeliveryRecord("frontex", name, name, key, at, "loaded")
+
+    records = [
+        loaded("Frontex-Monthly_detections_of_IBC_20220301.csv", "detections", "2022-03-02"),
+        loaded("Frontex-Monthly_detections_of_IBC_20220204.csv", "20220204", "2022-03-05"),
+    ]
+    (current,) = current_loads(records).values()
+    assert current.file_name.endswith("20220301.csv")
