@@ -82,6 +82,11 @@ class Settings:
     def data_docs(self) -> Path:
         return self.home / "data_docs"
 
+    @property
+    def dbt_docs(self) -> Path:
+        """dbt's documentation site of the published build (`static_index.html` opens offline)."""
+        return self.home / "dbt_docs"
+
     def dbt_env(self) -> dict[str, str]:
         """Environment the dbt project reads its paths from (see profiles.yml and sources)."""
         return {

@@ -147,6 +147,7 @@ def cmd_paths(settings: Settings, args: argparse.Namespace) -> int:
     for report in reports:
         print(f"report:              {report}")
     print(f"data docs:           {settings.data_docs / 'index.html'}")
+    print(f"dbt docs:            {settings.dbt_docs / 'static_index.html'}")
     print("open the UI:         make ui   (http://127.0.0.1:3000)")
     return 0
 

@@ -6,7 +6,7 @@ import dagster as dg
 
 from ingest.pseudonymise import load_key
 from orchestration.assets.bronze import BRONZE_BY_FEED, bronze_assets, delivery_registry
-from orchestration.assets.dbt import dbt_resource, slc_dbt_models
+from orchestration.assets.dbt import dbt_docs, dbt_resource, slc_dbt_models
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.quality import mart_gates
 from orchestration.assets.reports import mali_report
@@ -19,7 +19,14 @@ from orchestration.sensors import landing_sensor, rebuild_sensor
 load_key()
 
 defs = dg.Definitions(
-    assets=[*bronze_assets, delivery_registry, slc_dbt_models, published_warehouse, mali_report],
+    assets=[
+        *bronze_assets,
+        delivery_registry,
+        slc_dbt_models,
+        published_warehouse,
+        dbt_docs,
+        mali_report,
+    ],
     asset_checks=mart_gates,
     jobs=[refresh_job, rebuild_job, *ingest_jobs.values()],
     schedules=[monthly_refresh],

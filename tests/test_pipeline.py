@@ -85,6 +85,8 @@ def test_report_shows_figure_1_with_its_source(published_home: Path):
         assert figure in html
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
     assert (published_home / "data_docs" / "index.html").exists()
+    docs = (published_home / "dbt_docs" / "static_index.html").read_text(encoding="utf-8")
+    assert "fct_reported_indicators" in docs and "mart_indicator_reconciliation" in docs
 
 
 def test_same_bytes_load_once(copied_home: Settings):

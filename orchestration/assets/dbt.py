@@ -95,3 +95,26 @@ dbt_resource = DbtCliResource(
     # The dbt of this virtualenv, whether or not the virtualenv is activated.
     dbt_executable=str(VENV_BIN / "dbt"),
 )
+
+
+@dg.asset(
+    key=dg.AssetKey(["publish", "dbt_docs"]),
+    group_name="publish",
+    kinds={"dbt", "html"},
+    deps=[dg.AssetKey(["published", "warehouse"])],
+    pool=WRITER_POOL,
+    description=(
+        "dbt's documentation site (models, columns, tests, lineage) of the build that was just "
+        "published: dbt_docs/static_index.html, one file that opens offline."
+    ),
+)
+def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> dg.MaterializeResult:
+    settings = dbt_environment()
+    target = settings.dbt_docs
+    dbt.cli(
+        ["docs", "generate", "--static", "--target-path", str(target)],
+        manifest=slc_dbt_project.manifest_path,
+        raise_on_error=True,
+    ).wait()
+    page = target / "static_index.html"
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(page))})
