@@ -173,11 +173,11 @@ def current_loads(records: list[DeliveryRecord]) -> dict[tuple[str, str], Delive
     not matter: a v1 received after its v2 stays superseded."""
     best: dict[tuple[str, str], DeliveryRecord] = {}
     for entry in records:
-        if entry.status != "loaded" or _key(entry) is None:
+        key = _key(entry) if entry.status == "loaded" else None
+        if key is None:
             continue
-        key = (entry.feed, _key(entry))
-        if key not in best or _order(entry) > _order(best[key]):
-            best[key] = entry
+        if (entry.feed, key) not in best or _order(entry) > _order(best[entry.feed, key]):
+            best[entry.feed, key] = entry
     return best
 
 
@@ -189,12 +189,13 @@ def write_registry_table(settings: Settings) -> Path:
         current = current_loads(records)
         rows = []
         for entry in records:
-            winner = current.get((entry.feed, _key(entry) or ""))
+            key = _key(entry)
+            winner = current.get((entry.feed, key or ""))
             loaded = entry.status == "loaded" and winner is not None
             rows.append(
                 {
                     **asdict(entry),
-                    "delivery_key": _key(entry) if entry.status == "loaded" else None,
+                    "delivery_key": key if entry.status == "loaded" else None,
                     "revision": "/".join(
                         str(p) for p in load_contract(entry.feed).revision(entry.file_name)
                     )

@@ -269,36 +269,29 @@ def pseudonymise(
     return out.drop([c for c in columns if c in out.columns])
 
 
-def pii_columns(feed: str) -> dict[str, str]:
-    """Every personal-data column the feed's contracts declare, with its kind."""
+def _contract_columns(feed: str):
+    """Every column of every contract that makes one of the feed's bronze tables."""
     from ingest.feeds import bronze_tables
 
+    for contracts in bronze_tables(feed).values():
+        for contract in contracts:
+            yield from contract.columns
+
+
+def pii_columns(feed: str) -> dict[str, str]:
+    """Every personal-data column the feed's contracts declare, with its kind."""
     kinds = {
         "name": "name",
         "phone": "phone",
         "date_of_birth": "date_of_birth",
         "document": "document",
     }
-    return {
-        c.name: kinds[c.pii]
-        for contracts in bronze_tables(feed).values()
-        for contract in contracts
-        for c in contract.columns
-        if c.pii
-    }
+    return {c.name: kinds[c.pii] for c in _contract_columns(feed) if c.pii}
 
 
 def age_references(feed: str) -> dict[str, tuple[str, ...]]:
     """Date-of-birth columns of the feed and the dates their age is taken at."""
-    from ingest.feeds import bronze_tables
-
-    return {
-        c.name: c.age_at
-        for contracts in bronze_tables(feed).values()
-        for contract in contracts
-        for c in contract.columns
-        if c.age_at
-    }
+    return {c.name: c.age_at for c in _contract_columns(feed) if c.age_at}
 
 
 def protect(parsed, feed: str, key: bytes):

@@ -3,12 +3,23 @@
 -- same case does not count it again). The registry seed eutf_indicators says the same in
 -- words. IOM indicators count cases: in IOM's case management a case is a person.
 with units as (
-    -- 3.2 migrants in transit protected or assisted
+    -- 3.2 migrants in transit protected or assisted, 3.5 post-arrival assistance (the
+    -- arrival allowance), 3.5 bis reintegration assistance (counted once when it starts)
     select
-        '3.2' as indicator_code, funding_action as iati_id, mission_iso3 as country_iso3,
-        case_key as unit_id, sex, age_band, event_date as unit_date
+        case event_type
+            when 'protection' then '3.2'
+            when 'arrival_allowance' then '3.5'
+            else '3.5 bis'
+        end as indicator_code,
+        funding_action as iati_id,
+        mission_iso3 as country_iso3,
+        case_key as unit_id,
+        sex,
+        age_band,
+        event_date as unit_date
     from {{ ref('fct_assistance_events') }}
-    where event_type = 'protection' and is_eutf_funded
+    where event_type in ('protection', 'arrival_allowance', 'reintegration_start')
+        and is_eutf_funded
 
     union all
 
@@ -17,22 +28,6 @@ with units as (
         '3.4', funding_action, mission_iso3, return_id, sex, age_band, return_date
     from {{ ref('fct_returns') }}
     where perspective = 'departure' and is_eutf_funded
-
-    union all
-
-    -- 3.5 post-arrival assistance: the arrival allowance
-    select
-        '3.5', funding_action, mission_iso3, case_key, sex, age_band, event_date
-    from {{ ref('fct_assistance_events') }}
-    where event_type = 'arrival_allowance' and is_eutf_funded
-
-    union all
-
-    -- 3.5 bis reintegration assistance: counted once when it starts
-    select
-        '3.5 bis', funding_action, mission_iso3, case_key, sex, age_band, event_date
-    from {{ ref('fct_assistance_events') }}
-    where event_type = 'reintegration_start' and is_eutf_funded
 )
 
 select
