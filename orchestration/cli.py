@@ -122,10 +122,10 @@ def cmd_keygen(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
-    """Regenerate the column tables of docs/feeds/*.md from the contracts."""
-    from ingest.feed_docs import write
+    """Regenerate the column tables of docs/feeds/*.md and the survey seeds from the contracts."""
+    from ingest import feed_docs, survey_seeds
 
-    for path in write():
+    for path in feed_docs.write() + survey_seeds.write():
         print(f"updated {path}")
     return 0
 

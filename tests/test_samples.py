@@ -12,12 +12,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ingest import aecid, ejom, iom, kobo
+from ingest import aecid, ejom, iom, kobo, survey_seeds
 from ingest.feed_docs import stale
 from ingest.samples.calibration import calibrate, current_files, markdown
 from ingest.samples.config import config
 from ingest.samples.generate import DIRT_MANIFEST, generate, read_manifest, replay
 from ingest.settings import REPO_ROOT
+from ingest.survey_seeds import SEEDS
 
 from .conftest import REFERENCE
 
@@ -72,6 +73,14 @@ def test_calibration_doc_is_the_measurement(results, sample_dir):
 
 def test_feed_docs_match_the_contracts():
     assert stale() == [], "run `slc docs`"
+
+
+def test_survey_seeds_match_the_questionnaires():
+    """The warehouse's question list is generated from the KoBo questionnaires, not kept apart."""
+    assert survey_seeds.stale() == [], "run `slc docs`"
+    questions = (SEEDS / "survey_questions.csv").read_text(encoding="utf-8")
+    assert "returnee,formation_satisfaction," in questions
+    assert "nom_repondant" not in questions
 
 
 def _one(sample_dir: Path, pattern: str) -> Path:

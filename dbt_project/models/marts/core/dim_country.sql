@@ -5,5 +5,6 @@ select
     name_en,
     name_fr,
     is_country,
-    is_slc
+    is_slc,
+    is_surveyed
 from {{ ref('countries') }}

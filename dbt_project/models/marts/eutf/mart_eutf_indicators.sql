@@ -27,7 +27,7 @@ per_quarter as (
         sex,
         age_band,
         quarter_start,
-        count(*) as value_in_quarter
+        cast(sum(unit_count) as bigint) as value_in_quarter
     from units
     group by indicator_code, country_iso3, iati_id, sex, age_band, quarter_start
 ),

@@ -2,7 +2,7 @@
 -- indicator of the registry. Reported values are counted once, at the lowest level that
 -- reports them (fct_reported_indicators.is_counted).
 with computed as (
-    select indicator_code, iati_id, count(*) as computed_value
+    select indicator_code, iati_id, cast(sum(unit_count) as bigint) as computed_value
     from {{ ref('int_eutf__indicator_units') }}
     group by indicator_code, iati_id
 ),

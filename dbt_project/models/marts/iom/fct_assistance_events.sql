@@ -61,5 +61,5 @@ select
     sessions,
     detail,
     funding_action,
-    coalesce(funding_action like 'T05-EUTF-%', false) as is_eutf_funded
+    {{ is_eutf_funded('funding_action') }} as is_eutf_funded
 from events

@@ -36,5 +36,5 @@ select
     case when perspective = 'departure' then departure_date else arrival_date end
         as return_date,
     return_action as funding_action,
-    coalesce(return_action like 'T05-EUTF-%', false) as is_eutf_funded
+    {{ is_eutf_funded('return_action') }} as is_eutf_funded
 from returns

@@ -1,0 +1,13 @@
+{#- One row per key from a relation where a key may repeat (a submission delivered twice,
+    in two monthly files or two exports): the row that sorts first by `order_by` wins.
+    Portable row_number, no DuckDB `qualify`. -#}
+{% macro first_per_key(relation, key, order_by) -%}
+    select {{ star_except(relation) }}
+    from (
+        select
+            *,
+            row_number() over (partition by {{ key }} order by {{ order_by }}) as _rank_in_key
+        from {{ relation }}
+    ) as ranked
+    where _rank_in_key = 1
+{%- endmacro %}
