@@ -103,6 +103,22 @@ def cmd_calibration(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if misses else 0
 
 
+def cmd_linkage(settings: Settings, args: argparse.Namespace) -> int:
+    """Precision and recall of the IOM-EJOM linkage of the published warehouse, against the
+    truth the sample generator wrote."""
+    from ingest.samples.linkage import measure_linkage
+
+    sample = Path(args.sample_dir) if args.sample_dir else settings.samples
+    q = measure_linkage(settings.published_db, sample / "truth" / "ejom_iom_links.csv")
+    for rule, (links, true) in q.by_rule.items():
+        print(f"{rule:<22} {links:>6} links, {true:>6} true")
+    print(
+        f"precision {q.precision:.4f} ({q.true_links}/{q.links}), "
+        f"recall {q.recall:.4f} ({q.found_truth}/{q.reachable_truth} true links in the warehouse)"
+    )
+    return 0
+
+
 def cmd_keygen(settings: Settings, args: argparse.Namespace) -> int:
     """Create the pseudonymisation key file (owner-only) if it does not exist yet."""
     from ingest.pseudonymise import KEY_FILE_ENV, create_key_file
@@ -238,7 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
         "replay": (cmd_replay, "drop generated deliveries into landing, month by month"),
         "place-samples": (cmd_place_samples, "generate the sample once, then land every delivery"),
         "calibration": (cmd_calibration, "measure the calibration targets on a generated sample"),
-        "docs": (cmd_docs, "regenerate the feed docs' column tables from the contracts"),
+        "linkage": (cmd_linkage, "precision and recall of the IOM-EJOM linkage on a sample"),
+        "docs": (cmd_docs, "regenerate the feed docs' tables and the survey seeds"),
         "keygen": (cmd_keygen, "create the pseudonymisation key file ($SLC_PSEUDONYM_KEY_FILE)"),
         "refresh": (cmd_refresh, "run the whole asset graph once through Dagster"),
         "status": (cmd_status, "deliveries handled, last publish and its row counts"),
@@ -270,8 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
                 default=0.0,
                 help="seconds to wait between months (lets the sensors tick)",
             )
-        if name == "calibration":
+        if name in ("calibration", "linkage"):
             command.add_argument("sample_dir", nargs="?", help="default: <SLC_HOME>/samples")
+        if name == "calibration":
             command.add_argument(
                 "--write-docs",
                 action="store_true",

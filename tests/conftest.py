@@ -108,3 +108,39 @@ def published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         result = run_refresh()
         assert result.success, "the refresh of the real feeds failed"
     return home
+
+
+@pytest.fixture(scope="session")
+def loaded(tmp_path_factory: pytest.TempPathFactory, small_sample: Path):
+    """Two years of partner deliveries loaded into bronze, then one rebuild (dbt, gates,
+    publish, report) with the Frontex release and the EUTF results export, on an instance
+    that keeps its logs on disk. Yields (settings, sample, landed files, bronze result,
+    dagster home)."""
+    root = tmp_path_factory.mktemp("partners")
+    from ingest.samples.generate import replay
+
+    sample = small_sample
+    with temporary_home(root / "warehouse") as settings:
+        landed = replay(sample, settings.home / "landing", until="2019-08", log=lambda *a: None)
+        kobo_files = sorted((sample / "kobo").glob("TPML_*_MLI_*"))
+        for path in kobo_files:
+            (settings.landing("kobo") / path.name).write_bytes(path.read_bytes())
+        from orchestration.assets.bronze import BRONZE_BY_FEED
+        from orchestration.definitions import defs
+
+        (root / "dagster_home").mkdir()
+        instance = dg.DagsterInstance.local_temp(str(root / "dagster_home"))
+        result = dg.materialize(
+            [BRONZE_BY_FEED[f] for f in ("iom", "ejom", "aecid", "kobo")],
+            instance=instance,
+            raise_on_error=False,
+        )
+        shutil.copyfile(FRONTEX_CSV, settings.landing("frontex") / FRONTEX_CSV.name)
+        for path in sorted((REFERENCE / "eutf_rsr").glob("*.csv")):
+            shutil.copyfile(path, settings.landing("eutf_rsr") / path.name)
+        run_landing_sensors(instance)
+        rebuild = defs.resolve_job_def("rebuild").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+        assert rebuild.success
+        yield settings, sample, landed + kobo_files, result, root / "dagster_home"

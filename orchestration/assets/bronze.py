@@ -20,6 +20,7 @@ from ingest.deliveries import (
     prepare_sources,
     write_registry_table,
 )
+from ingest.feeds import bronze_tables
 from ingest.pseudonymise import load_key, pii_columns, protect
 from ingest.settings import Settings
 from orchestration.metadata import markdown_preview
@@ -66,14 +67,34 @@ def bronze_asset(
         if suite_module
         else "Every delivery of the run passed the feed's contract (no GX suite yet)."
     )
+    # A feed's related tables (EJOM attendance, AECID participants, KoBo activities) are
+    # written by the same run: one asset each, so dbt sources map one to one.
+    related = {
+        table: dg.AssetKey(["bronze", f"{feed}_{table}"]) for table in bronze_tables(feed) if table
+    }
 
-    @dg.asset(
-        key=key,
+    @dg.multi_asset(
+        name=key.to_python_identifier(),
         group_name="bronze",
-        kinds={"python", "parquet"},
-        tags={"feed": feed},
-        description=f"Bronze Parquet of the {feed} feed, one file per delivery. "
-        + contract.description,
+        specs=[
+            dg.AssetSpec(
+                key,
+                kinds={"python", "parquet"},
+                tags={"feed": feed},
+                description=f"Bronze Parquet of the {feed} feed, one file per delivery. "
+                + contract.description,
+            ),
+            *(
+                dg.AssetSpec(
+                    table_key,
+                    kinds={"python", "parquet"},
+                    tags={"feed": feed},
+                    description=f"Bronze Parquet of the {feed} feed's `{table}` table, "
+                    "written with the main table, one file per delivery.",
+                )
+                for table, table_key in related.items()
+            ),
+        ],
         check_specs=[
             dg.AssetCheckSpec(
                 GATE_CHECK,
@@ -146,7 +167,12 @@ def bronze_asset(
                 "data_docs": dg.MetadataValue.path(str(settings.data_docs / "index.html")),
             },
         )
-        return dg.MaterializeResult(metadata=metadata, check_results=[check])
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata, check_results=[check])
+        for table, table_key in related.items():
+            folder = settings.bronze(feed) / table
+            yield dg.MaterializeResult(
+                asset_key=table_key, metadata={"bronze_folder": dg.MetadataValue.path(str(folder))}
+            )
 
     return _bronze
 

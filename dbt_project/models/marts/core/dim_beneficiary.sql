@@ -12,6 +12,7 @@ with iom as (
         nationality_iso3,
         mission_iso3 as country_iso3,
         case_type,
+        closed_date,
         {{ dbt.concat(["mission_iso3", "':'", "case_id"]) }} as iom_case_key
     from {{ ref('int_iom__cases_latest') }}
 ),
@@ -23,6 +24,8 @@ ejom as (
         r.sex,
         r.age_at_registration,
         r.is_returnee,
+        r.cohort,
+        r.registered_on,
         l.case_key,
         l.match_rule,
         l.is_referred_by_iom
@@ -43,7 +46,11 @@ select
     true as is_iom_case,
     i.case_type as iom_case_type,
     i.iom_case_key,
+    i.closed_date as iom_case_closed_on,
     e.beneficiary_id as ejom_beneficiary_id,
+    e.cohort as ejom_cohort,
+    e.registered_on as ejom_registered_on,
+    e.is_returnee as ejom_declared_returnee,
     e.match_rule as ejom_link_rule,
     coalesce(e.is_referred_by_iom, false) as is_referred_to_ejom
 from iom as i
@@ -64,7 +71,11 @@ select
     false,
     cast(null as varchar),
     cast(null as varchar),
+    cast(null as date),
     beneficiary_id,
+    cohort,
+    registered_on,
+    is_returnee,
     cast(null as varchar),
     false
 from ejom

@@ -1,7 +1,7 @@
 -- Frontex detections of irregular border crossings by route, border type, nationality, month.
 select
     s.month_start,
-    {{ dbt.date_trunc('year', 's.month_start') }} as year_start,
+    cast({{ dbt.date_trunc('year', 's.month_start') }} as date) as year_start,
     extract(year from s.month_start) as year,
     s.route,
     s.border_type,

@@ -1,0 +1,76 @@
+-- depends_on: {{ ref('fct_returns') }}
+-- depends_on: {{ ref('fct_assistance_events') }}
+-- depends_on: {{ ref('fct_trainings') }}
+-- depends_on: {{ ref('fct_kits') }}
+-- depends_on: {{ ref('fct_sme_supports') }}
+-- depends_on: {{ ref('fct_sensitisation_activities') }}
+-- depends_on: {{ ref('dim_beneficiary') }}
+-- depends_on: {{ ref('mart_returnee_survey') }}
+-- depends_on: {{ ref('mart_sensitisation_survey') }}
+-- depends_on: {{ ref('mart_sensitisation_survey_activities') }}
+-- Every figure of the Mali and regional reports, computed from the marts. The figures are
+-- declared in this model's yml (meta.figures: what each counts, over which mart, with which
+-- filter); `{model}` in a filter is another mart. A count is `numerator`; a share is
+-- numerator / denominator over the figure's rows; `value` is what a report prints.
+{%- set figures = model.config.meta.figures if execute else [] %}
+{%- set as_of_columns = model.config.meta.as_of_columns if execute else {} %}
+
+
+with figures as (
+    {%- for f in figures %}
+    select
+        {{ sql_string(f.report) }} as report,
+        {{ sql_string(f.section) }} as section,
+        {{ sql_string(f.key) }} as figure_key,
+        {{ sql_string(f.label) }} as label,
+        {%- if f.query %}
+        cast(value as double) as numerator,
+        cast(null as double) as denominator,
+        cast(value as double) as value,
+        {%- elif f.share %}
+        cast(sum(case when {{ f.share }} then 1 else 0 end) as double) as numerator,
+        cast(count(*) as double) as denominator,
+        cast(sum(case when {{ f.share }} then 1 else 0 end) as double)
+            / nullif(count(*), 0) as value,
+        {%- else %}
+        cast(coalesce({{ f.get('value', 'count(*)') }}, 0) as double) as numerator,
+        cast(null as double) as denominator,
+        cast(coalesce({{ f.get('value', 'count(*)') }}, 0) as double) as value,
+        {%- endif %}
+        {{ sql_string(f.unit) }} as unit,
+        {%- if f.as_of %}
+        cast('{{ f.as_of }}' as date) as as_of
+        {%- elif f.query %}
+        cast(null as date) as as_of
+        {%- else %}
+        cast(max({{ as_of_columns[f['from']] }}) as date) as as_of
+        {%- endif %}
+    {%- if f.query %}
+    from ({{ with_marts(f.query, as_of_columns) }}) as q (value)
+    {%- else %}
+    from {{ ref(f['from']) }}
+    where {{ with_marts(f.get('where', 'true'), as_of_columns) }}
+    {%- endif %}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+    {%- if not figures %}
+    select
+        cast(null as varchar) as report, cast(null as varchar) as section,
+        cast(null as varchar) as figure_key, cast(null as varchar) as label,
+        cast(null as double) as numerator, cast(null as double) as denominator,
+        cast(null as double) as value, cast(null as varchar) as unit, cast(null as date) as as_of
+    where false
+    {%- endif %}
+)
+
+select
+    report,
+    section,
+    figure_key,
+    label,
+    numerator,
+    denominator,
+    value,
+    unit,
+    coalesce(as_of, (select max(as_of) from figures)) as as_of
+from figures
