@@ -111,23 +111,22 @@ def published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def loaded(tmp_path_factory: pytest.TempPathFactory, small_sample: Path):
+def partner_warehouse(tmp_path_factory: pytest.TempPathFactory, small_sample: Path):
     """Two years of partner deliveries loaded into bronze, then one rebuild (dbt, gates,
     publish, report) with the Frontex release and the EUTF results export, on an instance
     that keeps its logs on disk. Yields (settings, sample, landed files, bronze result,
     dagster home)."""
-    root = tmp_path_factory.mktemp("partners")
     from ingest.samples.generate import replay
+    from orchestration.assets.bronze import BRONZE_BY_FEED
+    from orchestration.definitions import defs
 
+    root = tmp_path_factory.mktemp("partners")
     sample = small_sample
     with temporary_home(root / "warehouse") as settings:
         landed = replay(sample, settings.home / "landing", until="2019-08", log=lambda *a: None)
         kobo_files = sorted((sample / "kobo").glob("TPML_*_MLI_*"))
         for path in kobo_files:
             (settings.landing("kobo") / path.name).write_bytes(path.read_bytes())
-        from orchestration.assets.bronze import BRONZE_BY_FEED
-        from orchestration.definitions import defs
-
         (root / "dagster_home").mkdir()
         instance = dg.DagsterInstance.local_temp(str(root / "dagster_home"))
         result = dg.materialize(

@@ -1,6 +1,6 @@
 """Every query of docs/analyst-guide.md runs against a published warehouse and answers.
 
-The warehouse is the partner sample's (`loaded`: IOM, EJOM, AECID and KoBo deliveries,
+The warehouse is the partner sample's (`partner_warehouse`: IOM, EJOM, AECID and KoBo deliveries,
 the Frontex release and the EUTF results export, published through the rebuild job).
 """
 
@@ -31,8 +31,8 @@ def test_the_guide_has_at_least_ten_questions():
 
 
 @pytest.mark.parametrize(("question", "sql"), guide_queries(), ids=lambda v: v[:40])
-def test_guide_query_answers(loaded, question: str, sql: str):
-    settings = loaded[0]
+def test_guide_query_answers(partner_warehouse, question: str, sql: str):
+    settings = partner_warehouse[0]
     con = duckdb.connect(str(settings.published_db), read_only=True)
     try:
         rows = con.execute(sql).fetchall()

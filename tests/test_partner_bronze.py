@@ -19,8 +19,8 @@ from ingest.settings import REPO_ROOT
 from .conftest import REFERENCE
 
 
-def test_every_partner_delivery_is_accounted_for(loaded):
-    settings, _, landed, result, _ = loaded
+def test_every_partner_delivery_is_accounted_for(partner_warehouse):
+    settings, _, landed, result, _ = partner_warehouse
     assert result.success
     records = [r for r in read_registry(settings) if r.feed in ("iom", "ejom", "aecid", "kobo")]
     partner_files = {p.name for p in landed if p.parent.name in ("iom", "ejom", "aecid", "kobo")}
@@ -49,8 +49,8 @@ def _raw_personal_values(sample: Path) -> set[str]:
     return {v for v in values if len(v) >= 6}
 
 
-def test_no_personal_data_reaches_bronze_quarantine_or_the_registry(loaded):
-    settings, sample, _, _, _ = loaded
+def test_no_personal_data_reaches_bronze_quarantine_or_the_registry(partner_warehouse):
+    settings, sample, _, _, _ = partner_warehouse
     raw = _raw_personal_values(sample)
     assert len(raw) > 300
     found: set[str] = set()
@@ -74,8 +74,8 @@ def test_no_personal_data_reaches_bronze_quarantine_or_the_registry(loaded):
     assert not found, sorted(found)[:5]
 
 
-def test_the_same_person_gets_the_same_key_in_iom_and_ejom(loaded):
-    settings, sample, _, _, _ = loaded
+def test_the_same_person_gets_the_same_key_in_iom_and_ejom(partner_warehouse):
+    settings, sample, _, _, _ = partner_warehouse
     truth = pl.read_csv(sample / "truth" / "ejom_iom_links.csv")
     iom_keys = pl.concat(
         [
@@ -106,9 +106,9 @@ def _relations_and_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, st
     ).fetchall()
 
 
-def test_no_personal_data_in_the_duckdb_files_reports_or_logs(loaded):
+def test_no_personal_data_in_the_duckdb_files_reports_or_logs(partner_warehouse):
     """Raw names, phone numbers and dates of birth are nowhere downstream of the door."""
-    settings, sample, _, _, dagster_home = loaded
+    settings, sample, _, _, dagster_home = partner_warehouse
     raw = _raw_personal_values(sample)
     personal_columns = {
         name for feed in ("iom", "ejom", "aecid", "kobo") for name in pii_columns(feed)
@@ -154,9 +154,9 @@ def test_no_personal_data_in_the_duckdb_files_reports_or_logs(loaded):
         assert not leaked, f"{path}: {leaked[:3]}"
 
 
-def test_iom_facts_and_indicators_follow_the_counting_rules(loaded):
+def test_iom_facts_and_indicators_follow_the_counting_rules(partner_warehouse):
     """fct_returns, fct_assistance_events and the indicator marts built from the sample."""
-    settings = loaded[0]
+    settings = partner_warehouse[0]
     con = duckdb.connect(str(settings.published_db), read_only=True)
     try:
         allowances = con.execute(
@@ -198,14 +198,14 @@ def test_iom_facts_and_indicators_follow_the_counting_rules(loaded):
     assert all(cumulative == total for _, _, cumulative, total in last_cumulative)
 
 
-def test_report_figures_are_the_counts_of_the_deliveries(loaded, tmp_path):
+def test_report_figures_are_the_counts_of_the_deliveries(partner_warehouse, tmp_path):
     """Every figure of mart_report_figures equals what the sample generator's calibration
     counts on the same delivered files (its own readers, no warehouse): the figures come
     through bronze, staging, de-duplication, linkage and the marts unchanged."""
     from ingest.samples.calibration import canonical_tables, measure
     from ingest.samples.config import targets
 
-    settings, sample, landed, _, _ = loaded
+    settings, sample, landed, _, _ = partner_warehouse
     subset = tmp_path / "delivered"
     for path in landed:
         if path.parent.name in ("iom", "ejom", "aecid", "kobo"):
@@ -237,12 +237,12 @@ def test_report_figures_are_the_counts_of_the_deliveries(loaded, tmp_path):
     assert shares and all(num <= den for _, _, num, den, _ in shares if den)
 
 
-def test_linkage_of_ejom_beneficiaries_to_iom_cases_is_measured(loaded):
+def test_linkage_of_ejom_beneficiaries_to_iom_cases_is_measured(partner_warehouse):
     """The IOM-EJOM linkage against the generator's truth (never landed): every link made is
     true and every true pair whose two records were delivered is found."""
     from ingest.samples.linkage import measure_linkage
 
-    settings, sample, *_ = loaded
+    settings, sample, *_ = partner_warehouse
     quality = measure_linkage(settings.published_db, sample / "truth" / "ejom_iom_links.csv")
     assert quality.reachable_truth > 5 and quality.links > 5
     assert set(quality.by_rule) == {"iom_case_number", "phone_and_birth_date"}
