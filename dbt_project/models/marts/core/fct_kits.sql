@@ -24,7 +24,8 @@ ejom as (
         {{ dbt.concat(["'EJOM:'", "cast(k.instance as varchar)"]) }},
         'snv',
         'MLI',
-        b.beneficiary_key,
+        -- a submission whose registration is not delivered yet keeps its EJOM key
+        coalesce(b.beneficiary_key, {{ dbt.concat(["'EJOM:'", "k.beneficiary_id"]) }}),
         b.sex,
         b.age_band,
         'kit_tranche',

@@ -28,7 +28,8 @@ ejom as (
         {{ dbt.concat(["'EJOM:'", "cast(t.instance as varchar)"]) }},
         'snv',
         'MLI',
-        b.beneficiary_key,
+        -- a submission whose registration is not delivered yet keeps its EJOM key
+        coalesce(b.beneficiary_key, {{ dbt.concat(["'EJOM:'", "t.beneficiary_id"]) }}),
         b.sex,
         b.age_band,
         t.module,
