@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         "linkage": (cmd_linkage, "precision and recall of the IOM-EJOM linkage on a sample"),
         "docs": (cmd_docs, "regenerate the feed docs' tables and the survey seeds"),
         "keygen": (cmd_keygen, "create the pseudonymisation key file ($SLC_PSEUDONYM_KEY_FILE)"),
-        "refresh": (cmd_refresh, "run the whole asset graph once through Dagster"),
+        "refresh": (cmd_refresh, "run the whole asset graph once (dbt --full-refresh)"),
         "status": (cmd_status, "deliveries handled, last publish and its row counts"),
         "purge-raw": (
             cmd_purge_raw,

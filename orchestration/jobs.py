@@ -16,15 +16,20 @@ BRONZE = dg.AssetSelection.groups("bronze")
 #: Tag of every ingest run: the rebuild sensor waits while such runs are in flight.
 INGEST_TAG = "slc/ingest"
 
-#: The whole graph: every landing folder to bronze, dbt, gates, publish, reports.
+#: The whole graph: every landing folder to bronze, dbt, gates, publish, reports. Its dbt
+#: build is a full refresh: incremental facts are rebuilt whole, so a correction older than
+#: their lookback window is in the warehouse after the next monthly refresh at the latest.
 refresh_job = dg.define_asset_job(
     "refresh",
     selection=dg.AssetSelection.all(),
-    description="Load waiting deliveries, build and test the warehouse, gate, publish, report.",
+    description="Load waiting deliveries, rebuild the whole warehouse (dbt --full-refresh), "
+    "gate, publish, report.",
     executor_def=dg.in_process_executor,
+    config={"ops": {"slc_dbt_models": {"config": {"full_refresh": True}}}},
 )
 
-#: Everything downstream of bronze, run once per burst of deliveries.
+#: Everything downstream of bronze, run once per burst of deliveries; incremental facts
+#: merge their recent months only.
 rebuild_job = dg.define_asset_job(
     "rebuild",
     selection=dg.AssetSelection.all() - BRONZE,

@@ -75,18 +75,26 @@ class LayerTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "marts"
 
 
+class DbtBuildConfig(dg.Config):
+    """How the dbt step builds: incremental facts merge their recent months unless
+    full_refresh rebuilds everything (the `refresh` job, monthly, sets it)."""
+
+    full_refresh: bool = False
+
+
 @dbt_assets(
     manifest=slc_dbt_project.manifest_path,
     project=slc_dbt_project,
     dagster_dbt_translator=LayerTranslator(),
     pool=WRITER_POOL,
 )
-def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     """Seeds, staging views, dimensions, facts and marts, built and tested in the build DB."""
     settings = dbt_environment()
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
     prepare_sources(settings)
-    yield from dbt.cli(["build"], context=context).stream()
+    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    yield from dbt.cli(args, context=context).stream()
 
 
 dbt_resource = DbtCliResource(
