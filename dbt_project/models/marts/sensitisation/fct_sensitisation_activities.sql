@@ -11,7 +11,7 @@ select
     a.organisation_type,
     a.call_year,
     'MLI' as country_iso3,
-    {{ dbt.concat(["'MLI:'", slug('a.region')]) }} as region_area_id,
+    a.region_area_id,
     a.region,
     a.cercle,
     a.commune,
