@@ -22,3 +22,10 @@ def slc_country_codes() -> frozenset[str]:
     """The 13 countries of the EUTF Sahel and Lake Chad window, as flagged in the registry."""
     countries = pl.read_csv(SEEDS / "countries.csv", infer_schema=False)
     return frozenset(countries.filter(pl.col("is_slc") == "true")["iso3"].to_list())
+
+
+@cache
+def surveyed_country_codes() -> frozenset[str]:
+    """The 12 countries of the third-party monitoring surveys, as flagged in the registry."""
+    countries = pl.read_csv(SEEDS / "countries.csv", infer_schema=False)
+    return frozenset(countries.filter(pl.col("is_surveyed") == "true")["iso3"].to_list())

@@ -77,7 +77,10 @@ def _failure(result: Any) -> Failure:
         if k
         in ("observed_value", "unexpected_count", "unexpected_percent", "partial_unexpected_list")
     }
-    return Failure(expectation=config.type, column=kwargs.get("column"), detail=str(detail))
+    column = kwargs.get("column") or " / ".join(
+        kwargs[k] for k in ("column_A", "column_B") if kwargs.get(k)
+    )
+    return Failure(expectation=config.type, column=column or None, detail=str(detail))
 
 
 def validate(
@@ -87,8 +90,12 @@ def validate(
     *,
     home: Path,
     data_docs: Path,
+    render_docs: bool = True,
 ) -> ValidationOutcome:
-    """Run `expectations` (GX expectation objects) on `frame`, record and render the result."""
+    """Run `expectations` (GX expectation objects) on `frame`, record and render the result.
+
+    A step that validates many frames passes render_docs=False and calls `render_data_docs`
+    once at the end (rendering the site is most of a small validation's time)."""
     import great_expectations as gx
 
     context = _context(home, data_docs)
@@ -109,7 +116,11 @@ def validate(
         gx.Checkpoint(
             name=suite_name,
             validation_definitions=[validation],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[SITE_NAME])],
+            actions=(
+                [gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[SITE_NAME])]
+                if render_docs
+                else []
+            ),
             result_format={"result_format": "SUMMARY"},
         )
     )
@@ -123,3 +134,9 @@ def validate(
         failures=failures,
         data_docs_index=data_docs / "index.html",
     )
+
+
+def render_data_docs(*, home: Path, data_docs: Path) -> Path:
+    """Rebuild the Data Docs site from the validation results stored so far."""
+    _context(home, data_docs).build_data_docs(site_names=[SITE_NAME])
+    return data_docs / "index.html"

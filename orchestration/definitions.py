@@ -27,7 +27,7 @@ defs = dg.Definitions(
         dbt_docs,
         mali_report,
     ],
-    asset_checks=mart_gates,
+    asset_checks=[mart_gates],
     jobs=[refresh_job, rebuild_job, *ingest_jobs.values()],
     schedules=[monthly_refresh],
     sensors=[

@@ -182,3 +182,25 @@ def test_reported_indicators_count_each_level_once(published_home: Path):
     # 641 identifiers in the export, 640 once upper-cased: a contract spelled
     # "T05-EUTF-HoA-SO-03" (no parent, no result) collides with the decision it mis-names.
     assert actions[0] == 640 and 0 < actions[1] < actions[0]
+
+
+def test_a_release_that_loses_most_of_the_series_is_stopped_at_the_mart_gate(
+    copied_home: Settings, tmp_path: Path
+):
+    """A new Frontex release with a third of the rows passes its bronze gate (every row is
+    valid) and supersedes the previous one, but the marts' row-count gate stops the publish."""
+    before = published_fingerprint(copied_home)
+    lines = FRONTEX_CSV.read_text(encoding="utf-8-sig").splitlines()
+    source = tmp_path / "Frontex-Monthly_detections_of_IBC_20220303.csv"
+    source.write_text("\n".join(lines[: len(lines) // 3]) + "\n", encoding="utf-8")
+    drop(copied_home, source)
+    result = run_refresh()
+    assert not result.success
+    failed = {
+        (e.asset_check_evaluation_data.asset_key.path[-1], e.asset_check_evaluation_data.check_name)
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and not e.asset_check_evaluation_data.passed
+    }
+    assert ("fct_irregular_crossings", "gx_gate") in failed
+    assert published_fingerprint(copied_home) == before

@@ -15,7 +15,6 @@ from expectations.registry import country_codes, slc_country_codes
 from ingest.contracts import load_contract
 
 BRONZE_SUITE = "bronze_frontex_detections"
-MART_SUITE = "mart_irregular_crossings_yearly"
 FIRST_YEAR = 2009
 
 

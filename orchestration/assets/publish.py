@@ -4,7 +4,7 @@ import dagster as dg
 
 from ingest.settings import Settings
 from orchestration.assets.dbt import WRITER_POOL
-from orchestration.assets.quality import MART_SUITES
+from orchestration.assets.quality import GATE_CHECK, MARTS
 from orchestration.publish import publish
 
 PUBLISHED_WAREHOUSE = dg.AssetKey(["published", "warehouse"])
@@ -14,7 +14,8 @@ PUBLISHED_WAREHOUSE = dg.AssetKey(["published", "warehouse"])
     key=PUBLISHED_WAREHOUSE,
     group_name="publish",
     kinds={"duckdb", "parquet"},
-    deps=[dg.AssetKey(["marts", m]) for m in MART_SUITES] + [dg.AssetKey(["marts", "dim_country"])],
+    # Every mart: its blocking gate must pass before anything is published.
+    deps=[dg.AssetKey(["marts", m]) for m in MARTS],
     pool=WRITER_POOL,
     description=(
         "Analysts' copy: published/slc.duckdb (read-only) and published/marts/*.parquet, "
@@ -24,7 +25,7 @@ PUBLISHED_WAREHOUSE = dg.AssetKey(["published", "warehouse"])
 )
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = Settings.from_env()
-    checks = [f"{m}:gx_gate" for m in MART_SUITES]
+    checks = [f"{m}:{GATE_CHECK}" for m in MARTS]
     manifest = publish(settings, run_id=context.run.run_id, checks_passed=checks)
     return dg.MaterializeResult(
         metadata={

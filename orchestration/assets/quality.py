@@ -1,23 +1,39 @@
-"""Great Expectations gates on the marts, as blocking Dagster asset checks.
+"""Great Expectations gates on every mart, as blocking Dagster asset checks.
 
-dagster-ge does not support GX 1.x, so these checks call expectations.runner on a frame
-read from the build database. A failed gate stops the publish step downstream.
+dagster-ge does not support GX 1.x, so the checks call expectations.runner on frames read
+from the build database. One step validates every mart (one GX context, Data Docs rendered
+once) and reports one check per mart: an ERROR stops the publish step downstream. The
+reconciliation of the EUTF indicators is a WARN check: recorded and shown, not blocking.
 """
 
-import importlib
+import json
 
 import dagster as dg
 import duckdb
 import polars as pl
 
-from expectations.runner import validate
+from expectations.runner import render_data_docs, validate
+from expectations.suites.marts import gate_frame, mart_expectations, rules
 from ingest.settings import Settings
-from orchestration.assets.dbt import WRITER_POOL
+from orchestration.assets.dbt import WRITER_POOL, slc_dbt_project
+from orchestration.publish import current_version, read_manifest
 
-#: mart (dbt model name) -> module holding its suite as MART_SUITE and mart_expectations().
-MART_SUITES = {
-    "mart_irregular_crossings_yearly": "expectations.suites.frontex",
-}
+GATE_CHECK = "gx_gate"
+RECONCILIATION = "mart_indicator_reconciliation"
+VARIANCE_CHECK = "reconciliation_variance"
+
+
+def published_marts() -> list[str]:
+    """The dbt models of the marts layer: what the publish step copies to analysts."""
+    manifest = json.loads(slc_dbt_project.manifest_path.read_text())
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
+    )
+
+
+MARTS = published_marts()
 
 
 def read_build_table(settings: Settings, table: str, schema: str = "marts") -> pl.DataFrame:
@@ -28,38 +44,95 @@ def read_build_table(settings: Settings, table: str, schema: str = "marts") -> p
         con.close()
 
 
-def mart_gate(mart: str, suite_module: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=dg.AssetKey(["marts", mart]),
-        name="gx_gate",
-        blocking=True,
-        pool=WRITER_POOL,
-        description=f"GX suite on {mart} in the build database; blocks publishing on failure.",
-    )
-    def _gate() -> dg.AssetCheckResult:
-        settings = Settings.from_env()
-        suite = importlib.import_module(suite_module)
+def previous_row_counts(settings: Settings) -> dict[str, int]:
+    """Rows of each mart at the current publish (none before the first one)."""
+    version = current_version(settings)
+    if version is None:
+        return {}
+    counts = read_manifest(version).row_counts
+    return {
+        name.removeprefix("marts."): n for name, n in counts.items() if name.startswith("marts.")
+    }
+
+
+def variance_warnings(frame: pl.DataFrame, threshold: float) -> list[str]:
+    """Actions whose computed indicator differs from the reported one beyond the threshold."""
+    off = frame.filter(pl.col("variance_pct").abs() > threshold).sort("iati_id", "indicator_code")
+    return [
+        f"{r['iati_id']} {r['indicator_code']}: computed {r['computed_value']:g}, "
+        f"reported {r['reported_value']:g} ({r['variance_pct']:+.1f}%)"
+        for r in off.iter_rows(named=True)
+    ]
+
+
+@dg.multi_asset_check(
+    specs=[
+        *(
+            dg.AssetCheckSpec(
+                GATE_CHECK,
+                asset=dg.AssetKey(["marts", mart]),
+                blocking=True,
+                description=f"GX suite on {mart} in the build database; blocks publishing "
+                "on failure (expectations/suites/marts.py).",
+            )
+            for mart in MARTS
+        ),
+        dg.AssetCheckSpec(
+            VARIANCE_CHECK,
+            asset=dg.AssetKey(["marts", RECONCILIATION]),
+            blocking=False,
+            description="Computed EUTF indicators against the reported ones: a warning names "
+            "each action beyond the variance threshold (expectations/domain_rules.yml).",
+        ),
+    ],
+    pool=WRITER_POOL,
+)
+def mart_gates(context: dg.AssetCheckExecutionContext):
+    settings = Settings.from_env()
+    previous = previous_row_counts(settings)
+    docs = settings.data_docs / "index.html"
+    for mart in MARTS:
+        if not context.selected_asset_check_keys & {
+            dg.AssetCheckKey(dg.AssetKey(["marts", mart]), GATE_CHECK)
+        }:
+            continue
         frame = read_build_table(settings, mart)
         outcome = validate(
-            frame,
-            suite.MART_SUITE,
-            suite.mart_expectations(),
+            gate_frame(frame),
+            mart,
+            mart_expectations(mart, frame.columns, previous.get(mart)),
             home=settings.home,
             data_docs=settings.data_docs,
+            render_docs=False,
         )
-        return dg.AssetCheckResult(
+        yield dg.AssetCheckResult(
+            asset_key=dg.AssetKey(["marts", mart]),
+            check_name=GATE_CHECK,
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR,
             description=outcome.summary(),
             metadata={
                 "rows": frame.height,
+                "rows_at_previous_publish": previous.get(mart, 0),
                 "expectations": outcome.evaluated,
                 "failures": dg.MetadataValue.json([str(f) for f in outcome.failures]),
-                "data_docs": dg.MetadataValue.path(str(settings.data_docs / "index.html")),
+                "data_docs": dg.MetadataValue.path(str(docs)),
             },
         )
-
-    return _gate
-
-
-mart_gates = [mart_gate(mart, module) for mart, module in MART_SUITES.items()]
+    render_data_docs(home=settings.home, data_docs=settings.data_docs)
+    variance_key = dg.AssetCheckKey(dg.AssetKey(["marts", RECONCILIATION]), VARIANCE_CHECK)
+    if variance_key in context.selected_asset_check_keys:
+        threshold = rules()["reconciliation_warn_variance_pct"]
+        warnings = variance_warnings(read_build_table(settings, RECONCILIATION), threshold)
+        yield dg.AssetCheckResult(
+            asset_key=dg.AssetKey(["marts", RECONCILIATION]),
+            check_name=VARIANCE_CHECK,
+            passed=not warnings,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=(
+                f"{len(warnings)} action-indicator pairs beyond ±{threshold}%"
+                if warnings
+                else f"every computed indicator within ±{threshold}% of the reported value"
+            ),
+            metadata={"beyond_threshold": dg.MetadataValue.json(warnings)},
+        )

@@ -63,6 +63,7 @@ select
     provider,
     start_date,
     end_date,
+    {{ dbt.datediff('start_date', 'end_date', 'day') }} + 1 as duration_days,
     days_present,
     is_completed,
     completed_date,

@@ -1,0 +1,214 @@
+"""The gates of the marts: what every published mart must satisfy, and the domain rules of
+each (expectations/domain_rules.yml says the numbers, in one place).
+
+Every mart gets the common expectations: at least the rows of the previous publish minus
+the allowed drop, and no column that looks like a direct identifier. The marts that carry
+programme data add the domain's: SLC country codes, dates inside the programme window and
+not in the future, the 52,000 FCFA arrival allowance, EJOM's 70% first tranche and
+five-day technical training, survey cycles, plausible ages, numerators never above their
+denominators. Date columns are validated as timestamps (see `gate_frame`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import cache
+
+import great_expectations as gx
+import polars as pl
+import yaml
+
+from expectations.registry import country_codes, slc_country_codes, surveyed_country_codes
+from ingest.settings import REPO_ROOT
+
+RULES_FILE = REPO_ROOT / "expectations" / "domain_rules.yml"
+
+
+@cache
+def rules() -> dict:
+    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+
+
+@cache
+def programme_start() -> datetime:
+    """The start of the programme window (dbt var programme_start, the one place it is set)."""
+    project = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text())
+    return datetime.fromisoformat(project["vars"]["programme_start"])
+
+
+def gate_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Dates as timestamps: GX compares pandas datetimes, not Python dates."""
+    return frame.with_columns(pl.col(pl.Date).cast(pl.Datetime("us")))
+
+
+def identifier_columns(columns: list[str]) -> list[str]:
+    pattern = re.compile(rules()["identifier_column_pattern"], re.IGNORECASE)
+    return [c for c in columns if pattern.search(c)]
+
+
+def common_expectations(columns: list[str], previous_rows: int | None) -> list:
+    """Every mart: no identifier-looking column; no collapse since the previous publish."""
+    e = gx.expectations
+    minimum = 0
+    if previous_rows:
+        minimum = math.ceil(previous_rows * (1 - rules()["max_row_drop"]))
+    safe = [c for c in columns if c not in identifier_columns(columns)]
+    return [
+        e.ExpectTableRowCountToBeBetween(min_value=minimum),
+        # Exactly the columns that do not look like an identifier: fails if one does.
+        e.ExpectTableColumnsToMatchSet(column_set=safe, exact_match=True),
+    ]
+
+
+def _dates(*columns: str) -> list:
+    today = datetime.combine(date.today(), datetime.max.time())
+    return [
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column=c, min_value=programme_start(), max_value=today
+        )
+        for c in columns
+    ]
+
+
+def _in(column: str, values, **kwargs) -> gx.expectations.Expectation:
+    return gx.expectations.ExpectColumnValuesToBeInSet(
+        column=column, value_set=sorted(values), **kwargs
+    )
+
+
+def _when(condition: str) -> dict:
+    return {"row_condition": condition, "condition_parser": "pandas"}
+
+
+def _between(column: str, bounds: list[int]) -> gx.expectations.Expectation:
+    return gx.expectations.ExpectColumnValuesToBeBetween(
+        column=column, min_value=bounds[0], max_value=bounds[1]
+    )
+
+
+def _fct_assistance_events() -> list:
+    return [
+        _in("mission_iso3", slc_country_codes()),
+        *_dates("event_date"),
+        _in(
+            "amount_xof",
+            [rules()["arrival_allowance_xof"]],
+            **_when('event_type=="arrival_allowance"'),
+        ),
+        gx.expectations.ExpectColumnValuesToBeUnique(column="event_id"),
+    ]
+
+
+def _fct_returns() -> list:
+    return [
+        _in("mission_iso3", slc_country_codes()),
+        _in("from_country_iso3", country_codes()),
+        _in("to_country_iso3", country_codes()),
+        *_dates("return_date"),
+        gx.expectations.ExpectColumnValuesToBeUnique(column="return_id"),
+    ]
+
+
+def _fct_kits() -> list:
+    kit, share = rules()["ejom_kit_xof"], rules()["ejom_first_tranche_share"]
+    tranche = 'activity_type=="kit_tranche" and tranche=={}'
+    return [
+        _in("country_iso3", slc_country_codes()),
+        *_dates("disbursed_date"),
+        _in("amount_xof", [round(kit * share)], **_when(tranche.format(1))),
+        _in("amount_xof", [round(kit * (1 - share))], **_when(tranche.format(2))),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="amount_xof", min_value=0),
+    ]
+
+
+def _fct_trainings() -> list:
+    days = rules()["ejom_training_days"]
+    return [
+        _in("country_iso3", slc_country_codes()),
+        *_dates("start_date"),
+        *[
+            _in("duration_days", [n], **_when(f'partner_id=="snv" and activity_type=="{module}"'))
+            for module, n in days.items()
+        ],
+    ]
+
+
+def _dim_beneficiary() -> list:
+    return [
+        _in("country_iso3", slc_country_codes()),
+        _in("nationality_iso3", country_codes()),
+        _between("age", rules()["beneficiary_age"]),
+        gx.expectations.ExpectColumnValuesToBeUnique(column="beneficiary_key"),
+    ]
+
+
+def _survey(country_column: str = "country_iso3") -> Callable[[], list]:
+    def expectations() -> list:
+        return [
+            _in(country_column, surveyed_country_codes()),
+            _in("cycle", rules()["survey_cycles"]),
+            *_dates("submitted_on"),
+        ]
+
+    return expectations
+
+
+def _respondents() -> list:
+    return [*_survey()(), _between("age", rules()["respondent_age"])]
+
+
+def _fct_sensitisation_activities() -> list:
+    return [
+        _in("country_iso3", slc_country_codes()),
+        *_dates("activity_date"),
+        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="people_reached", column_B="potential_migrants", or_equal=True
+        ),
+    ]
+
+
+def _mart_report_figures() -> list:
+    e = gx.expectations
+    return [
+        e.ExpectColumnValuesToBeUnique(column="figure_key"),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="denominator",
+            column_B="numerator",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
+        e.ExpectColumnValuesToBeBetween(
+            column="value", min_value=0, max_value=1, **_when('unit=="share"')
+        ),
+        e.ExpectColumnValuesToNotBeNull(column="as_of"),
+    ]
+
+
+def _mart_irregular_crossings_yearly() -> list:
+    from expectations.suites.frontex import mart_expectations
+
+    return mart_expectations()
+
+
+#: Mart -> its domain expectations (the common ones apply to every mart).
+DOMAIN: dict[str, Callable[[], list]] = {
+    "fct_assistance_events": _fct_assistance_events,
+    "fct_returns": _fct_returns,
+    "fct_kits": _fct_kits,
+    "fct_trainings": _fct_trainings,
+    "dim_beneficiary": _dim_beneficiary,
+    "fct_survey_responses": _survey(),
+    "mart_returnee_survey": _respondents,
+    "mart_sensitisation_survey": _respondents,
+    "fct_sensitisation_activities": _fct_sensitisation_activities,
+    "mart_report_figures": _mart_report_figures,
+    "mart_irregular_crossings_yearly": _mart_irregular_crossings_yearly,
+}
+
+
+def mart_expectations(mart: str, columns: list[str], previous_rows: int | None) -> list:
+    domain = DOMAIN.get(mart)
+    return [*common_expectations(columns, previous_rows), *(domain() if domain else [])]
