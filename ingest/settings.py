@@ -83,6 +83,11 @@ class Settings:
         return self.home / "data_docs"
 
     @property
+    def gate_report(self) -> Path:
+        """What the last run of the mart gates found (`slc status` prints it)."""
+        return self.home / "gates" / "last_run.json"
+
+    @property
     def dbt_docs(self) -> Path:
         """dbt's documentation site of the published build (`static_index.html` opens offline)."""
         return self.home / "dbt_docs"

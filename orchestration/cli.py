@@ -211,7 +211,26 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
         )
         print(json.dumps(manifest.row_counts, indent=2))
         print(f"versions kept: {len(versions(settings))} (slc rollback restores the previous)")
+    print_gate_report(settings)
     return 0
+
+
+def print_gate_report(settings: Settings) -> None:
+    """The last run of the mart gates: how many passed, and why the failed ones failed."""
+    if not settings.gate_report.exists():
+        print("mart gates: not run yet")
+        return
+    report = json.loads(settings.gate_report.read_text(encoding="utf-8"))
+    print(
+        f"mart gates: {report['checked_at'][:19]} (run {report['run_id']}): "
+        f"{len(report['passed'])} passed, {len(report['failed'])} failed"
+    )
+    for failed in report["failed"]:
+        print(f"  FAILED {failed['mart']}")
+        for failure in failed["failures"]:
+            print(f"    - {failure}")
+    if report["failed"]:
+        print("  nothing was published by that run: the published files are the previous ones")
 
 
 def parse_age(text: str) -> float:

@@ -185,7 +185,7 @@ def test_reported_indicators_count_each_level_once(published_home: Path):
 
 
 def test_a_release_that_loses_most_of_the_series_is_stopped_at_the_mart_gate(
-    copied_home: Settings, tmp_path: Path
+    copied_home: Settings, tmp_path: Path, capsys: pytest.CaptureFixture
 ):
     """A new Frontex release with a third of the rows passes its bronze gate (every row is
     valid) and supersedes the previous one, but the marts' row-count gate stops the publish."""
@@ -204,3 +204,10 @@ def test_a_release_that_loses_most_of_the_series_is_stopped_at_the_mart_gate(
     }
     assert ("fct_irregular_crossings", "gx_gate") in failed
     assert published_fingerprint(copied_home) == before
+    # slc status says which gate failed and why.
+    from orchestration.cli import main
+
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "FAILED fct_irregular_crossings" in out
+    assert "expect_table_row_count_to_be_between" in out

@@ -7,6 +7,7 @@ reconciliation of the EUTF indicators is a WARN check: recorded and shown, not b
 """
 
 import json
+from datetime import UTC, datetime
 
 import dagster as dg
 import duckdb
@@ -65,6 +66,13 @@ def variance_warnings(frame: pl.DataFrame, threshold: float) -> list[str]:
     ]
 
 
+def write_gate_report(settings: Settings, run_id: str, report: dict[str, list]) -> None:
+    """Record what the gates found, for `slc status` (the Dagster UI shows it too)."""
+    settings.gate_report.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"run_id": run_id, "checked_at": datetime.now(UTC).isoformat(), **report}
+    settings.gate_report.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+
+
 @dg.multi_asset_check(
     specs=[
         *(
@@ -91,6 +99,7 @@ def mart_gates(context: dg.AssetCheckExecutionContext):
     settings = Settings.from_env()
     previous = previous_row_counts(settings)
     docs = settings.data_docs / "index.html"
+    report: dict[str, list] = {"passed": [], "failed": []}
     for mart in MARTS:
         if not context.selected_asset_check_keys & {
             dg.AssetCheckKey(dg.AssetKey(["marts", mart]), GATE_CHECK)
@@ -105,6 +114,10 @@ def mart_gates(context: dg.AssetCheckExecutionContext):
             data_docs=settings.data_docs,
             render_docs=False,
         )
+        if outcome.success:
+            report["passed"].append(mart)
+        else:
+            report["failed"].append({"mart": mart, "failures": [str(f) for f in outcome.failures]})
         yield dg.AssetCheckResult(
             asset_key=dg.AssetKey(["marts", mart]),
             check_name=GATE_CHECK,
@@ -120,6 +133,7 @@ def mart_gates(context: dg.AssetCheckExecutionContext):
             },
         )
     render_data_docs(home=settings.home, data_docs=settings.data_docs)
+    write_gate_report(settings, context.run.run_id, report)
     variance_key = dg.AssetCheckKey(dg.AssetKey(["marts", RECONCILIATION]), VARIANCE_CHECK)
     if variance_key in context.selected_asset_check_keys:
         threshold = rules()["reconciliation_warn_variance_pct"]
