@@ -101,9 +101,9 @@ def mart_gates(context: dg.AssetCheckExecutionContext):
     docs = settings.data_docs / "index.html"
     report: dict[str, list] = {"passed": [], "failed": []}
     for mart in MARTS:
-        if not context.selected_asset_check_keys & {
-            dg.AssetCheckKey(dg.AssetKey(["marts", mart]), GATE_CHECK)
-        }:
+        if dg.AssetCheckKey(dg.AssetKey(["marts", mart]), GATE_CHECK) not in (
+            context.selected_asset_check_keys
+        ):
             continue
         frame = read_build_table(settings, mart)
         outcome = validate(
