@@ -3,7 +3,7 @@
 -- with sex and age band from the registration, for the EJOM rows of conformed facts.
 select
     r.beneficiary_id,
-    coalesce(l.case_key, {{ dbt.concat(["'EJOM:'", "r.beneficiary_id"]) }}) as beneficiary_key,
+    {{ ejom_beneficiary_key('r.beneficiary_id', 'l.case_key') }} as beneficiary_key,
     r.sex,
     r.age_at_registration,
     {{ age_band('r.age_at_registration') }} as age_band,

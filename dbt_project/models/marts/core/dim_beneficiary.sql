@@ -60,7 +60,7 @@ left join ejom as e
 union all
 
 select
-    {{ dbt.concat(["'EJOM:'", "beneficiary_id"]) }},
+    {{ ejom_beneficiary_key('beneficiary_id') }},
     person_key,
     sex,
     age_at_registration,

@@ -25,7 +25,7 @@ ejom as (
         'snv',
         'MLI',
         -- a submission whose registration is not delivered yet keeps its EJOM key
-        coalesce(b.beneficiary_key, {{ dbt.concat(["'EJOM:'", "k.beneficiary_id"]) }}),
+        {{ ejom_beneficiary_key('k.beneficiary_id', 'b.beneficiary_key') }},
         b.sex,
         b.age_band,
         'kit_tranche',

@@ -29,7 +29,7 @@ ejom as (
         'snv',
         'MLI',
         -- a submission whose registration is not delivered yet keeps its EJOM key
-        coalesce(b.beneficiary_key, {{ dbt.concat(["'EJOM:'", "t.beneficiary_id"]) }}),
+        {{ ejom_beneficiary_key('t.beneficiary_id', 'b.beneficiary_key') }},
         b.sex,
         b.age_band,
         t.module,
