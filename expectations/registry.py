@@ -29,3 +29,11 @@ def surveyed_country_codes() -> frozenset[str]:
     """The 12 countries of the third-party monitoring surveys, as flagged in the registry."""
     countries = pl.read_csv(SEEDS / "countries.csv", infer_schema=False)
     return frozenset(countries.filter(pl.col("is_surveyed") == "true")["iso3"].to_list())
+
+
+@cache
+def region_area_ids(country_iso3: str) -> frozenset[str]:
+    """The ids of a country's first-level regions in the admin-area registry (`MLI:segou`)."""
+    areas = pl.read_csv(SEEDS / "admin_areas.csv", infer_schema=False)
+    regions = areas.filter((pl.col("country_iso3") == country_iso3) & (pl.col("level") == "region"))
+    return frozenset(regions["area_id"].to_list())

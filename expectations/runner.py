@@ -24,6 +24,9 @@ class Failure:
     expectation: str
     column: str | None
     detail: str
+    #: With an index column: the unexpected rows, each a dict of the index column and the
+    #: checked column(s) (GX's unexpected_index_list).
+    rows: tuple[dict, ...] = ()
 
     def __str__(self) -> str:
         where = f" on column {self.column!r}" if self.column else ""
@@ -68,7 +71,7 @@ def _context(home: Path, data_docs: Path) -> Any:
     return context
 
 
-def _failure(result: Any) -> Failure:
+def _failure(result: Any, index_column: str | None) -> Failure:
     config = result.expectation_config
     kwargs = dict(config.kwargs)
     detail = {
@@ -80,7 +83,8 @@ def _failure(result: Any) -> Failure:
     column = kwargs.get("column") or " / ".join(
         kwargs[k] for k in ("column_A", "column_B") if kwargs.get(k)
     )
-    return Failure(expectation=config.type, column=column or None, detail=str(detail))
+    rows = tuple((result.result or {}).get("unexpected_index_list") or ()) if index_column else ()
+    return Failure(expectation=config.type, column=column or None, detail=str(detail), rows=rows)
 
 
 def validate(
@@ -91,11 +95,13 @@ def validate(
     home: Path,
     data_docs: Path,
     render_docs: bool = True,
+    index_column: str | None = None,
 ) -> ValidationOutcome:
     """Run `expectations` (GX expectation objects) on `frame`, record and render the result.
 
     A step that validates many frames passes render_docs=False and calls `render_data_docs`
-    once at the end (rendering the site is most of a small validation's time)."""
+    once at the end (rendering the site is most of a small validation's time). With
+    `index_column`, each failure lists its unexpected rows by that column's values."""
     import great_expectations as gx
 
     context = _context(home, data_docs)
@@ -121,12 +127,20 @@ def validate(
                 if render_docs
                 else []
             ),
-            result_format={"result_format": "SUMMARY"},
+            result_format=(
+                {
+                    "result_format": "COMPLETE",
+                    "unexpected_index_column_names": [index_column],
+                    "return_unexpected_index_query": False,
+                }
+                if index_column
+                else {"result_format": "SUMMARY"}
+            ),
         )
     )
     run = checkpoint.run(batch_parameters={"dataframe": frame.to_pandas()})
     (result,) = run.run_results.values()
-    failures = [_failure(r) for r in result.results if not r.success]
+    failures = [_failure(r, index_column) for r in result.results if not r.success]
     return ValidationOutcome(
         suite=suite_name,
         success=bool(result.success),

@@ -13,11 +13,13 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 
@@ -55,9 +57,6 @@ class DeliveryRecord:
 
 
 Parser = Callable[[bytes, str], ParsedDelivery]
-#: A gate validates the bronze frame before the delivery is accepted; it returns
-#: (passed, explanation).
-Gate = Callable[[pl.DataFrame, str], tuple[bool, str]]
 
 
 def max_delivery_bytes() -> int:
@@ -338,6 +337,26 @@ def prepare_sources(settings: Settings) -> None:
             write_parquet_atomic(empty, empty_bronze_path(settings, feed, table))
 
 
+class Gate(Protocol):
+    """Validates the deliveries of a run together and judges each one (expectations.bronze)."""
+
+    def add(self, file_name: str, bronze: pl.DataFrame, related: dict[str, pl.DataFrame]) -> None:
+        """Take the rows of one parsed, pseudonymised delivery."""
+
+    def verdicts(self) -> dict[str, str]:
+        """File name -> why it failed, for the deliveries that failed."""
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """A parsed delivery written aside, waiting for the gate's verdict."""
+
+    path: Path
+    record: DeliveryRecord
+    #: (file written in the staging folder, its place once accepted); the bronze file last.
+    moves: list[tuple[Path, Path]]
+
+
 def load_file(
     settings: Settings,
     contract: Contract,
@@ -346,87 +365,214 @@ def load_file(
     gate: Gate | None = None,
     protect: Callable[[ParsedDelivery], ParsedDelivery] | None = None,
 ) -> DeliveryRecord:
-    """Load one landed file; never raises for bad input, the record says what happened.
+    """Load one landed file (see `load_files`)."""
+    return load_files(settings, contract, [path], parse, gate, protect)[0]
 
-    `protect` replaces personal data by pseudonyms before anything is written (bronze,
-    quarantine and related tables alike).
+
+def load_files(
+    settings: Settings,
+    contract: Contract,
+    paths: list[Path],
+    parse: Parser,
+    gate: Gate | None = None,
+    protect: Callable[[ParsedDelivery], ParsedDelivery] | None = None,
+) -> list[DeliveryRecord]:
+    """Load landed files; never raises for bad input, each record says what happened.
+
+    Write, audit, accept: each file is parsed, pseudonymised (`protect` replaces personal
+    data before anything is written) and written to a staging folder; the gate judges every
+    delivery of the batch; only then are the accepted ones moved into bronze and quarantine
+    and their raw files archived. A rejected delivery leaves nothing in bronze.
     """
+    staging_root = settings.home / "staging"
+    staging_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{contract.feed}-", dir=staging_root))
+    outcomes: list[DeliveryRecord | _Staged | tuple[Path, str]] = []
+    staged: dict[str, _Staged] = {}
+    try:
+        for path in paths:
+            outcome = _stage(settings, contract, path, parse, gate, protect, staging, staged)
+            if isinstance(outcome, _Staged):
+                staged[outcome.record.sha256] = outcome
+            outcomes.append(outcome)
+        verdicts = gate.verdicts() if gate is not None and staged else {}
+        records = []
+        for outcome in outcomes:
+            if isinstance(outcome, DeliveryRecord):
+                records.append(outcome)
+            elif isinstance(outcome, _Staged):
+                records.append(_settle(settings, outcome, verdicts.get(outcome.path.name)))
+            else:  # the same bytes as a file staged earlier in this batch
+                path, sha = outcome
+                first = staged[sha]
+                why = verdicts.get(first.path.name)
+                records.append(
+                    _refuse(
+                        settings,
+                        contract.feed,
+                        path,
+                        f"{path.name}: the same bytes as "
+                        f"{first.path.name}, which failed the bronze quality gate",
+                        sha,
+                    )
+                    if why
+                    else _duplicate(settings, contract.feed, path, sha)
+                )
+        return records
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _settled(path: Path, feed: str, sha: str, status: str, **fields) -> DeliveryRecord:
+    """The registry line of a delivery that was not loaded (refused or a duplicate)."""
+    return DeliveryRecord(
+        feed=feed,
+        file_name=path.name,
+        sha256=sha,
+        delivery_key=None,
+        received_at=datetime.now(UTC).isoformat(),
+        status=status,
+        **fields,
+    )
+
+
+def _refuse(settings: Settings, feed: str, path: Path, error: str, sha: str = "") -> DeliveryRecord:
+    _reject(settings, feed, path, error)
+    entry = _settled(path, feed, sha, "rejected", error=error)
+    record(settings, entry)
+    return entry
+
+
+def _duplicate(settings: Settings, feed: str, path: Path, sha: str) -> DeliveryRecord:
+    _archive(settings, feed, path, sha)
+    entry = _settled(
+        path, feed, sha, "duplicate", bronze_file=str(bronze_path(settings, feed, sha))
+    )
+    record(settings, entry)
+    return entry
+
+
+def _stage(
+    settings: Settings,
+    contract: Contract,
+    path: Path,
+    parse: Parser,
+    gate: Gate | None,
+    protect: Callable[[ParsedDelivery], ParsedDelivery] | None,
+    staging: Path,
+    staged: dict[str, _Staged],
+) -> DeliveryRecord | _Staged | tuple[Path, str]:
+    """Parse one file and write its tables aside; a refused file is settled at once."""
     feed = contract.feed
     now = datetime.now(UTC)
-    base = dict(feed=feed, file_name=path.name, sha256="", received_at=now.isoformat())
-
-    def refuse(error: str) -> DeliveryRecord:
-        _reject(settings, feed, path, error)
-        entry = DeliveryRecord(**base, delivery_key=None, status="rejected", error=error)
-        record(settings, entry)
-        return entry
-
     size = path.stat().st_size
     if size == 0:
-        return refuse(f"{path.name}: empty file (0 bytes)")
+        return _refuse(settings, feed, path, f"{path.name}: empty file (0 bytes)")
     if size > max_delivery_bytes():
-        return refuse(
+        return _refuse(
+            settings,
+            feed,
+            path,
             f"{path.name}: file too large ({size / 1e6:,.0f} MB > "
-            f"{max_delivery_bytes() / 1e6:,.0f} MB; set SLC_MAX_DELIVERY_MB to accept it)"
+            f"{max_delivery_bytes() / 1e6:,.0f} MB; set SLC_MAX_DELIVERY_MB to accept it)",
         )
     content = path.read_bytes()
     sha = sha256_of(content)
-    base["sha256"] = sha
     target = bronze_path(settings, feed, sha)
     if target.exists():
-        _archive(settings, feed, path, sha)
-        entry = DeliveryRecord(
-            **base, delivery_key=None, status="duplicate", bronze_file=str(target)
-        )
-        record(settings, entry)
-        return entry
+        return _duplicate(settings, feed, path, sha)
+    if sha in staged:
+        return path, sha
     try:
         key = contract.delivery_key(path.name)
         parsed = parse(content, path.name)
         if protect is not None:
             parsed = protect(parsed)
-        lineage = dict(
-            feed=feed,
-            file_name=path.name,
-            sha256=sha,
-            sheet=parsed.sheet,
-            delivery_key=key,
-            ingested_at=now,
-        )
-        bronze = with_lineage(parsed.bronze, **lineage)
-        if gate is not None:
-            passed, explanation = gate(bronze, path.name)
-            if not passed:
-                raise DeliveryRejected(path.name, f"failed the bronze quality gate\n{explanation}")
     except Exception as exc:  # noqa: BLE001 - any bad file is a rejected delivery, never a crash
         if isinstance(exc, DeliveryRejected):
-            return refuse(str(exc))
+            return _refuse(settings, feed, path, str(exc))
         first = (str(exc).strip().splitlines() or [""])[0][:200]
-        return refuse(f"{path.name}: unreadable ({type(exc).__name__}: {first})")
+        return _refuse(
+            settings, feed, path, f"{path.name}: unreadable ({type(exc).__name__}: {first})"
+        )
+    lineage = dict(
+        feed=feed,
+        file_name=path.name,
+        sha256=sha,
+        sheet=parsed.sheet,
+        delivery_key=key,
+        ingested_at=now,
+    )
+    bronze = with_lineage(parsed.bronze, **lineage)
+    related = {
+        name: with_lineage(frame, **lineage)
+        for name, frame in parsed.related.items()
+        if frame.height
+    }
+    if gate is not None:
+        gate.add(
+            path.name, bronze, {n: f for n, f in related.items() if not n.endswith("_quarantine")}
+        )
+    moves: list[tuple[Path, Path]] = []
+
+    def aside(frame: pl.DataFrame, final: Path) -> None:
+        held = staging / f"{sha}-{len(moves)}.parquet"
+        write_parquet_atomic(frame, held)
+        moves.append((held, final))
+
     if parsed.quarantine.height:
-        write_parquet_atomic(
-            with_lineage(parsed.quarantine, **lineage),
-            settings.quarantine(feed) / f"{sha}.parquet",
+        aside(
+            with_lineage(parsed.quarantine, **lineage), settings.quarantine(feed) / f"{sha}.parquet"
         )
     # Related tables (repeat groups, participant lists) go to bronze/<feed>/<name>/<sha>.parquet.
-    for name, frame in parsed.related.items():
+    for name, frame in related.items():
         table = name.removesuffix("_quarantine")
         root = settings.quarantine(feed) if name.endswith("_quarantine") else target.parent
-        if frame.height:
-            write_parquet_atomic(with_lineage(frame, **lineage), root / table / f"{sha}.parquet")
-    write_parquet_atomic(bronze, target)
-    _archive(settings, feed, path, sha)
+        aside(frame, root / table / f"{sha}.parquet")
+    aside(bronze, target)
     entry = DeliveryRecord(
-        **base,
+        feed=feed,
+        file_name=path.name,
+        sha256=sha,
         delivery_key=key,
+        received_at=now.isoformat(),
         status="loaded",
         rows_read=parsed.rows_read,
         rows_bronze=bronze.height,
         rows_quarantined=parsed.quarantine.height,
         bronze_file=str(target),
     )
+    return _Staged(path, entry, moves)
+
+
+def _settle(settings: Settings, staged: _Staged, failure: str | None) -> DeliveryRecord:
+    """Accept a staged delivery (its files move into place, the bronze file last) or reject it."""
+    entry = staged.record
+    if failure:
+        # One line per failed expectation: the suite, the expectation, the column, examples.
+        error = f"{staged.path.name}: failed the bronze quality gate\n{failure}"
+        return _refuse(settings, entry.feed, staged.path, error, entry.sha256)
+    for held, final in staged.moves:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = final.with_name(f".{final.name}.tmp")
+        shutil.move(str(held), tmp)
+        os.replace(tmp, final)
+    _archive(settings, entry.feed, staged.path, entry.sha256)
     record(settings, entry)
     return entry
+
+
+def corrected_by(settings: Settings, entry: DeliveryRecord) -> str | None:
+    """The loaded delivery that replaces a rejected one: the current delivery of the same key,
+    when it is a later revision (a `_v2`, a later export). None when nothing replaced it."""
+    contract = load_contract(entry.feed)
+    if not contract.matches(entry.file_name):
+        return None
+    key = contract.delivery_key(entry.file_name)
+    current = current_loads(read_registry(settings)).get((entry.feed, key))
+    if current is None or _order(current) <= _order(entry):
+        return None
+    return current.file_name
 
 
 def current_versions(file_names: list[str], contract: Contract) -> list[str]:

@@ -153,17 +153,22 @@ def _correction(sample: Path) -> tuple[Path, Path, Path, list[str]]:
     raise AssertionError("the sample has no corrected IOM month with a previous month")
 
 
-def _load_in_order(home: Path, files: list[Path]) -> tuple[pl.DataFrame, list[str]]:
-    """Land the files one at a time (a sensor tick each), rebuild once, read latest states."""
+def _load_in_order(
+    home: Path, files: list[Path]
+) -> tuple[pl.DataFrame, list[str], dict[str, tuple[str, bool]]]:
+    """Land the files one at a time (a sensor tick each), rebuild once, read latest states.
+    Also returns, per file, its registry status and whether its ingest run succeeded."""
     from orchestration.definitions import defs
 
     instance = dg.DagsterInstance.ephemeral()
+    runs: dict[str, tuple[str, bool]] = {}
     with temporary_home(home) as settings:
         for path in [FRONTEX_CSV, *files]:
             target = settings.landing("frontex" if path == FRONTEX_CSV else "iom") / path.name
             shutil.copyfile(path, target)
             requests, results = run_landing_sensors(instance)
-            assert len(requests) == 1 and results[0].success
+            assert len(requests) == 1
+            runs[path.name] = (read_registry(settings)[-1].status, results[0].success)
         (request,) = _rebuild_tick(instance).run_requests
         result = defs.resolve_job_def("rebuild").execute_in_process(
             instance=instance, tags=request.tags, raise_on_error=False
@@ -181,7 +186,7 @@ def _load_in_order(home: Path, files: list[Path]) -> tuple[pl.DataFrame, list[st
             ).fetchall()
         finally:
             con.close()
-    return latest, [name for (name,) in current]
+    return latest, [name for (name,) in current], runs
 
 
 def test_corrections_and_late_months_give_the_same_latest_state_in_any_order(
@@ -190,10 +195,14 @@ def test_corrections_and_late_months_give_the_same_latest_state_in_any_order(
     from ingest import iom
 
     previous, v1, v2, cases = _correction(small_sample)
-    in_order, current_a = _load_in_order(tmp_path / "a", [previous, v1, v2])
+    in_order, current_a, runs_a = _load_in_order(tmp_path / "a", [previous, v1, v2])
     # Months reversed and the correction before the file it corrects.
-    reversed_, current_b = _load_in_order(tmp_path / "b", [v2, v1, previous])
+    reversed_, current_b, runs_b = _load_in_order(tmp_path / "b", [v2, v1, previous])
     assert current_a == current_b == sorted([previous.name, v2.name])
+    # The first version's typing slip (allowances of 5,200) fails the bronze gate: alone, it
+    # stops its run; after its correction, it is only a warning.
+    assert runs_a[v1.name] == ("rejected", False) and runs_b[v1.name] == ("rejected", True)
+    assert all(runs_a[p.name] == runs_b[p.name] == ("loaded", True) for p in (previous, v2))
     assert in_order.equals(reversed_)
     # One row per case, taken from the latest export: the corrected one.
     assert in_order.select("mission_iso3", "case_id").is_duplicated().sum() == 0
@@ -207,6 +216,7 @@ def test_corrections_and_late_months_give_the_same_latest_state_in_any_order(
         corrected.sort("case_id")["arrival_allowance_xof"].to_list()
     )
     first = iom.parse(v1.read_bytes(), v1.name).bronze.filter(pl.col("case_id").is_in(cases))
+    assert (first["arrival_allowance_xof"] == 5200).all()
     assert first.sort("case_id")["arrival_allowance_xof"].to_list() != (
         got["arrival_allowance_xof"].to_list()
     ), "the sample's correction changes the allowance"

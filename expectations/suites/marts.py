@@ -14,34 +14,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import date, datetime
-from functools import cache
 
 import great_expectations as gx
-import polars as pl
-import yaml
 
 from expectations.registry import country_codes, slc_country_codes, surveyed_country_codes
-from ingest.settings import REPO_ROOT
+from expectations.rules import between as _between
+from expectations.rules import dates as _dates
+from expectations.rules import gate_frame, programme_start, rules
+from expectations.rules import in_set as _in
+from expectations.rules import when as _when
 
-RULES_FILE = REPO_ROOT / "expectations" / "domain_rules.yml"
-
-
-@cache
-def rules() -> dict:
-    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
-
-
-@cache
-def programme_start() -> datetime:
-    """The start of the programme window (dbt var programme_start, the one place it is set)."""
-    project = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text())
-    return datetime.fromisoformat(project["vars"]["programme_start"])
-
-
-def gate_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Dates as timestamps: GX compares pandas datetimes, not Python dates."""
-    return frame.with_columns(pl.col(pl.Date).cast(pl.Datetime("us")))
+__all__ = ["gate_frame", "mart_expectations", "programme_start", "rules"]
 
 
 def identifier_columns(columns: list[str]) -> list[str]:
@@ -61,32 +44,6 @@ def common_expectations(columns: list[str], previous_rows: int | None) -> list:
         # Exactly the columns that do not look like an identifier: fails if one does.
         e.ExpectTableColumnsToMatchSet(column_set=safe, exact_match=True),
     ]
-
-
-def _dates(*columns: str) -> list:
-    today = datetime.combine(date.today(), datetime.max.time())
-    return [
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column=c, min_value=programme_start(), max_value=today
-        )
-        for c in columns
-    ]
-
-
-def _in(column: str, values, **kwargs) -> gx.expectations.Expectation:
-    return gx.expectations.ExpectColumnValuesToBeInSet(
-        column=column, value_set=sorted(values), **kwargs
-    )
-
-
-def _when(condition: str) -> dict:
-    return {"row_condition": condition, "condition_parser": "pandas"}
-
-
-def _between(column: str, bounds: list[int]) -> gx.expectations.Expectation:
-    return gx.expectations.ExpectColumnValuesToBeBetween(
-        column=column, min_value=bounds[0], max_value=bounds[1]
-    )
 
 
 def _fct_assistance_events() -> list:

@@ -4,18 +4,15 @@ The GX bronze suite runs on each delivery before it is accepted, and its outcome
 asset's blocking check: a rejected delivery stops dbt, publish and reports downstream.
 """
 
-import importlib
-
 import dagster as dg
 import polars as pl
 
-from expectations.runner import validate
 from ingest import aecid, ejom, eutf_rsr, frontex, iom, kobo
 from ingest.contracts import load_contract
 from ingest.deliveries import (
-    DeliveryRecord,
     Parser,
-    load_file,
+    corrected_by,
+    load_files,
     pending_files,
     prepare_sources,
     write_registry_table,
@@ -34,38 +31,19 @@ class DeliveryConfig(dg.Config):
     file: str | None = None
 
 
-def _gx_gate(settings: Settings, suite_module: str):
-    """The feed's bronze suite as a gate. GX is imported on first use, not at load time."""
+def bronze_asset(feed: str, dataset: str, parse: Parser) -> dg.AssetsDefinition:
+    """A bronze asset for one feed: load landed files with `parse`, gate them with the feed's
+    GX suites (expectations/suites/<feed>.py), accept those that pass.
 
-    def gate(bronze: pl.DataFrame, file_name: str) -> tuple[bool, str]:
-        suite = importlib.import_module(suite_module)
-        outcome = validate(
-            suite.bronze_frame(bronze),
-            suite.BRONZE_SUITE,
-            suite.bronze_expectations(),
-            home=settings.home,
-            data_docs=settings.data_docs,
-        )
-        return outcome.success, outcome.summary()
-
-    return gate
-
-
-def bronze_asset(
-    feed: str, dataset: str, parse: Parser, suite_module: str | None = None
-) -> dg.AssetsDefinition:
-    """A bronze asset for one feed: load landed files with `parse`, gate them with the suite.
-
-    Feeds with personal data are pseudonymised before anything is written; feeds without a
-    GX suite yet are gated by their contract alone.
+    Feeds with personal data are pseudonymised before anything is written.
     """
     key = dg.AssetKey(["bronze", f"{feed}_{dataset}"])
     contract = load_contract(feed)
     personal = bool(pii_columns(feed))
     gate_description = (
-        f"GX suite of {suite_module}: every delivery of the run passed it and the feed's contract."
-        if suite_module
-        else "Every delivery of the run passed the feed's contract (no GX suite yet)."
+        f"Every delivery of the run passed the feed's contract and its GX suites "
+        f"(expectations/suites/{feed}.py). A rejected delivery that a later revision of the "
+        "same key replaced (a _v2) is a warning; any other rejection stops what follows."
     )
     # A feed's related tables (EJOM attendance, AECID participants, KoBo activities) are
     # written by the same run: one asset each, so dbt sources map one to one.
@@ -110,7 +88,9 @@ def bronze_asset(
         prepare_sources(settings)
         landing = settings.landing(feed)
         files = [landing / config.file] if config.file else pending_files(settings, feed)
-        gate = _gx_gate(settings, suite_module) if suite_module else None
+        from expectations.bronze import BronzeGate, render  # GX loads on first use
+
+        gate = BronzeGate(feed, home=settings.home, data_docs=settings.data_docs)
         guard = None
         if personal:
             secret = load_key()  # a clear error, never a default key
@@ -118,12 +98,14 @@ def bronze_asset(
             def guard(parsed):
                 return protect(parsed, feed, secret)
 
-        records: list[DeliveryRecord] = []
+        present = []
         for path in files:
-            if not path.exists():
+            if path.exists():
+                present.append(path)
+            else:
                 context.log.info(f"{path.name}: no longer in {landing} (already handled)")
-                continue
-            entry = load_file(settings, contract, path, parse, gate, guard)
+        records = load_files(settings, contract, present, parse, gate, guard)
+        for entry in records:
             (context.log.error if entry.status == "rejected" else context.log.info)(
                 f"{entry.file_name}: {entry.status}"
                 + (
@@ -133,7 +115,8 @@ def bronze_asset(
                     f" + {entry.rows_quarantined} quarantined)"
                 )
             )
-            records.append(entry)
+        if gate.files:
+            render(settings.home, settings.data_docs)
         # The registry table says which delivery of each key is current (dbt reads it).
         registry = pl.read_parquet(write_registry_table(settings))
         rejected = [r for r in records if r.status == "rejected"]
@@ -157,13 +140,24 @@ def bronze_asset(
             metadata["preview"] = dg.MetadataValue.md(
                 markdown_preview(pl.read_parquet(loaded[-1].bronze_file))
             )
+        replaced = {r.file_name: corrected_by(settings, r) for r in rejected}
+        blocking = [r for r in rejected if not replaced[r.file_name]]
         check = dg.AssetCheckResult(
             check_name=GATE_CHECK,
             passed=not rejected,
-            severity=dg.AssetCheckSeverity.ERROR,
-            description="; ".join(r.error or "" for r in rejected) or "all deliveries accepted",
+            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+            description="\n".join(
+                (r.error or "")
+                + (f" (replaced by {replaced[r.file_name]})" if replaced[r.file_name] else "")
+                for r in rejected
+            )
+            or "all deliveries accepted",
             metadata={
                 "rejected_files": dg.MetadataValue.json([r.file_name for r in rejected]),
+                "rejected_and_replaced": dg.MetadataValue.json(
+                    {name: by for name, by in replaced.items() if by}
+                ),
+                "suites": dg.MetadataValue.json([c.suite for c in gate.checks]),
                 "data_docs": dg.MetadataValue.path(str(settings.data_docs / "index.html")),
             },
         )
@@ -177,9 +171,7 @@ def bronze_asset(
     return _bronze
 
 
-frontex_detections = bronze_asset(
-    frontex.FEED, "detections", frontex.parse, "expectations.suites.frontex"
-)
+frontex_detections = bronze_asset(frontex.FEED, "detections", frontex.parse)
 iom_cases = bronze_asset(iom.FEED, "cases", iom.parse)
 ejom_forms = bronze_asset("ejom", "forms", ejom.parse)
 aecid_activities = bronze_asset(aecid.FEED, "activities", aecid.parse)
