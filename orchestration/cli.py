@@ -11,7 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from ingest.deliveries import current_loads, read_registry
+from ingest.deliveries import corrected_by, current_loads, read_registry
 from ingest.settings import REPO_ROOT, Settings
 
 
@@ -211,8 +211,27 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
         )
         print(json.dumps(manifest.row_counts, indent=2))
         print(f"versions kept: {len(versions(settings))} (slc rollback restores the previous)")
+    print_refusals(settings, records)
     print_gate_report(settings)
     return 0
+
+
+def print_refusals(settings: Settings, records: list) -> None:
+    """Refused deliveries: those a later revision replaced, and those still refused (their
+    bronze gate or contract stops every run until a corrected file arrives)."""
+    refused = [r for r in records if r.status == "rejected"]
+    if not refused:
+        return
+    replaced = {r.file_name: corrected_by(settings, r) for r in refused}
+    open_ = [r for r in refused if not replaced[r.file_name]]
+    print(
+        f"refused deliveries: {len(refused)}, of which {len(refused) - len(open_)} replaced "
+        f"by a later revision and {len(open_)} not (see landing/<feed>/rejected/*.error.txt)"
+    )
+    for r in open_[-10:]:
+        print(f"  REFUSED {r.feed} {r.file_name}")
+        for line in (r.error or "").splitlines()[1:6] or [r.error or ""]:
+            print(f"    - {line}")
 
 
 def print_gate_report(settings: Settings) -> None:

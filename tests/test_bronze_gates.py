@@ -72,7 +72,9 @@ def copied_partners(partner_warehouse, tmp_path: Path):
         yield copied, sample
 
 
-def test_corrupted_deliveries_fail_their_gates_and_publish_nothing(copied_partners, tmp_path):
+def test_corrupted_deliveries_fail_their_gates_and_publish_nothing(
+    copied_partners, tmp_path: Path, capsys: pytest.CaptureFixture
+):
     settings, sample = copied_partners
     made = tmp_path / "made"
     made.mkdir()
@@ -126,6 +128,16 @@ def test_corrupted_deliveries_fail_their_gates_and_publish_nothing(copied_partne
     records = {r.file_name: r for r in read_registry(settings)}
     assert all(records[p.name].status == "rejected" for p in corrupted.values())
     assert published_fingerprint(settings) == before
+    # The Dagster check says why, and so does `slc status`.
+    assert "bronze_ejom_kits" in failed["ejom_forms"].description
+    from orchestration.cli import main
+
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    for feed, path in corrupted.items():
+        assert f"REFUSED {feed} {path.name}" in out
+    assert "bronze_iom_dates: expect_column_values_to_be_between" in out
 
 
 def test_a_rejected_delivery_replaced_by_its_correction_is_a_warning(partner_warehouse):
