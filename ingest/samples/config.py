@@ -16,6 +16,7 @@ import yaml
 
 HERE = Path(__file__).parent
 CONFIG_FILE = HERE / "sample_config.yml"
+DOMAIN_RULES_FILE = HERE.parents[1] / "expectations" / "domain_rules.yml"
 QUESTIONNAIRES_FILE = HERE.parent / "contracts" / "kobo_questionnaires.yml"
 
 #: The EUTF common output indicators the IOM volumes follow, by their code in the RSR titles.
@@ -60,7 +61,20 @@ class Target:
 
 @cache
 def config() -> dict:
-    return yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))
+    """The sample's settings, with the amounts partners pay taken from the domain rules the
+    gates enforce (expectations/domain_rules.yml): one place for each number."""
+    cfg = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))
+    rules = yaml.safe_load(DOMAIN_RULES_FILE.read_text(encoding="utf-8"))
+    cfg["iom"].update(
+        {
+            k: rules[k]
+            for k in ("arrival_allowance_xof", "cash_formula_xof", "transport_xof_per_day")
+        }
+    )
+    cfg["ejom"].update(
+        kit_value_xof=rules["ejom_kit_xof"], first_tranche_share=rules["ejom_first_tranche_share"]
+    )
+    return cfg
 
 
 @cache

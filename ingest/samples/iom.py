@@ -274,7 +274,9 @@ def returnees(
     younger = np.where(cash, rng.choice([0, 0, 1, 2, 3], n), 0)
     formula = iom["cash_formula_xof"]
     cash_amount = (
-        adults * formula["adult"] + older * formula["child_14_18"] + younger * formula["child_0_13"]
+        adults * formula["household_adults"]
+        + older * formula["children_14_18"]
+        + younger * formula["children_0_13"]
     )
 
     training = kind == "training"
