@@ -138,10 +138,11 @@ def cmd_keygen(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
-    """Regenerate the column tables of docs/feeds/*.md and the survey seeds from the contracts."""
-    from ingest import feed_docs, survey_seeds
+    """Regenerate the column tables of docs/feeds/*.md, the survey seeds (from the contracts)
+    and the report statements seed (from the calibration targets)."""
+    from ingest import feed_docs, report_statements, survey_seeds
 
-    for path in feed_docs.write() + survey_seeds.write():
+    for path in feed_docs.write() + survey_seeds.write() + report_statements.write():
         print(f"updated {path}")
     return 0
 

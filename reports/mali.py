@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ingest.settings import Settings
 from orchestration.publish import current_version, read_manifest
 from reports.figures import irregular_crossings_chart
+from reports.reproduction import reproduction_rows
 
 TEMPLATES = Path(__file__).parent / "templates"
 FIGURE_1_YEARS = (2011, 2021)
@@ -51,6 +52,7 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
         }
         for r in mali.iter_rows(named=True)
     ]
+    reproduction = reproduction_rows(settings.published_marts)
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     html = env.get_template("mali_report.fr.html.j2").render(
         version=manifest.version,
@@ -65,6 +67,8 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
         n_total=_fmt_int(mali["detections"].sum()),
         figure_1_svg=irregular_crossings_chart(mali, lang="fr"),
         rows=rows,
+        reproduction=reproduction,
+        reproduced=sum(r["status"] == "reproduced" for r in reproduction),
     )
     month = month or datetime.now(UTC).strftime("%Y-%m")
     path = settings.reports / month / "rapport_mali.fr.html"

@@ -83,6 +83,15 @@ def test_survey_seeds_match_the_questionnaires():
     assert "nom_repondant" not in questions
 
 
+def test_report_statements_match_the_calibration_targets():
+    """What the reports say the seed report stated is the calibration's list, not a copy."""
+    from ingest import report_statements
+
+    assert report_statements.stale() == [], "run `slc docs`"
+    seed = (SEEDS / "report_statements.csv").read_text(encoding="utf-8")
+    assert "iom.ml.arrival_allowance_all,3.2.2," in seed and ",52000,equal," in seed
+
+
 def _one(sample_dir: Path, pattern: str) -> Path:
     files = sorted(sample_dir.glob(pattern))
     assert files, pattern

@@ -63,14 +63,41 @@ with figures as (
     {%- endif %}
 )
 
+-- What the seed report states, and whether the computed value reproduces it: within the
+-- stated tolerance, or half a person over the base for a share (11 of 15 is the nearest
+-- one gets to 70%), or on the stated side of an "at least" / "at most".
 select
-    report,
-    section,
-    figure_key,
-    label,
-    numerator,
-    denominator,
-    value,
-    unit,
-    coalesce(as_of, (select max(as_of) from figures)) as as_of
+    figures.report,
+    figures.section,
+    figures.figure_key,
+    figures.label,
+    figures.numerator,
+    figures.denominator,
+    figures.value,
+    figures.unit,
+    coalesce(figures.as_of, (select max(as_of) from figures)) as as_of,
+    statements.statement as stated_text,
+    statements.stated_value,
+    statements.comparison,
+    statements.note as stated_note,
+    case
+        when statements.figure_key is null then 'not stated'
+        when statements.comparison = 'at_least' and figures.value >= statements.stated_value
+            then 'reproduced'
+        when statements.comparison = 'at_most' and figures.value <= statements.stated_value
+            then 'reproduced'
+        when statements.comparison = 'equal'
+            and abs(figures.value - statements.stated_value) <= 1e-9 + greatest(
+                statements.tolerance,
+                case
+                    when figures.unit = 'share' and figures.denominator > 0
+                        then 0.5 / figures.denominator
+                    else 0
+                end
+            )
+            then 'reproduced'
+        else 'differs'
+    end as reproduction_status
 from figures
+left join {{ ref('report_statements') }} as statements
+    on figures.figure_key = statements.figure_key

@@ -1,0 +1,61 @@
+"""The reports show what the published marts hold, and nothing typed in by hand."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import polars as pl
+
+from reports.reproduction import fmt_number
+
+
+class _Rows(HTMLParser):
+    """The rows of the table with id `table_id`: (attributes of the <tr>, cell texts)."""
+
+    def __init__(self, table_id: str) -> None:
+        super().__init__()
+        self.table_id, self.inside, self.rows, self.cell = table_id, False, [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and attrs.get("id") == self.table_id:
+            self.inside = True
+        elif self.inside and tag == "tr" and "data-figure-key" in attrs:
+            self.rows.append((attrs, []))
+        elif self.inside and tag == "td" and self.rows:
+            self.cell = []
+        elif self.inside and tag == "small" and self.cell is not None:
+            self.cell.append("\n")  # the note under a statement
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.inside = False
+        elif tag == "td" and self.cell is not None:
+            self.rows[-1][1].append("".join(self.cell).split("\n")[0].strip())
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def test_the_reproduction_appendix_is_the_published_mart(partner_warehouse):
+    settings = partner_warehouse[0]
+    (report,) = sorted(settings.reports.glob("*/rapport_mali.fr.html"))
+    parser = _Rows("reproduction")
+    parser.feed(report.read_text(encoding="utf-8"))
+    mart = pl.read_parquet(settings.published_marts / "mart_report_figures.parquet")
+    assert len(parser.rows) == mart.height == 183
+    figures = {r["figure_key"]: r for r in mart.iter_rows(named=True)}
+    for attrs, (section, statement, stated, computed, as_of, _status) in parser.rows:
+        figure = figures[attrs["data-figure-key"]]
+        assert attrs["data-status"] == figure["reproduction_status"]
+        assert (section, as_of) == (figure["section"], figure["as_of"].isoformat())
+        assert statement == figure["stated_text"]
+        assert stated == fmt_number(figure["stated_value"], figure["unit"])
+        assert computed == fmt_number(figure["value"], figure["unit"])
+    # A figure that does not depend on the sample's scale or period is reproduced as stated.
+    allowance = {a["data-figure-key"]: cells for a, cells in parser.rows}[
+        "iom.ml.arrival_allowance_all"
+    ]
+    assert allowance[2] == allowance[3] == "52\u202f000" and allowance[5] == "reproduit"
