@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ingest.settings import Settings
 from orchestration.publish import current_version, read_manifest
+from reports import tables
 from reports.figures import irregular_crossings_chart
 from reports.reproduction import reproduction_rows
 
@@ -52,8 +53,17 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
         }
         for r in mali.iter_rows(named=True)
     ]
-    reproduction = reproduction_rows(settings.published_marts)
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    marts = settings.published_marts
+    reproduction = reproduction_rows(marts)
+    report_tables = [
+        tables.returns_by_host(marts, "MLI"),
+        tables.delays(marts, "MLI"),
+        tables.referral_funnel(marts, "MLI"),
+        tables.indicator_reconciliation(marts, "ML"),
+    ]
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "html.j2"])
+    )
     html = env.get_template("mali_report.fr.html.j2").render(
         version=manifest.version,
         run_id=manifest.run_id or "-",
@@ -67,6 +77,8 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
         n_total=_fmt_int(mali["detections"].sum()),
         figure_1_svg=irregular_crossings_chart(mali, lang="fr"),
         rows=rows,
+        tables=report_tables,
+        disclosure=tables.disclosure(),
         reproduction=reproduction,
         reproduced=sum(r["status"] == "reproduced" for r in reproduction),
     )

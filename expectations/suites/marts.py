@@ -144,6 +144,29 @@ def _mart_report_figures() -> list:
     ]
 
 
+def _mart_reintegration_delays() -> list:
+    e = gx.expectations
+    parts = ("people_trained", "people_with_kit", "people_trained_then_kit")
+    return [
+        _in("country_iso3", slc_country_codes()),
+        *[
+            e.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="people_started", column_B=part, or_equal=True
+            )
+            for part in parts
+        ],
+        e.ExpectColumnValuesToBeBetween(column="median_months_to_training", min_value=0),
+    ]
+
+
+def _mart_returns_by_host_quarter() -> list:
+    return [
+        _in("country_iso3", slc_country_codes()),
+        *_dates("return_quarter"),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="returns", min_value=1),
+    ]
+
+
 def _mart_irregular_crossings_yearly() -> list:
     from expectations.suites.frontex import mart_expectations
 
@@ -162,6 +185,8 @@ DOMAIN: dict[str, Callable[[], list]] = {
     "mart_sensitisation_survey": _respondents,
     "fct_sensitisation_activities": _fct_sensitisation_activities,
     "mart_report_figures": _mart_report_figures,
+    "mart_reintegration_delays": _mart_reintegration_delays,
+    "mart_returns_by_host_quarter": _mart_returns_by_host_quarter,
     "mart_irregular_crossings_yearly": _mart_irregular_crossings_yearly,
 }
 
