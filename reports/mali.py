@@ -14,6 +14,7 @@ from orchestration.publish import current_version, read_manifest
 from reports import tables
 from reports.figures import irregular_crossings_chart
 from reports.reproduction import reproduction_rows
+from reports.survey_charts import survey_figures
 
 TEMPLATES = Path(__file__).parent / "templates"
 FIGURE_1_YEARS = (2011, 2021)
@@ -78,6 +79,7 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
         figure_1_svg=irregular_crossings_chart(mali, lang="fr"),
         rows=rows,
         tables=report_tables,
+        survey_figures=survey_figures(marts, "MLI", lang="fr"),
         disclosure=tables.disclosure(),
         reproduction=reproduction,
         reproduced=sum(r["status"] == "reproduced" for r in reproduction),

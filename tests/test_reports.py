@@ -5,6 +5,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import polars as pl
+import pytest
 
 from reports.reproduction import fmt_number
 
@@ -126,3 +127,38 @@ def test_no_report_cell_finer_than_country_and_year_shows_fewer_than_five(partne
     ).height
     shown = [r for a, rows in parser.tables if a["id"] == "table-referral-funnel" for r in rows]
     assert sum(c == disclosure()["shown_as"] for r in shown for c in r[1:]) == small
+
+
+def test_survey_figures_are_drawn_from_the_published_answers(partner_warehouse):
+    """Each declared figure is in the report with marks and its N; N and Mali's share of
+    respondents trained agree with a count over the published answers themselves."""
+    import duckdb
+
+    from reports.survey_charts import declared, survey_figures
+
+    settings = partner_warehouse[0]
+    (report,) = sorted(settings.reports.glob("*/rapport_mali.fr.html"))
+    html = report.read_text(encoding="utf-8")
+    con = duckdb.connect(str(settings.published_db), read_only=True)
+    try:
+        trained, answered = con.execute(
+            "select count(distinct response_id) filter (where answer = 'oui'), "
+            "count(distinct response_id) from marts.fct_survey_responses "
+            "where survey = 'returnee' and question = 'formation' and country_iso3 = 'MLI'"
+        ).fetchone()
+        only_option = con.execute(
+            "select count(distinct response_id) from marts.fct_survey_responses "
+            "where survey = 'returnee' and question = 'seule_option' and country_iso3 = 'MLI'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    figures = {f.number: f for f in survey_figures(settings.published_marts, "MLI")}
+    assert sorted(figures) == sorted(spec["figure"] for spec in declared())
+    for number, figure in figures.items():
+        block = html.split(f'id="figure-{number}"', 1)[1].split("</figure>", 1)[0]
+        assert f'data-respondents="{figure.respondents}"' in block
+        assert f"N = {figure.respondents} " in block
+        assert figure.respondents > 0 and block.count("<path") > 3, number
+    assert figures[2].respondents == only_option > 0
+    assert dict(figures[4].values)["Mali"] == pytest.approx(trained / answered)
+    assert figures[4].rank == 1  # Mali is the only surveyed country of this warehouse

@@ -167,6 +167,17 @@ def _mart_returns_by_host_quarter() -> list:
     ]
 
 
+def _mart_survey_answer_shares() -> list:
+    return [
+        _in("country_iso3", surveyed_country_codes()),
+        _in("cycle", rules()["survey_cycles"]),
+        _between("share", [0, 1]),
+        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="respondents", column_B="respondents_answering", or_equal=True
+        ),
+    ]
+
+
 def _mart_irregular_crossings_yearly() -> list:
     from expectations.suites.frontex import mart_expectations
 
@@ -186,6 +197,7 @@ DOMAIN: dict[str, Callable[[], list]] = {
     "fct_sensitisation_activities": _fct_sensitisation_activities,
     "mart_report_figures": _mart_report_figures,
     "mart_reintegration_delays": _mart_reintegration_delays,
+    "mart_survey_answer_shares": _mart_survey_answer_shares,
     "mart_returns_by_host_quarter": _mart_returns_by_host_quarter,
     "mart_irregular_crossings_yearly": _mart_irregular_crossings_yearly,
 }
