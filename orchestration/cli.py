@@ -8,7 +8,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.deliveries import corrected_by, current_loads, read_registry
@@ -152,6 +154,22 @@ def cmd_refresh(settings: Settings, args: argparse.Namespace) -> int:
     return _dagster("job", "execute", "-j", "refresh")
 
 
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Refresh the graph and write the reports of `--month` (default: the closed month)."""
+    from orchestration.assets.reports import closed_month
+    from orchestration.jobs import report_run_config
+
+    month = args.month or closed_month(datetime.now(UTC).date())
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "report.yaml"
+        config.write_text(json.dumps(report_run_config(month)), encoding="utf-8")  # JSON is YAML
+        tags = json.dumps({"month": month})
+        code = _dagster("job", "execute", "-j", "refresh", "-c", str(config), "--tags", tags)
+    if code == 0:
+        print(f"reports for {month}: {settings.reports / month}")
+    return code
+
+
 def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
     return _dagster("dev", "-h", args.host, "-p", str(args.port))
 
@@ -253,6 +271,15 @@ def print_gate_report(settings: Settings) -> None:
         print("  nothing was published by that run: the published files are the previous ones")
 
 
+def parse_month(text: str) -> str:
+    """'2021-12' -> '2021-12'; anything else is a usage error."""
+    try:
+        datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a month such as 2021-12") from None
+    return text
+
+
 def parse_age(text: str) -> float:
     """'90d', '12h', '30m' -> seconds."""
     units = {"d": 86400, "h": 3600, "m": 60}
@@ -297,6 +324,10 @@ def build_parser() -> argparse.ArgumentParser:
         "docs": (cmd_docs, "regenerate the feed docs' tables and the survey seeds"),
         "keygen": (cmd_keygen, "create the pseudonymisation key file ($SLC_PSEUDONYM_KEY_FILE)"),
         "refresh": (cmd_refresh, "run the whole asset graph once (dbt --full-refresh)"),
+        "report": (
+            cmd_report,
+            "refresh, then write the reports of --month YYYY-MM (default: the closed month)",
+        ),
         "status": (cmd_status, "deliveries handled, last publish and its row counts"),
         "purge-raw": (
             cmd_purge_raw,
@@ -338,6 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument(
                 "--older-than", type=parse_age, required=True, help="e.g. 90d, 12h, 30m"
             )
+        if name == "report":
+            command.add_argument("--month", type=parse_month, help="YYYY-MM")
         if name == "ui":
             command.add_argument("--host", default="127.0.0.1")
             command.add_argument("--port", type=int, default=3000)

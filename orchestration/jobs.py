@@ -49,10 +49,23 @@ ingest_jobs: dict[str, dg.UnresolvedAssetJobDefinition] = {
     for feed, asset in BRONZE_BY_FEED.items()
 }
 
-monthly_refresh = dg.ScheduleDefinition(
+
+def report_run_config(month: str) -> dict:
+    """Run config of a refresh whose reports are for `month` (YYYY-MM)."""
+    return {"ops": {"reports__mali_report": {"config": {"month": month}}}}
+
+
+@dg.schedule(
     name="monthly_refresh",
     job=refresh_job,
     cron_schedule="0 6 5 * *",
     execution_timezone="Africa/Bamako",
-    description="5th of each month, 06:00 Bamako time: refresh for the closed month.",
+    description="5th of each month, 06:00 Bamako time: refresh, and report on the closed month.",
 )
+def monthly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    from orchestration.assets.reports import closed_month
+
+    month = closed_month(context.scheduled_execution_time.date())
+    return dg.RunRequest(
+        run_key=f"monthly-{month}", run_config=report_run_config(month), tags={"month": month}
+    )

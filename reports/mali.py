@@ -23,6 +23,7 @@ FIGURE_1_YEARS = (2011, 2021)
 @dataclass(frozen=True)
 class RenderedReport:
     path: Path
+    pdf_path: Path
     figures: dict[str, int]
 
 
@@ -90,8 +91,20 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(path)
+    pdf_path = write_pdf(path)
     figures = {f"mali_detections_{r['year']}": r["detections"] for r in mali.iter_rows(named=True)}
-    return RenderedReport(path=path, figures=figures)
+    return RenderedReport(path=path, pdf_path=pdf_path, figures=figures)
+
+
+def write_pdf(html_path: Path) -> Path:
+    """The PDF of a rendered report, beside it (WeasyPrint; the charts are inline SVG)."""
+    import weasyprint
+
+    pdf_path = html_path.with_suffix(".pdf")
+    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    weasyprint.HTML(filename=str(html_path)).write_pdf(tmp)
+    tmp.replace(pdf_path)
+    return pdf_path
 
 
 def _release_date(key: str) -> str:

@@ -162,3 +162,47 @@ def test_survey_figures_are_drawn_from_the_published_answers(partner_warehouse):
     assert figures[2].respondents == only_option > 0
     assert dict(figures[4].values)["Mali"] == pytest.approx(trained / answered)
     assert figures[4].rank == 1  # Mali is the only surveyed country of this warehouse
+
+
+def test_the_monthly_schedule_reports_on_the_closed_month():
+    """5 January 2022, 06:00 in Bamako: the refresh reports on December 2021, and its run
+    config is valid for the refresh job."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.jobs import monthly_refresh
+
+    when = datetime(2022, 1, 5, 6, tzinfo=ZoneInfo("Africa/Bamako"))
+    context = dg.build_schedule_context(scheduled_execution_time=when)
+    (request,) = monthly_refresh.evaluate_tick(context).run_requests
+    assert request.tags["month"] == "2021-12"
+    assert request.run_config == {"ops": {"reports__mali_report": {"config": {"month": "2021-12"}}}}
+    job = defs.resolve_job_def("refresh")
+    assert dg.validate_run_config(job, request.run_config)
+    assert monthly_refresh.cron_schedule == "0 6 5 * *"
+    assert monthly_refresh.execution_timezone == "Africa/Bamako"
+
+
+def test_the_report_opens_in_a_browser_and_prints_to_pdf(partner_warehouse, tmp_path):
+    """Headless Chromium opens the report offline: no console error, every figure drawn.
+    The PDF beside it is a whole PDF."""
+    import re
+
+    from tests.browser import render
+
+    settings = partner_warehouse[0]
+    (report,) = sorted(settings.reports.glob("*/rapport_mali.fr.html"))
+    dom, console_errors = render(report.as_uri(), tmp_path / "report.png", wait_ms=3000)
+    assert not console_errors, console_errors
+    numbers = re.findall(r'<figure id="figure-(\d+)"', dom)
+    assert len(numbers) == 15
+    for number in numbers:
+        figure = dom.split(f'id="figure-{number}"', 1)[1].split("</figure>", 1)[0]
+        assert figure.count("<path") > 3, f"figure {number} is empty"
+    assert "http://" not in dom.split("<body", 1)[1].replace("http://www.w3.org", "")
+    pdf = report.with_suffix(".pdf").read_bytes()
+    # A whole PDF (header to trailer) that holds the charts: the HTML's size, not a stub.
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF") and len(pdf) > 50_000
