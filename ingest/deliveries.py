@@ -386,12 +386,16 @@ def load_files(
     """
     staging_root = settings.home / "staging"
     staging_root.mkdir(parents=True, exist_ok=True)
+    _clear_stale_staging(staging_root)
     staging = Path(tempfile.mkdtemp(prefix=f"{contract.feed}-", dir=staging_root))
     outcomes: list[DeliveryRecord | _Staged | tuple[Path, str]] = []
     staged: dict[str, _Staged] = {}
+    loaded = {r.sha256 for r in read_registry(settings) if r.status == "loaded"}
     try:
         for path in paths:
-            outcome = _stage(settings, contract, path, parse, gate, protect, staging, staged)
+            outcome = _stage(
+                settings, contract, path, parse, gate, protect, staging, staged, loaded
+            )
             if isinstance(outcome, _Staged):
                 staged[outcome.record.sha256] = outcome
             outcomes.append(outcome)
@@ -461,6 +465,7 @@ def _stage(
     protect: Callable[[ParsedDelivery], ParsedDelivery] | None,
     staging: Path,
     staged: dict[str, _Staged],
+    loaded: set[str],
 ) -> DeliveryRecord | _Staged | tuple[Path, str]:
     """Parse one file and write its tables aside; a refused file is settled at once."""
     feed = contract.feed
@@ -480,7 +485,10 @@ def _stage(
     sha = sha256_of(content)
     target = bronze_path(settings, feed, sha)
     if target.exists():
-        return _duplicate(settings, feed, path, sha)
+        if sha in loaded:
+            return _duplicate(settings, feed, path, sha)
+        # A load killed after moving its files and before recording them: start again.
+        _remove_delivery_files(settings, feed, sha)
     if sha in staged:
         return path, sha
     try:
@@ -545,6 +553,24 @@ def _stage(
     return _Staged(path, entry, moves)
 
 
+#: Staging folders older than this belong to runs that were killed (a run removes its own).
+STALE_STAGING_S = 24 * 3600
+
+
+def _clear_stale_staging(root: Path) -> None:
+    cutoff = datetime.now(UTC).timestamp() - STALE_STAGING_S
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_delivery_files(settings: Settings, feed: str, sha: str) -> None:
+    """Every file a delivery wrote in bronze and quarantine (main and related tables)."""
+    for root in (settings.bronze(feed), settings.quarantine(feed)):
+        for path in [root / f"{sha}.parquet", *root.glob(f"*/{sha}.parquet")]:
+            path.unlink(missing_ok=True)
+
+
 def _settle(settings: Settings, staged: _Staged, failure: str | None) -> DeliveryRecord:
     """Accept a staged delivery (its files move into place, the bronze file last) or reject it."""
     entry = staged.record
@@ -557,8 +583,10 @@ def _settle(settings: Settings, staged: _Staged, failure: str | None) -> Deliver
         tmp = final.with_name(f".{final.name}.tmp")
         shutil.move(str(held), tmp)
         os.replace(tmp, final)
-    _archive(settings, entry.feed, staged.path, entry.sha256)
+    # Recorded before the raw file leaves landing: a crash in between leaves a file the next
+    # run sees as a duplicate, never a delivery in bronze that the registry does not know.
     record(settings, entry)
+    _archive(settings, entry.feed, staged.path, entry.sha256)
     return entry
 
 
