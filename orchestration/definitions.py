@@ -9,7 +9,7 @@ from orchestration.assets.bronze import BRONZE_BY_FEED, bronze_assets, delivery_
 from orchestration.assets.dbt import dbt_docs, dbt_resource, slc_dbt_models
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.quality import mart_gates
-from orchestration.assets.reports import mali_report
+from orchestration.assets.reports import mali_report, regional_report
 from orchestration.jobs import ingest_jobs, monthly_refresh, rebuild_job, refresh_job
 from orchestration.sensors import landing_sensor, rebuild_sensor
 
@@ -26,6 +26,7 @@ defs = dg.Definitions(
         published_warehouse,
         dbt_docs,
         mali_report,
+        regional_report,
     ],
     asset_checks=[mart_gates],
     jobs=[refresh_job, rebuild_job, *ingest_jobs.values()],

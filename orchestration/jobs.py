@@ -52,7 +52,8 @@ ingest_jobs: dict[str, dg.UnresolvedAssetJobDefinition] = {
 
 def report_run_config(month: str) -> dict:
     """Run config of a refresh whose reports are for `month` (YYYY-MM)."""
-    return {"ops": {"reports__mali_report": {"config": {"month": month}}}}
+    reports = ("reports__mali_report", "reports__regional_report")
+    return {"ops": {op: {"config": {"month": month}} for op in reports}}
 
 
 @dg.schedule(

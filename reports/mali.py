@@ -13,6 +13,7 @@ from ingest.settings import Settings
 from orchestration.publish import current_version, read_manifest
 from reports import tables
 from reports.figures import irregular_crossings_chart
+from reports.output import write_report
 from reports.reproduction import reproduction_rows
 from reports.survey_charts import survey_figures
 
@@ -56,7 +57,7 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
         for r in mali.iter_rows(named=True)
     ]
     marts = settings.published_marts
-    reproduction = reproduction_rows(marts)
+    reproduction = reproduction_rows(marts, lang="fr")
     report_tables = [
         tables.returns_by_host(marts, "MLI"),
         tables.delays(marts, "MLI"),
@@ -87,24 +88,9 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
     )
     month = month or datetime.now(UTC).strftime("%Y-%m")
     path = settings.reports / month / "rapport_mali.fr.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
-    pdf_path = write_pdf(path)
+    pdf_path = write_report(html, path)
     figures = {f"mali_detections_{r['year']}": r["detections"] for r in mali.iter_rows(named=True)}
     return RenderedReport(path=path, pdf_path=pdf_path, figures=figures)
-
-
-def write_pdf(html_path: Path) -> Path:
-    """The PDF of a rendered report, beside it (WeasyPrint; the charts are inline SVG)."""
-    import weasyprint
-
-    pdf_path = html_path.with_suffix(".pdf")
-    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
-    weasyprint.HTML(filename=str(html_path)).write_pdf(tmp)
-    tmp.replace(pdf_path)
-    return pdf_path
 
 
 def _release_date(key: str) -> str:

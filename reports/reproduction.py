@@ -11,34 +11,40 @@ import polars as pl
 STATUS_FR = {"reproduced": "reproduit", "differs": "diffère", "not stated": "non énoncé"}
 
 
-def fmt_number(value: float | None, unit: str) -> str:
-    """French formatting: narrow no-break thousands separator, decimal comma, % for shares."""
+def fmt_number(value: float | None, unit: str, lang: str = "fr") -> str:
+    """French: narrow no-break thousands separator, decimal comma, "12,5 %" for shares.
+    English: "12,345", "12.5%"."""
     if value is None:
         return "–"
     if unit == "share":
-        return f"{value * 100:.1f}".replace(".", ",") + "\u202f%"
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", "\u202f")
-    return f"{value:,.1f}".replace(",", "\u202f").replace(".", ",")
+        text = f"{value * 100:.1f}"
+        return text + "%" if lang == "en" else text.replace(".", ",") + "\u202f%"
+    text = f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
+    if lang == "en":
+        return text
+    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def _section_key(section: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in section.split("."))
 
 
-def reproduction_rows(marts: Path) -> list[dict]:
-    """One row per figure, in the seed report's section order."""
+def reproduction_rows(marts: Path, report: str | None = None, lang: str = "fr") -> list[dict]:
+    """One row per figure (of `report`, or all), in the seed report's section order."""
     figures = pl.read_parquet(marts / "mart_report_figures.parquet")
+    if report is not None:
+        figures = figures.filter(pl.col("report") == report)
     rows = [
         {
             "section": f["section"],
             "figure_key": f["figure_key"],
             "statement": f["stated_text"] or f["label"],
-            "stated": fmt_number(f["stated_value"], f["unit"]),
-            "computed": fmt_number(f["value"], f["unit"]),
+            "stated": fmt_number(f["stated_value"], f["unit"], lang),
+            "computed": fmt_number(f["value"], f["unit"], lang),
             "as_of": f["as_of"].isoformat(),
             "status": f["reproduction_status"],
             "status_fr": STATUS_FR[f["reproduction_status"]],
+            "status_en": f["reproduction_status"],
             "note": f["stated_note"] or "",
         }
         for f in figures.iter_rows(named=True)

@@ -16,8 +16,20 @@ import yaml
 CHARTS_FILE = Path(__file__).parent / "charts.yml"
 HIGHLIGHT, OTHER, RULE = "#1f5fa8", "#9bb7d4", "#d9822b"
 WORDS = {
-    "fr": {"share": "Part des répondants", "region": "Région", "respondents": "répondants"},
-    "en": {"share": "Share of respondents", "region": "Region", "respondents": "respondents"},
+    "fr": {
+        "share": "Part des répondants",
+        "region": "Région",
+        "respondents": "répondants",
+        "source": "mart_survey_answer_shares (enquêtes TPML), entretiens jusqu'au {last} ; "
+        "N = {n} {respondents}",
+    },
+    "en": {
+        "share": "Share of respondents",
+        "region": "Region",
+        "respondents": "respondents",
+        "source": "mart_survey_answer_shares (TPML surveys), interviews up to {last}; "
+        "N = {n} {respondents}",
+    },
 }
 
 
@@ -156,15 +168,16 @@ def _position(row: dict) -> float:
     return row["order"] if row["order"] is not None else float("inf")
 
 
-def survey_figures(marts: Path, country: str, lang: str = "fr") -> list[SurveyFigure]:
-    """The declared figures for `country` (by-country figures compare it with the others)."""
+def survey_figures(marts: Path, country: str | None, lang: str = "fr") -> list[SurveyFigure]:
+    """The declared figures for `country` (by-country figures compare it with the others),
+    or with `country=None` for the region: every surveyed country's respondents together."""
     shares = pl.read_parquet(marts / "mart_survey_answer_shares.parquet")
     countries = pl.read_parquet(marts / "dim_country.parquet")
     names = dict(zip(countries["country_iso3"], countries[f"name_{lang}"], strict=True))
     out = []
     for spec in declared():
         survey = shares.filter(pl.col("survey") == spec["survey"])
-        own = survey.filter(pl.col("country_iso3") == country)
+        own = survey if country is None else survey.filter(pl.col("country_iso3") == country)
         rank = None
         if spec["kind"] == "by_country":
             svg, values, n, rank = _by_country_figure(spec, survey, country, names, lang)
@@ -176,9 +189,8 @@ def survey_figures(marts: Path, country: str, lang: str = "fr") -> list[SurveyFi
             svg, values = "", []  # the template says there is no data, rather than an empty axis
         scope = survey if spec["kind"] == "by_country" else own
         last = scope["last_submitted_on"].max()
-        source = (
-            f"mart_survey_answer_shares (enquêtes TPML), entretiens jusqu'au "
-            f"{last.isoformat() if last else '–'} ; N = {n} {WORDS[lang]['respondents']}"
+        source = WORDS[lang]["source"].format(
+            last=last.isoformat() if last else "–", n=n, respondents=WORDS[lang]["respondents"]
         )
         out.append(
             SurveyFigure(spec["figure"], spec[f"title_{lang}"], svg, source, n, values, rank)

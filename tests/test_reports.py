@@ -67,16 +67,19 @@ class _Tables(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__()
-        self.tables, self.body, self.cell = [], False, None
+        self.tables, self.current, self.body, self.cell = [], None, False, None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "table" and "data" in (attrs.get("class") or "").split():
-            self.tables.append((attrs, []))
-        elif tag == "tbody" and self.tables:
+        if tag == "table":
+            is_data = "data" in (attrs.get("class") or "").split()
+            self.current = (attrs, []) if is_data else None
+            if is_data:
+                self.tables.append(self.current)
+        elif tag == "tbody" and self.current is not None:
             self.body = True
         elif self.body and tag == "tr":
-            self.tables[-1][1].append([])
+            self.current[1].append([])
         elif self.body and tag == "td":
             self.cell = []
 
@@ -84,7 +87,7 @@ class _Tables(HTMLParser):
         if tag == "tbody":
             self.body = False
         elif tag == "td" and self.cell is not None:
-            self.tables[-1][1][-1].append("".join(self.cell).strip())
+            self.current[1][-1].append("".join(self.cell).strip())
             self.cell = None
 
     def handle_data(self, data):
@@ -179,7 +182,12 @@ def test_the_monthly_schedule_reports_on_the_closed_month():
     context = dg.build_schedule_context(scheduled_execution_time=when)
     (request,) = monthly_refresh.evaluate_tick(context).run_requests
     assert request.tags["month"] == "2021-12"
-    assert request.run_config == {"ops": {"reports__mali_report": {"config": {"month": "2021-12"}}}}
+    assert request.run_config == {
+        "ops": {
+            "reports__mali_report": {"config": {"month": "2021-12"}},
+            "reports__regional_report": {"config": {"month": "2021-12"}},
+        }
+    }
     job = defs.resolve_job_def("refresh")
     assert dg.validate_run_config(job, request.run_config)
     assert monthly_refresh.cron_schedule == "0 6 5 * *"
@@ -206,3 +214,44 @@ def test_the_report_opens_in_a_browser_and_prints_to_pdf(partner_warehouse, tmp_
     pdf = report.with_suffix(".pdf").read_bytes()
     # A whole PDF (header to trailer) that holds the charts: the HTML's size, not a stub.
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF") and len(pdf) > 50_000
+
+
+def test_the_regional_report_in_english_and_in_french(partner_warehouse, tmp_path):
+    """Both languages: the comparison table is the published mart's, the appendix has the
+    regional figures, every survey figure is drawn, Chromium finds no console error, and
+    each has its PDF."""
+    from reports.survey_charts import declared
+    from tests.browser import render
+
+    settings = partner_warehouse[0]
+    marts = settings.published_marts
+    comparison = pl.read_parquet(marts / "mart_regional_comparison.parquet")
+    regional = pl.read_parquet(marts / "mart_report_figures.parquet").filter(
+        pl.col("report") == "regional"
+    )
+    captions = {"en": "Figure 4: Share of respondents trained", "fr": "Figure 4 : Part des"}
+    for lang, name in (("en", "regional_report.en.html"), ("fr", "rapport_regional.fr.html")):
+        (report,) = sorted(settings.reports.glob(f"*/{name}"))
+        html = report.read_text(encoding="utf-8")
+        assert f'<html lang="{lang}">' in html and captions[lang] in html
+        tables = _Tables()
+        tables.feed(html)
+        (rows,) = [rows for attrs, rows in tables.tables if attrs["id"] == "table-comparison"]
+        assert len(rows) == comparison.height
+        region = comparison.filter(pl.col("scope") == "region").row(0, named=True)
+        assert rows[-1][2] == fmt_number(region["trained_share"], "share", lang)
+        appendix = _Rows("reproduction")
+        appendix.feed(html)
+        assert sorted(a["data-figure-key"] for a, _ in appendix.rows) == sorted(
+            regional["figure_key"]
+        )
+        dom, console_errors = render(report.as_uri(), tmp_path / f"{lang}.png", wait_ms=3000)
+        assert not console_errors, console_errors
+        for spec in declared():
+            figure = dom.split(f'id="figure-{spec["figure"]}"', 1)[1].split("</figure>", 1)[0]
+            assert figure.count("<path") > 3, (lang, spec["figure"])
+        pdf = report.with_suffix(".pdf").read_bytes()
+        assert pdf.startswith(b"%PDF-") and len(pdf) > 50_000
+    assert fmt_number(0.125, "share", "en") == "12.5%"
+    assert fmt_number(0.125, "share", "fr") == "12,5\u202f%"
+    assert fmt_number(12345, "people", "en") == "12,345"

@@ -28,6 +28,7 @@ EXPECTED_ASSETS = {
     "marts/dim_country",
     "published/warehouse",
     "reports/mali_report",
+    "reports/regional_report",
 }
 
 QUERY = """

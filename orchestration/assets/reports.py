@@ -7,6 +7,7 @@ import dagster as dg
 from ingest.settings import Settings
 from orchestration.assets.publish import PUBLISHED_WAREHOUSE
 from reports.mali import render_mali_report
+from reports.regional import render_regional_report
 
 
 def closed_month(today: date) -> str:
@@ -21,11 +22,13 @@ class ReportConfig(dg.Config):
     month: str | None = None
 
 
+#: What every report asset shares: it reads the published warehouse only.
+REPORT = {"group_name": "reports", "kinds": {"html", "pdf"}, "deps": [PUBLISHED_WAREHOUSE]}
+
+
 @dg.asset(
     key=dg.AssetKey(["reports", "mali_report"]),
-    group_name="reports",
-    kinds={"html", "pdf"},
-    deps=[PUBLISHED_WAREHOUSE],
+    **REPORT,
     description=(
         "The Mali report (French, self-contained HTML and PDF) from the published marts, "
         "under warehouse/reports/<YYYY-MM>/ for the reporting month."
@@ -41,5 +44,36 @@ def mali_report(context: dg.AssetExecutionContext, config: ReportConfig) -> dg.M
             "path": dg.MetadataValue.path(str(report.path)),
             "pdf": dg.MetadataValue.path(str(report.pdf_path)),
             "figures": dg.MetadataValue.json(report.figures),
+        }
+    )
+
+
+@dg.asset(
+    key=dg.AssetKey(["reports", "regional_report"]),
+    **REPORT,
+    description=(
+        "The regional report (the twelve surveyed countries; English, and its French version; "
+        "self-contained HTML and PDF) from the published marts, under "
+        "warehouse/reports/<YYYY-MM>/ for the reporting month."
+    ),
+)
+def regional_report(
+    context: dg.AssetExecutionContext, config: ReportConfig
+) -> dg.MaterializeResult:
+    month = config.month or closed_month(date.today())
+    settings = Settings.from_env()
+    written = {lang: render_regional_report(settings, month, lang) for lang in ("en", "fr")}
+    for html, pdf in written.values():
+        context.log.info(f"regional report for {month}: {html} and {pdf}")
+    return dg.MaterializeResult(
+        metadata={
+            "month": month,
+            **{
+                f"path_{lang}": dg.MetadataValue.path(str(html))
+                for lang, (html, _) in written.items()
+            },
+            **{
+                f"pdf_{lang}": dg.MetadataValue.path(str(pdf)) for lang, (_, pdf) in written.items()
+            },
         }
     )

@@ -1,0 +1,26 @@
+"""Writing a rendered report: the HTML atomically, then its PDF beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def write_report(html: str, path: Path) -> Path:
+    """Write `html` to `path` (readers never see half a file) and the PDF beside it;
+    returns the PDF's path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return write_pdf(path)
+
+
+def write_pdf(html_path: Path) -> Path:
+    """The PDF of a rendered report, beside it (WeasyPrint; the charts are inline SVG)."""
+    import weasyprint
+
+    pdf_path = html_path.with_suffix(".pdf")
+    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    weasyprint.HTML(filename=str(html_path)).write_pdf(tmp)
+    tmp.replace(pdf_path)
+    return pdf_path
