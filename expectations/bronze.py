@@ -31,7 +31,7 @@ import polars as pl
 from expectations.rules import end_of_today, gate_frame, programme_start
 
 ROW_KEY = "_row_key"
-#: Distinct rows kept per check before they are compacted (memory stays bounded).
+#: Rows kept per check before the first compaction to distinct rows (memory stays bounded).
 COMPACT_EVERY = 200_000
 #: Examples of unexpected values quoted per failure.
 EXAMPLES = 3
@@ -110,6 +110,9 @@ class BronzeGate:
         self.home, self.data_docs = home, data_docs
         self._rows: dict[str, list[pl.DataFrame]] = defaultdict(list)
         self._kept: dict[str, int] = defaultdict(int)
+        #: Compact when the kept rows pass this; it doubles with the distinct rows, so a run
+        #: with many distinct rows compacts a logarithmic number of times, not at every file.
+        self._limit: dict[str, int] = defaultdict(lambda: COMPACT_EVERY)
         self._where: dict[str, list[pl.DataFrame]] = defaultdict(list)
         self.files: list[str] = []
 
@@ -131,10 +134,11 @@ class BronzeGate:
             )
             self._rows[check.suite].append(keyed)
             self._kept[check.suite] += keyed.height
-            if self._kept[check.suite] > COMPACT_EVERY:
+            if self._kept[check.suite] > self._limit[check.suite]:
                 compact = pl.concat(self._rows[check.suite]).unique(ROW_KEY, maintain_order=True)
                 self._rows[check.suite] = [compact]
                 self._kept[check.suite] = compact.height
+                self._limit[check.suite] = max(COMPACT_EVERY, 2 * compact.height)
 
     def verdicts(self) -> dict[str, str]:
         """File name -> why it failed, for the deliveries that failed (absent: passed)."""

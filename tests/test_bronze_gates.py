@@ -166,3 +166,38 @@ def test_every_feed_has_a_bronze_suite():
 
     for feed in FEEDS:
         assert checks_of(feed), feed
+
+
+def test_the_gate_judges_each_delivery_of_a_batch(tmp_path: Path, monkeypatch):
+    """Rows shared by several deliveries are validated once, and every unexpected row is
+    traced to the files that hold it, however often the gate compacts its rows."""
+    from datetime import datetime
+
+    import expectations.bronze as bronze
+
+    monkeypatch.setattr(bronze, "COMPACT_EVERY", 1)  # compact at every delivery
+
+    def survey(country: str, ages: list[int]) -> pl.DataFrame:
+        start = datetime(2020, 11, 3, 10)
+        return pl.DataFrame(
+            {
+                "country": [country] * len(ages),
+                "cycle": [3] * len(ages),
+                "age": ages,
+                "start": [start] * len(ages),
+                "end": [start.replace(hour=11)] * len(ages),
+            }
+        )
+
+    gate = bronze.BronzeGate("kobo", home=tmp_path, data_docs=tmp_path / "docs")
+    gate.add("good.csv", survey("MLI", [20, 30, 40]), {})
+    gate.add("old.csv", survey("MLI", [20, 120, 120, 30]), {})
+    gate.add("nowhere.csv", survey("XXX", [20, 30]), {})
+    gate.add("also_good.csv", survey("MLI", [30, 40]), {})
+    verdicts = gate.verdicts()
+    assert set(verdicts) == {"old.csv", "nowhere.csv"}
+    assert "on column 'age': 2 row(s) of this file, e.g. age=120" in verdicts["old.csv"]
+    assert (
+        "on column 'country': 2 row(s) of this file, e.g. country=XXX" in (verdicts["nowhere.csv"])
+    )
+    assert "'age'" not in verdicts["nowhere.csv"]
