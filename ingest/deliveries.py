@@ -357,18 +357,6 @@ class _Staged:
     moves: list[tuple[Path, Path]]
 
 
-def load_file(
-    settings: Settings,
-    contract: Contract,
-    path: Path,
-    parse: Parser,
-    gate: Gate | None = None,
-    protect: Callable[[ParsedDelivery], ParsedDelivery] | None = None,
-) -> DeliveryRecord:
-    """Load one landed file (see `load_files`)."""
-    return load_files(settings, contract, [path], parse, gate, protect)[0]
-
-
 def load_files(
     settings: Settings,
     contract: Contract,
