@@ -578,17 +578,25 @@ def _settle(settings: Settings, staged: _Staged, failure: str | None) -> Deliver
     return entry
 
 
+def replacements(records: list[DeliveryRecord]) -> dict[str, str | None]:
+    """Rejected file -> the loaded delivery that replaces it: the current delivery of the
+    same key, when it is a later revision (a `_v2`, a later export); None when nothing did."""
+    current = current_loads(records)
+    out: dict[str, str | None] = {}
+    for entry in records:
+        if entry.status != "rejected":
+            continue
+        key = _key(entry)
+        best = current.get((entry.feed, key)) if key else None
+        out[entry.file_name] = (
+            best.file_name if best is not None and _order(best) > _order(entry) else None
+        )
+    return out
+
+
 def corrected_by(settings: Settings, entry: DeliveryRecord) -> str | None:
-    """The loaded delivery that replaces a rejected one: the current delivery of the same key,
-    when it is a later revision (a `_v2`, a later export). None when nothing replaced it."""
-    contract = load_contract(entry.feed)
-    if not contract.matches(entry.file_name):
-        return None
-    key = contract.delivery_key(entry.file_name)
-    current = current_loads(read_registry(settings)).get((entry.feed, key))
-    if current is None or _order(current) <= _order(entry):
-        return None
-    return current.file_name
+    """The loaded delivery that replaces a rejected one, or None (see `replacements`)."""
+    return replacements(read_registry(settings)).get(entry.file_name)
 
 
 def current_versions(file_names: list[str], contract: Contract) -> list[str]:

@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.deliveries import corrected_by, current_loads, read_registry
+from ingest.deliveries import current_loads, read_registry, replacements
 from ingest.settings import REPO_ROOT, Settings
 
 
@@ -241,7 +241,7 @@ def print_refusals(settings: Settings, records: list) -> None:
     refused = [r for r in records if r.status == "rejected"]
     if not refused:
         return
-    replaced = {r.file_name: corrected_by(settings, r) for r in refused}
+    replaced = replacements(records)
     open_ = [r for r in refused if not replaced[r.file_name]]
     print(
         f"refused deliveries: {len(refused)}, of which {len(refused) - len(open_)} replaced "

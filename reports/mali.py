@@ -7,17 +7,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ingest.settings import Settings
 from orchestration.publish import current_version, read_manifest
 from reports import tables
 from reports.figures import irregular_crossings_chart
-from reports.output import write_report
-from reports.reproduction import reproduction_rows
+from reports.output import templates, write_report
+from reports.reproduction import fmt_number, reproduction_rows
 from reports.survey_charts import survey_figures
 
-TEMPLATES = Path(__file__).parent / "templates"
 FIGURE_1_YEARS = (2011, 2021)
 
 
@@ -26,10 +24,6 @@ class RenderedReport:
     path: Path
     pdf_path: Path
     figures: dict[str, int]
-
-
-def _fmt_int(value: int) -> str:
-    return f"{value:,}".replace(",", "\u202f")
 
 
 def figure_1_data(settings: Settings) -> pl.DataFrame:
@@ -50,9 +44,9 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
     rows = [
         {
             "year": r["year"],
-            "detections_fmt": _fmt_int(r["detections"]),
-            "slc_fmt": _fmt_int(r["slc_detections"]),
-            "share_fmt": f"{r['share_of_slc'] * 100:.1f}".replace(".", ","),
+            "detections_fmt": fmt_number(r["detections"], "people"),
+            "slc_fmt": fmt_number(r["slc_detections"], "people"),
+            "share_fmt": fmt_number(r["share_of_slc"], "share").removesuffix("\u202f%"),
         }
         for r in mali.iter_rows(named=True)
     ]
@@ -64,27 +58,28 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
         tables.referral_funnel(marts, "MLI"),
         tables.indicator_reconciliation(marts, "ML"),
     ]
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "html.j2"])
-    )
-    html = env.get_template("mali_report.fr.html.j2").render(
-        version=manifest.version,
-        run_id=manifest.run_id or "-",
-        git_revision=(manifest.git_revision or "-")[:12],
-        as_of=manifest.published_at[:10],
-        release=_release_date(mali["frontex_release"].max()),
-        first_year=mali["year"].min(),
-        last_year=mali["year"].max(),
-        share_min=round(mali["share_of_slc"].min() * 100),
-        share_max=round(mali["share_of_slc"].max() * 100),
-        n_total=_fmt_int(mali["detections"].sum()),
-        figure_1_svg=irregular_crossings_chart(mali, lang="fr"),
-        rows=rows,
-        tables=report_tables,
-        survey_figures=survey_figures(marts, "MLI", lang="fr"),
-        disclosure=tables.disclosure(),
-        reproduction=reproduction,
-        reproduced=sum(r["status"] == "reproduced" for r in reproduction),
+    html = (
+        templates()
+        .get_template("mali_report.fr.html.j2")
+        .render(
+            version=manifest.version,
+            run_id=manifest.run_id or "-",
+            git_revision=(manifest.git_revision or "-")[:12],
+            as_of=manifest.published_at[:10],
+            release=_release_date(mali["frontex_release"].max()),
+            first_year=mali["year"].min(),
+            last_year=mali["year"].max(),
+            share_min=round(mali["share_of_slc"].min() * 100),
+            share_max=round(mali["share_of_slc"].max() * 100),
+            n_total=fmt_number(mali["detections"].sum(), "people"),
+            figure_1_svg=irregular_crossings_chart(mali, lang="fr"),
+            rows=rows,
+            tables=report_tables,
+            survey_figures=survey_figures(marts, "MLI", lang="fr"),
+            disclosure=tables.disclosure(),
+            reproduction=reproduction,
+            reproduced=sum(r["status"] == "reproduced" for r in reproduction),
+        )
     )
     month = month or datetime.now(UTC).strftime("%Y-%m")
     path = settings.reports / month / "rapport_mali.fr.html"

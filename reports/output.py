@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+
+@cache
+def templates() -> Environment:
+    """The reports' templates, HTML-escaped (charts are marked safe where inserted)."""
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html", "html.j2"]),
+    )
 
 
 def write_report(html: str, path: Path) -> Path:

@@ -7,15 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ingest.settings import Settings
 from orchestration.publish import current_version, read_manifest
-from reports.output import write_report
+from reports.output import templates, write_report
 from reports.reproduction import fmt_number, reproduction_rows
 from reports.survey_charts import survey_figures
 
-TEMPLATES = Path(__file__).parent / "templates"
 FILE_NAMES = {"en": "regional_report.en.html", "fr": "rapport_regional.fr.html"}
 TEXT = {
     "en": {
@@ -109,18 +107,19 @@ def render_regional_report(settings: Settings, month: str, lang: str) -> tuple[P
     manifest = read_manifest(version)
     marts = settings.published_marts
     reproduction = reproduction_rows(marts, report="regional", lang=lang)
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "html.j2"])
-    )
-    html = env.get_template("regional_report.html.j2").render(
-        lang=lang,
-        text=TEXT[lang],
-        version=manifest.version,
-        run_id=manifest.run_id or "-",
-        git_revision=(manifest.git_revision or "-")[:12],
-        survey_figures=survey_figures(marts, None, lang=lang),
-        comparison=comparison_rows(marts, lang),
-        reproduction=reproduction,
+    html = (
+        templates()
+        .get_template("regional_report.html.j2")
+        .render(
+            lang=lang,
+            text=TEXT[lang],
+            version=manifest.version,
+            run_id=manifest.run_id or "-",
+            git_revision=(manifest.git_revision or "-")[:12],
+            survey_figures=survey_figures(marts, None, lang=lang),
+            comparison=comparison_rows(marts, lang),
+            reproduction=reproduction,
+        )
     )
     path = settings.reports / month / FILE_NAMES[lang]
     return path, write_report(html, path)

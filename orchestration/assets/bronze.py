@@ -11,10 +11,11 @@ from ingest import aecid, ejom, eutf_rsr, frontex, iom, kobo
 from ingest.contracts import load_contract
 from ingest.deliveries import (
     Parser,
-    corrected_by,
     load_files,
     pending_files,
     prepare_sources,
+    read_registry,
+    replacements,
     write_registry_table,
 )
 from ingest.feeds import bronze_tables
@@ -140,7 +141,7 @@ def bronze_asset(feed: str, dataset: str, parse: Parser) -> dg.AssetsDefinition:
             metadata["preview"] = dg.MetadataValue.md(
                 markdown_preview(pl.read_parquet(loaded[-1].bronze_file))
             )
-        replaced = {r.file_name: corrected_by(settings, r) for r in rejected}
+        replaced = replacements(read_registry(settings))
         blocking = [r for r in rejected if not replaced[r.file_name]]
         check = dg.AssetCheckResult(
             check_name=GATE_CHECK,
