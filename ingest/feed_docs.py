@@ -77,10 +77,17 @@ def xlsform_tables(survey_name: str) -> str:
             f"| {q['type']} | `{q['name']}` | {group} | {_cell(q.get('label', ''))}{pii} | "
             f"{_cell(q.get('relevant', ''))} | {versions} |"
         )
-    lines += ["", "**choices**", "", "| list_name | name | label |", "|---|---|---|"]
+    lines += [
+        "",
+        "**choices**",
+        "",
+        "| list_name | name | label | label::English (en) |",
+        "|---|---|---|---|",
+    ]
     for list_name, choices in form["choices"].items():
+        english = form["choices_en"][list_name]
         for name, label in choices.items():
-            lines.append(f"| {list_name} | `{name}` | {_cell(label)} |")
+            lines.append(f"| {list_name} | `{name}` | {_cell(label)} | {_cell(english[name])} |")
     return "\n".join(lines)
 
 

@@ -21,7 +21,7 @@ from ingest.settings import REPO_ROOT, Settings
 SEED = REPO_ROOT / "dbt_project" / "seeds" / "report_statements.csv"
 FIELDS = [
     "figure_key", "section", "statement", "stated_value", "comparison", "tolerance",
-    "is_programme_volume", "note",
+    "is_programme_volume", "note_en", "note_fr",
 ]  # fmt: skip
 
 
@@ -36,7 +36,8 @@ def rendered() -> str:
             "comparison": t.compare,
             "tolerance": f"{t.tolerance:g}",
             "is_programme_volume": str(t.scaled).lower(),
-            "note": " ".join(notes.get(t.id, "").split()),
+            "note_en": " ".join(notes.get(t.id, {}).get("en", "").split()),
+            "note_fr": " ".join(notes.get(t.id, {}).get("fr", "").split()),
         }
         for t in targets(Settings.from_env().reference_dir)
         if t.section != "RSR"

@@ -21,7 +21,7 @@ QUESTION_FIELDS = [
     "survey", "question", "position", "question_group", "question_type", "choice_list",
     "label_fr", "cycles", "relevant",
 ]  # fmt: skip
-CHOICE_FIELDS = ["survey", "choice_list", "value", "position", "label_fr"]
+CHOICE_FIELDS = ["survey", "choice_list", "value", "position", "label_fr", "label_en"]
 
 
 def _forms() -> list[tuple[str, dict, list[dict]]]:
@@ -69,7 +69,13 @@ def rendered() -> dict[Path, str]:
                 }
             )
         for choice_list in lists:
+            english = form.get("choices_en", {}).get(choice_list, {})
             for position, (value, label) in enumerate(form["choices"][choice_list].items(), 1):
+                if value not in english:
+                    raise ValueError(
+                        f"kobo_questionnaires.yml: choice {value!r} of list {choice_list!r} "
+                        f"({survey}) has no English label under choices_en"
+                    )
                 choices.append(
                     {
                         "survey": survey,
@@ -77,6 +83,7 @@ def rendered() -> dict[Path, str]:
                         "value": value,
                         "position": position,
                         "label_fr": label,
+                        "label_en": english[value],
                     }
                 )
     return {

@@ -11,12 +11,10 @@ import polars as pl
 from ingest.settings import Settings
 from orchestration.publish import current_version, read_manifest
 from reports import tables
-from reports.figures import irregular_crossings_chart
+from reports.figures import FIGURE_1_YEARS, irregular_crossings_chart
 from reports.output import templates, write_report
 from reports.reproduction import fmt_number, reproduction_rows
 from reports.survey_charts import survey_figures
-
-FIGURE_1_YEARS = (2011, 2021)
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
         tables.returns_by_host(marts, "MLI"),
         tables.delays(marts, "MLI"),
         tables.referral_funnel(marts, "MLI"),
-        tables.indicator_reconciliation(marts, "ML"),
+        tables.indicator_reconciliation(marts, "MLI"),
     ]
     html = (
         templates()
@@ -66,7 +64,7 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
             run_id=manifest.run_id or "-",
             git_revision=(manifest.git_revision or "-")[:12],
             as_of=manifest.published_at[:10],
-            release=_release_date(mali["frontex_release"].max()),
+            release=mali["frontex_release"].max().isoformat(),
             first_year=mali["year"].min(),
             last_year=mali["year"].max(),
             share_min=round(mali["share_of_slc"].min() * 100),
@@ -86,7 +84,3 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
     pdf_path = write_report(html, path)
     figures = {f"mali_detections_{r['year']}": r["detections"] for r in mali.iter_rows(named=True)}
     return RenderedReport(path=path, pdf_path=pdf_path, figures=figures)
-
-
-def _release_date(key: str) -> str:
-    return f"{key[:4]}-{key[4:6]}-{key[6:]}"

@@ -19,6 +19,7 @@ def fmt_number(value: float | None, unit: str, lang: str = "fr") -> str:
     if unit == "share":
         text = f"{value * 100:.1f}"
         return text + "%" if lang == "en" else text.replace(".", ",") + "\u202f%"
+    value = round(value, 1)  # 17042.999999 (a sum of floats) is 17,043
     text = f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
     if lang == "en":
         return text
@@ -45,7 +46,7 @@ def reproduction_rows(marts: Path, report: str | None = None, lang: str = "fr") 
             "status": f["reproduction_status"],
             "status_fr": STATUS_FR[f["reproduction_status"]],
             "status_en": f["reproduction_status"],
-            "note": f["stated_note"] or "",
+            "note": f[f"stated_note_{lang}"] or "",
         }
         for f in figures.iter_rows(named=True)
     ]

@@ -13,6 +13,8 @@ import polars as pl
 import vl_convert as vlc
 import yaml
 
+from reports.reproduction import fmt_number
+
 CHARTS_FILE = Path(__file__).parent / "charts.yml"
 HIGHLIGHT, OTHER, RULE = "#1f5fa8", "#9bb7d4", "#d9822b"
 WORDS = {
@@ -50,16 +52,17 @@ class SurveyFigure:
     rank: int | None = None
 
 
-def _answers(shares: pl.DataFrame, question: str) -> pl.DataFrame:
-    """One question's answers over all cycles: label, position, respondents, share."""
+def _answers(shares: pl.DataFrame, question: str, lang: str) -> tuple[pl.DataFrame, int]:
+    """One question's answers over all cycles: label (in `lang`), position, respondents, share."""
     rows = shares.filter(pl.col("question") == question)
     base = rows.unique(["country_iso3", "cycle"])["respondents"].sum()
+    label = f"answer_label_{lang}"
     return (
-        rows.group_by("answer", "answer_label_fr", "answer_position")
+        rows.group_by("answer", label, "answer_position")
         .agg(pl.col("respondents_answering").sum())
         .with_columns((pl.col("respondents_answering") / base).alias("share"))
         .sort("answer_position", nulls_last=True)
-        .with_columns(pl.coalesce("answer_label_fr", "answer").alias("label"))
+        .with_columns(pl.coalesce(label, "answer").alias("label"))
     ), base
 
 
@@ -81,7 +84,7 @@ def _bars(data: list[dict], y: str, lang: str, **encodings) -> alt.Chart:
 
 
 def _answers_figure(spec: dict, shares: pl.DataFrame, lang: str) -> tuple[str, list, int]:
-    frame, base = _answers(shares, spec["question"])
+    frame, base = _answers(shares, spec["question"], lang)
     values = list(zip(frame["label"], frame["share"], strict=True))
     chart = _bars([{"label": k, "share": v} for k, v in values], "label", lang).properties(
         width=420, height=max(60, 28 * len(values))
@@ -139,7 +142,7 @@ def _compare_figure(spec: dict, shares: pl.DataFrame, lang: str) -> tuple[str, l
     data, values, base = [], [], 0
     short = spec.get(f"labels_{lang}") or [None] * len(spec["questions"])
     for question, label_of_question in zip(spec["questions"], short, strict=True):
-        frame, n = _answers(shares, question)
+        frame, n = _answers(shares, question, lang)
         rows = shares.filter(pl.col("question") == question)
         title = label_of_question or rows["question_label_fr"].drop_nulls().first() or question
         base = max(base, n)
@@ -190,7 +193,9 @@ def survey_figures(marts: Path, country: str | None, lang: str = "fr") -> list[S
         scope = survey if spec["kind"] == "by_country" else own
         last = scope["last_submitted_on"].max()
         source = WORDS[lang]["source"].format(
-            last=last.isoformat() if last else "–", n=n, respondents=WORDS[lang]["respondents"]
+            last=last.isoformat() if last else "–",
+            n=fmt_number(n, "people", lang),
+            respondents=WORDS[lang]["respondents"],
         )
         out.append(
             SurveyFigure(spec["figure"], spec[f"title_{lang}"], svg, source, n, values, rank)

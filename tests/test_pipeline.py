@@ -83,6 +83,8 @@ def test_report_shows_figure_1_with_its_source(published_home: Path):
     assert "Figure 1" in html and "<svg" in html and "mart_irregular_crossings_yearly" in html
     for figure in ("10\u202f567", "11\u202f728", "1\u202f034"):
         assert figure in html
+    # The source line dates the release from the Frontex file's name.
+    assert "publication du 2022-02-04" in html
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
     assert (published_home / "data_docs" / "index.html").exists()
     docs = (published_home / "dbt_docs" / "static_index.html").read_text(encoding="utf-8")

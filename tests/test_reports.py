@@ -95,34 +95,42 @@ class _Tables(HTMLParser):
             self.cell.append(data)
 
 
+REPORTS = ("rapport_mali.fr.html", "regional_report.en.html", "rapport_regional.fr.html")
+
+
 def test_no_report_cell_finer_than_country_and_year_shows_fewer_than_five(partner_warehouse):
     from reports.tables import disclosure
 
     settings = partner_warehouse[0]
+    fine = {"table-returns-host", "table-delays", "table-referral-funnel"}
+    for name in REPORTS:
+        (report,) = sorted(settings.reports.glob(f"*/{name}"))
+        parser = _Tables()
+        parser.feed(report.read_text(encoding="utf-8"))
+        assert fine <= {attrs["id"] for attrs, _ in parser.tables}, name
+        masked = 0
+        for attrs, rows in parser.tables:
+            if attrs["data-disclosure"] != "fine":
+                continue
+            columns = [int(c) for c in attrs["data-count-columns"].split(",")]
+            assert rows and columns, attrs["id"]
+            for row in rows:
+                for column in columns:
+                    cell = row[column]
+                    if cell in (disclosure()["shown_as"], "–"):
+                        masked += cell != "–"
+                        continue
+                    count = int(cell.replace("\u202f", "").replace(",", ""))
+                    assert count == 0 or count >= disclosure()["min_count"], (
+                        name,
+                        attrs["id"],
+                        row,
+                    )
+        # The scale-0.1 sample has small cells: the rule is exercised, not vacuous.
+        assert masked > 0, name
     (report,) = sorted(settings.reports.glob("*/rapport_mali.fr.html"))
     parser = _Tables()
     parser.feed(report.read_text(encoding="utf-8"))
-    ids = {attrs["id"] for attrs, _ in parser.tables}
-    assert {"table-returns-host", "table-delays", "table-referral-funnel"} <= ids
-    masked = 0
-    for attrs, rows in parser.tables:
-        if attrs["data-disclosure"] != "fine":
-            continue
-        columns = [int(c) for c in attrs["data-count-columns"].split(",")]
-        assert rows and columns, attrs["id"]
-        for row in rows:
-            for column in columns:
-                cell = row[column]
-                if cell in (disclosure()["shown_as"], "–"):
-                    masked += cell != "–"
-                    continue
-                count = int(cell.replace("\u202f", ""))
-                assert count == 0 or count >= disclosure()["min_count"], (
-                    attrs["id"],
-                    row,
-                )
-    # The scale-0.1 sample has small cells: the rule is exercised, not vacuous.
-    assert masked > 0
     funnel = pl.read_parquet(settings.published_marts / "mart_referral_funnel.parquet")
     small = funnel.filter(
         (pl.col("country_iso3") == "MLI")
@@ -160,7 +168,7 @@ def test_survey_figures_are_drawn_from_the_published_answers(partner_warehouse):
     for number, figure in figures.items():
         block = html.split(f'id="figure-{number}"', 1)[1].split("</figure>", 1)[0]
         assert f'data-respondents="{figure.respondents}"' in block
-        assert f"N = {figure.respondents} " in block
+        assert f"N = {fmt_number(figure.respondents, 'people')} " in block
         assert figure.respondents > 0 and block.count("<path") > 3, number
     assert figures[2].respondents == only_option > 0
     assert dict(figures[4].values)["Mali"] == pytest.approx(trained / answered)
@@ -230,6 +238,12 @@ def test_the_regional_report_in_english_and_in_french(partner_warehouse, tmp_pat
         pl.col("report") == "regional"
     )
     captions = {"en": "Figure 4: Share of respondents trained", "fr": "Figure 4 : Part des"}
+    yearly = pl.read_parquet(marts / "mart_irregular_crossings_yearly.parquet").filter(
+        pl.col("is_slc_nationality") & pl.col("year").is_between(2011, 2021)
+    )
+    reconciliation = pl.read_parquet(marts / "mart_indicator_reconciliation.parquet").filter(
+        pl.col("is_slc_window")
+    )
     for lang, name in (("en", "regional_report.en.html"), ("fr", "rapport_regional.fr.html")):
         (report,) = sorted(settings.reports.glob(f"*/{name}"))
         html = report.read_text(encoding="utf-8")
@@ -245,13 +259,60 @@ def test_the_regional_report_in_english_and_in_french(partner_warehouse, tmp_pat
         assert sorted(a["data-figure-key"] for a, _ in appendix.rows) == sorted(
             regional["figure_key"]
         )
+        # Figure 1: the SLC nationals' detections of the published Frontex mart.
+        figure_1 = html.split('id="figure-1"', 1)[1].split("</figure>", 1)[0]
+        assert f'data-respondents="{yearly["detections"].sum()}"' in figure_1
+        assert f"N = {fmt_number(yearly['detections'].sum(), 'people', lang)} " in figure_1
+        # The indicators by country add up to the mart, computed and reported.
+        (by_country,) = [r for a, r in tables.tables if a["id"] == "table-indicators-country"]
+        assert sum(int(r[2]) for r in by_country) == reconciliation.height
+        mali = reconciliation.filter(pl.col("action_country_iso3") == "MLI")
+        names = {"en": "Mali", "fr": "Mali"}
+        computed = {r[1]: r[3] for r in by_country if r[0] == names[lang]}
+        expected = mali.group_by("indicator_code").agg(pl.col("computed_value").sum())
+        for code, value in expected.iter_rows():
+            assert computed[code] == (fmt_number(value, "people", lang) if value else "–")
+        # The answers are labelled in the report's language.
+        figure_2 = html.split('id="figure-2"', 1)[1].split("</figure>", 1)[0]
+        assert {"en": ">Yes<", "fr": ">Oui<"}[lang] in figure_2
         dom, console_errors = render(report.as_uri(), tmp_path / f"{lang}.png", wait_ms=3000)
         assert not console_errors, console_errors
-        for spec in declared():
-            figure = dom.split(f'id="figure-{spec["figure"]}"', 1)[1].split("</figure>", 1)[0]
-            assert figure.count("<path") > 3, (lang, spec["figure"])
+        for number in [1] + [spec["figure"] for spec in declared()]:
+            figure = dom.split(f'id="figure-{number}"', 1)[1].split("</figure>", 1)[0]
+            assert figure.count("<path") > 3, (lang, number)
         pdf = report.with_suffix(".pdf").read_bytes()
         assert pdf.startswith(b"%PDF-") and len(pdf) > 50_000
     assert fmt_number(0.125, "share", "en") == "12.5%"
     assert fmt_number(0.125, "share", "fr") == "12,5\u202f%"
     assert fmt_number(12345, "people", "en") == "12,345"
+
+
+def test_the_report_runs_link_their_outputs(partner_warehouse):
+    """The run page in the Dagster UI links each report's HTML and PDF (file:// URLs) for
+    the month it reports on, and the links point at the files written."""
+    from urllib.parse import unquote, urlparse
+
+    import dagster as dg
+
+    settings, *_, dagster_home = partner_warehouse
+    instance = dg.DagsterInstance.from_config(str(dagster_home))
+    links = {}
+    for key in (["reports", "mali_report"], ["reports", "regional_report"]):
+        event = instance.get_latest_materialization_event(dg.AssetKey(key))
+        assert event is not None, key
+        metadata = event.asset_materialization.metadata
+        month = metadata["month"].value
+        for name, value in metadata.items():
+            if name.startswith(("html", "pdf")):
+                assert isinstance(value, dg.UrlMetadataValue), name
+                path = settings.home / unquote(urlparse(value.url).path)
+                assert path.is_file() and path.parent.name == month, (name, path)
+                links[f"{key[1]}:{name}"] = path.suffix
+    assert links == {
+        "mali_report:html": ".html",
+        "mali_report:pdf": ".pdf",
+        "regional_report:html_en": ".html",
+        "regional_report:pdf_en": ".pdf",
+        "regional_report:html_fr": ".html",
+        "regional_report:pdf_fr": ".pdf",
+    }

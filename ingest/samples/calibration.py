@@ -166,7 +166,7 @@ def measure(
         if t.met(value, scale, base):
             status, note = "met", ""
         elif t.id in conflicts:
-            status, note = "conflict", " ".join(conflicts[t.id].split())
+            status, note = "conflict", " ".join(conflicts[t.id]["en"].split())
         else:
             status, note = "MISS", ""
         results.append(Result(t, value, status, note))
@@ -221,7 +221,7 @@ def markdown(results: list[Result], manifest: dict) -> str:
     if conflicts or explained:
         lines += ["", "## Conflicts between statements, and the choice made", ""]
         for r in conflicts + explained:
-            note = " ".join(config()["conflicts"][r.target.id].split())
+            note = " ".join(config()["conflicts"][r.target.id]["en"].split())
             lines.append(
                 f"- **`{r.target.id}`** ({r.status}, generated {_fmt(r.value, r.target)}): {note}"
             )

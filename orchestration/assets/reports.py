@@ -1,6 +1,7 @@
 """Reports, rendered from the published marts only, for a reporting month."""
 
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
@@ -22,6 +23,16 @@ class ReportConfig(dg.Config):
     month: str | None = None
 
 
+def outputs(suffix: str, html: Path, pdf: Path) -> dict[str, dg.MetadataValue]:
+    """The report's files as links the run's page shows (file:// URLs open on the machine
+    that runs the webserver) and as paths to copy."""
+    return {
+        f"html{suffix}": dg.MetadataValue.url(html.as_uri()),
+        f"pdf{suffix}": dg.MetadataValue.url(pdf.as_uri()),
+        f"path{suffix}": dg.MetadataValue.path(str(html)),
+    }
+
+
 #: What every report asset shares: it reads the published warehouse only.
 REPORT = {"group_name": "reports", "kinds": {"html", "pdf"}, "deps": [PUBLISHED_WAREHOUSE]}
 
@@ -41,8 +52,7 @@ def mali_report(context: dg.AssetExecutionContext, config: ReportConfig) -> dg.M
     return dg.MaterializeResult(
         metadata={
             "month": month,
-            "path": dg.MetadataValue.path(str(report.path)),
-            "pdf": dg.MetadataValue.path(str(report.pdf_path)),
+            **outputs("", report.path, report.pdf_path),
             "figures": dg.MetadataValue.json(report.figures),
         }
     )
@@ -65,15 +75,7 @@ def regional_report(
     written = {lang: render_regional_report(settings, month, lang) for lang in ("en", "fr")}
     for html, pdf in written.values():
         context.log.info(f"regional report for {month}: {html} and {pdf}")
-    return dg.MaterializeResult(
-        metadata={
-            "month": month,
-            **{
-                f"path_{lang}": dg.MetadataValue.path(str(html))
-                for lang, (html, _) in written.items()
-            },
-            **{
-                f"pdf_{lang}": dg.MetadataValue.path(str(pdf)) for lang, (_, pdf) in written.items()
-            },
-        }
-    )
+    metadata: dict = {"month": month}
+    for lang, (html, pdf) in written.items():
+        metadata.update(outputs(f"_{lang}", html, pdf))
+    return dg.MaterializeResult(metadata=metadata)

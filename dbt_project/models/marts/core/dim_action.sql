@@ -10,6 +10,10 @@ countries as (
         {{ listagg_sorted("recipient_country_iso3", "', '") }} as recipient_countries
     from {{ ref('stg_eutf_rsr__recipients') }}
     group by iati_id
+),
+
+country_codes as (
+    select iso2 as country_iso2, iso3 as country_iso3 from {{ ref('countries') }} where is_country
 )
 
 select
@@ -27,7 +31,15 @@ select
     a.date_end,
     a.budget_eur,
     coalesce(c.recipient_country_count, 0) as recipient_country_count,
-    c.recipient_countries
+    c.recipient_countries,
+    -- The one country an action works in: its only recipient country, else the country of
+    -- its code; null for a regional action (several recipients, or REG and none).
+    case
+        when c.recipient_country_count = 1 then c.recipient_countries
+        when coalesce(c.recipient_country_count, 0) = 0 then k.country_iso3
+    end as action_country_iso3
 from actions as a
 left join countries as c
     on a.iati_id = c.iati_id
+left join country_codes as k
+    on a.code_country = k.country_iso2

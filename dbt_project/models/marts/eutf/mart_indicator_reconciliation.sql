@@ -31,6 +31,7 @@ select
     a.title as action_title,
     a.eutf_window,
     coalesce(a.is_slc_window, false) as is_slc_window,
+    a.action_country_iso3,
     cast(p.computed_value as double) as computed_value,
     p.reported_value,
     cast(p.computed_value as double) - p.reported_value as variance,

@@ -10,6 +10,7 @@ select
     c.is_slc as is_slc_nationality,
     s.detections,
     s.source_file,
+    s.frontex_release,
     s.delivery_key
 from {{ ref('stg_frontex__detections') }} as s
 inner join {{ ref('dim_country') }} as c

@@ -7,7 +7,7 @@ with yearly as (
         is_slc_nationality,
         cast(sum(detections) as bigint) as detections,
         count(distinct month_start) as months_reported,
-        max(delivery_key) as frontex_release
+        max(frontex_release) as frontex_release
     from {{ ref('fct_irregular_crossings') }}
     group by year, nationality_iso3, is_slc_nationality
 ),

@@ -79,7 +79,8 @@ select
     statements.statement as stated_text,
     statements.stated_value,
     statements.comparison,
-    statements.note as stated_note,
+    statements.note_en as stated_note_en,
+    statements.note_fr as stated_note_fr,
     case
         when statements.figure_key is null then 'not stated'
         when statements.comparison = 'at_least' and figures.value >= statements.stated_value

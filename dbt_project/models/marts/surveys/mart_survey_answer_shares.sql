@@ -35,6 +35,7 @@ labels as (
         questions.label_fr as question_label_fr,
         choices.value as answer,
         choices.label_fr as answer_label_fr,
+        choices.label_en as answer_label_en,
         choices.position as answer_position
     from {{ ref('survey_questions') }} as questions
     inner join {{ ref('survey_choices') }} as choices
@@ -50,6 +51,7 @@ select
     labels.question_label_fr,
     answered.answer,
     labels.answer_label_fr,
+    labels.answer_label_en,
     labels.answer_position,
     answered.respondents_answering,
     bases.respondents,

@@ -27,6 +27,8 @@ select
     ) as action_level,
     {{ rsr_parent_id('action_id') }} as parent_iati_id,
     case when action_id like 'T05-EUTF-%' then split_part(action_id, '-', 3) end as eutf_window,
+    -- The code's country part: an ISO2 code, or REG for a regional action.
+    case when action_id like 'T05-EUTF-%' then split_part(action_id, '-', 4) end as code_country,
     title,
     summary,
     partner_funding,

@@ -32,6 +32,9 @@ select
     a.iso3 as nationality_iso3,
     cast(u.detections as bigint) as detections,
     u._source_file as source_file,
+    -- The release date is in the file's name (Frontex-Monthly_detections_of_IBC_20220204.csv).
+    cast(strptime(regexp_extract(u._source_file, '_([0-9]{8})[.]', 1), '%Y%m%d') as date)
+        as frontex_release,
     u._source_row as source_row,
     u._sha256 as delivery_sha256,
     u._delivery_key as delivery_key
