@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.settings import REPO_ROOT, Settings
+from orchestration.build_db import wait_until_free
 
 #: Schemas of the build database that analysts get.
 PUBLISHED_SCHEMAS = ("marts", "reference")
@@ -80,8 +81,10 @@ def publish(
     settings: Settings, *, run_id: str | None = None, checks_passed: list[str] | None = None
 ) -> PublishManifest:
     """Copy the published schemas of the build database into a new version and swap to it."""
+    wait_until_free(settings.build_db)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     root = settings.published / "versions"
+    _remove_unfinished(root)
     staging = root / f".{stamp}.tmp"
     (staging / "marts").mkdir(parents=True)
     row_counts: dict[str, int] = {}
@@ -135,6 +138,14 @@ def rollback(settings: Settings) -> PublishManifest:
         raise RuntimeError("no earlier published version to roll back to")
     _point_at(settings, older[-1])
     return read_manifest(older[-1])
+
+
+def _remove_unfinished(root: Path) -> None:
+    """A publish killed before its swap leaves `.<stamp>.tmp`: never published, so removed
+    (publishes run one at a time in the writer pool, so none is in progress)."""
+    if root.exists():
+        for unfinished in root.glob(".*.tmp"):
+            shutil.rmtree(unfinished, ignore_errors=True)
 
 
 def _prune(settings: Settings) -> None:

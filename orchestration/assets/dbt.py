@@ -15,6 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from ingest.deliveries import prepare_sources
 from ingest.settings import Settings
+from orchestration.build_db import wait_until_free
 
 WRITER_POOL = "duckdb_writer"
 
@@ -92,6 +93,7 @@ def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     """Seeds, staging views, dimensions, facts and marts, built and tested in the build DB."""
     settings = dbt_environment()
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+    wait_until_free(settings.build_db, log=context.log.warning)
     prepare_sources(settings)
     args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
     yield from dbt.cli(args, context=context).stream()

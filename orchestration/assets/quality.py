@@ -17,6 +17,7 @@ from expectations.runner import render_data_docs, validate
 from expectations.suites.marts import gate_frame, mart_expectations, rules
 from ingest.settings import Settings
 from orchestration.assets.dbt import WRITER_POOL, slc_dbt_project
+from orchestration.build_db import wait_until_free
 from orchestration.publish import current_version, read_manifest
 
 GATE_CHECK = "gx_gate"
@@ -97,6 +98,7 @@ def write_gate_report(settings: Settings, run_id: str, report: dict[str, list]) 
 )
 def mart_gates(context: dg.AssetCheckExecutionContext):
     settings = Settings.from_env()
+    wait_until_free(settings.build_db, log=context.log.warning)
     previous = previous_row_counts(settings)
     docs = settings.data_docs / "index.html"
     report: dict[str, list] = {"passed": [], "failed": []}
