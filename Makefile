@@ -8,7 +8,7 @@ export SLC_HOME ?= $(CURDIR)/warehouse
 # The pseudonymisation key lives outside the repository; `make demo` creates it once.
 export SLC_PSEUDONYM_KEY_FILE ?= $(HOME)/.config/slc/pseudonym.key
 
-.PHONY: install dagster-home key demo sample test ui lint chromium clean
+.PHONY: install dagster-home key demo sample test bench ui lint chromium clean
 
 install: $(VENV)/.installed
 
@@ -48,8 +48,15 @@ chromium:
 test: install chromium
 	$(BIN)/pytest -q
 
+# Benchmarks, not part of `make test`: full and incremental refresh, latency, the DuckDB
+# floor and the fixed overheads at each scale, written to BENCHMARKS.md (bench/run.py).
+BENCH_SCALES ?= 1 10
+BENCH_WORK ?= /tmp/slc-bench
+bench: install key
+	$(BIN)/python -m bench.run --scales $(BENCH_SCALES) --work $(BENCH_WORK)
+
 lint: install
-	$(BIN)/ruff check ingest orchestration expectations reports tests
+	$(BIN)/ruff check ingest orchestration expectations reports bench tests
 
 clean:
 	rm -rf $(VENV) $(DAGSTER_HOME) dbt_project/target dbt_project/logs

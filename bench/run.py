@@ -1,0 +1,617 @@
+"""`make bench`: how the platform behaves as the work grows, written to BENCHMARKS.md.
+
+For each sample scale, in a data root of its own under the work folder:
+
+1. **Full refresh**: every delivery landed, then the `refresh` job in-process (ingest of
+   every delivery, dbt build with tests, mart gates, publish, reports, dbt docs). Each
+   phase's time comes from the run's step events; its peak memory from sampling the resident
+   memory of this process and its children (dbt runs as one) every 0.1 s.
+2. **Incremental refresh**: a second root loaded up to the month before the last; then the
+   last month's deliveries of every feed land and go the daemon's way (one ingest run per
+   file, as the landing sensors request them, then one `rebuild`).
+3. **Latency**: with `dagster dev` (webserver and daemon) running on that root, one more
+   delivery is dropped; the time until the published version changes.
+4. **Floor**: the same transformations as one DuckDB SQL script (dbt's compiled SQL of
+   every seed and model, in dependency order, one connection, no tests, no dbt, no
+   Dagster) over the same bronze Parquet.
+5. **Fixed overheads**: Python start with the code location imported, a full dbt parse,
+   GX's import, and a Dagster run's start (run start to first step).
+
+Nothing here is asserted: the targets are in BENCHMARKS.md next to what was measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+#: The bench copies whole files (written aside, then renamed): no need to wait for them to
+#: settle, except in the latency run, which measures the daemon's own way.
+SETTLE = "SLC_LANDING_SETTLE_SECONDS"
+os.environ.setdefault(SETTLE, "0")
+VENV_BIN = Path(sys.executable).parent
+PHASES = ("ingest", "transform", "gates", "publish", "reports", "docs")
+TARGETS = {
+    "full_1": 60.0,
+    "full_10": 300.0,
+    "memory_10": 3 * 2**30,
+    "incremental_ratio": 1 / 3,
+    "floor_ratio": 2.0,
+    "latency": 120.0,
+}
+
+
+def machine() -> dict[str, str]:
+    """What the numbers were measured on."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    import dagster
+    import dbt.version
+    import duckdb
+    import great_expectations
+    import polars
+
+    return {
+        "cpu": f"{cpu}, {os.cpu_count()} cores",
+        "memory": f"{mem_kb / 2**20:.1f} GiB",
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "versions": f"dagster {dagster.__version__}, dbt-core {dbt.version.__version__}, "
+        f"duckdb {duckdb.__version__}, polars {polars.__version__}, "
+        f"great_expectations {great_expectations.__version__}",
+    }
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of `root` and its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+class MemorySampler:
+    """Samples the resident memory of this process tree in a thread."""
+
+    def __init__(self, every: float = 0.1) -> None:
+        self.every, self.samples = every, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.time(), _tree_rss(os.getpid())))
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak(self, start: float, end: float) -> int:
+        return max((rss for t, rss in self.samples if start <= t <= end), default=0)
+
+
+@dataclass
+class Phase:
+    seconds: float = 0.0
+    peak_bytes: int = 0
+    windows: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass
+class JobTiming:
+    wall: float
+    success: bool
+    phases: dict[str, Phase]
+    #: From the run's start to its first step: Dagster's own start-up cost.
+    run_start: float
+    peak_bytes: int
+
+
+def phase_of(step_key: str) -> str:
+    if step_key.startswith("bronze__"):
+        return "ingest"
+    if step_key == "slc_dbt_models":
+        return "transform"
+    if "gate" in step_key:
+        return "gates"
+    if step_key == "published__warehouse":
+        return "publish"
+    if step_key.startswith("reports__"):
+        return "reports"
+    if step_key == "publish__dbt_docs":
+        return "docs"
+    return "other"
+
+
+def timed_runs(run) -> JobTiming:
+    """Run `run(instance)` (one or more in-process runs) and time it by phase."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.ephemeral()
+    with MemorySampler() as sampler:
+        start = time.time()
+        results = run(instance)
+        wall = time.time() - start
+    phases = {name: Phase() for name in (*PHASES, "other")}
+    run_start = 0.0
+    for result in results:
+        started: dict[str, float] = {}
+        first_step = run_began = None
+        for entry in instance.all_logs(result.run_id):
+            event = entry.dagster_event
+            if event is None:
+                continue
+            kind = event.event_type_value
+            if kind == "RUN_START":
+                run_began = entry.timestamp
+            elif kind == "STEP_START":
+                started[event.step_key] = entry.timestamp
+                first_step = first_step or entry.timestamp
+            elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+                phase = phases[phase_of(event.step_key)]
+                window = (started[event.step_key], entry.timestamp)
+                phase.seconds += window[1] - window[0]
+                phase.windows.append(window)
+        if run_began and first_step:
+            run_start += first_step - run_began
+    for phase in phases.values():
+        phase.peak_bytes = max((sampler.peak(*w) for w in phase.windows), default=0)
+    return JobTiming(
+        wall=wall,
+        success=all(r.success for r in results),
+        phases=phases,
+        run_start=run_start,
+        peak_bytes=sampler.peak(start, start + wall),
+    )
+
+
+def use_home(home: Path):
+    from ingest.settings import Settings
+
+    os.environ["SLC_HOME"] = str(home)
+    settings = Settings.from_env()
+    settings.ensure_dirs()
+    return settings
+
+
+def deliveries(sample: Path) -> list[dict]:
+    return json.loads((sample / "manifest.json").read_text(encoding="utf-8"))["deliveries"]
+
+
+def land(sample: Path, home: Path, entries: list[dict]) -> None:
+    from ingest.samples.generate import LANDING
+
+    for entry in entries:
+        source = sample / entry["path"]
+        target = home / "landing" / LANDING[entry["feed"]] / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.part")
+        shutil.copyfile(source, partial)
+        partial.rename(target)
+
+
+def sensor_runs(instance) -> list:
+    """One tick of each landing sensor, then each requested ingest run: the daemon's way."""
+    from orchestration.definitions import defs
+
+    results = []
+    for sensor in defs.sensors:
+        if not sensor.name.endswith("_landing"):
+            continue
+        import dagster as dg
+
+        tick = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        for request in tick.run_requests:
+            job = defs.resolve_job_def(sensor.job_name)
+            results.append(
+                job.execute_in_process(
+                    run_config=request.run_config,
+                    instance=instance,
+                    tags=request.tags,
+                    raise_on_error=False,
+                )
+            )
+    return results
+
+
+def job_run(name: str, run_config: dict | None = None):
+    def run(instance) -> list:
+        from orchestration.definitions import defs
+
+        job = defs.resolve_job_def(name)
+        result = job.execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False
+        )
+        return [result]
+
+    return run
+
+
+def floor_seconds(settings, work: Path) -> tuple[float, float, list[tuple[str, float]]]:
+    """Compile the project (`--full-refresh`: incremental models compile as full builds;
+    against a copy of the build database, which the KoBo staging's compile-time queries of
+    the seeds need), then run every seed and model as one DuckDB script in an empty
+    database: (compile s, run s, the slowest statements)."""
+    import duckdb
+
+    folder = work / "floor"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "compile").mkdir(parents=True)
+    compile_db = folder / "compile" / "slc_build.duckdb"
+    shutil.copyfile(settings.build_db, compile_db)
+    db = folder / "slc_build.duckdb"  # the catalog name dbt's compiled SQL uses
+    env = {**os.environ, **settings.dbt_env(), "SLC_BUILD_DB": str(compile_db)}
+    project = REPO / "dbt_project"
+    started = time.time()
+    subprocess.run(
+        [
+            str(VENV_BIN / "dbt"),
+            "compile",
+            "--full-refresh",
+            "--target-path",
+            str(folder / "target"),
+            "-q",
+        ],
+        cwd=project,
+        env=env,
+        check=True,
+    )
+    compiled = time.time() - started
+    shutil.rmtree(folder / "compile")
+    db.unlink(missing_ok=True)
+    manifest = json.loads((folder / "target" / "manifest.json").read_text())
+    nodes = {k: n for k, n in manifest["nodes"].items() if n["resource_type"] in ("model", "seed")}
+    order: list[str] = []
+
+    def visit(key: str) -> None:
+        if key in order or key not in nodes:
+            return
+        for parent in nodes[key].get("depends_on", {}).get("nodes", []):
+            visit(parent)
+        order.append(key)
+
+    for key in sorted(nodes):
+        visit(key)
+    statements = []
+    for key in order:
+        node = nodes[key]
+        name = f'"{node["schema"]}"."{node["alias"]}"'
+        schema = f'create schema if not exists "{node["schema"]}"'
+        if node["resource_type"] == "seed":
+            path = project / node["original_file_path"]
+            body = f"select * from read_csv('{path}', header = true)"
+            statements.append((key, f"{schema}; create or replace table {name} as {body}"))
+        else:
+            kind = "view" if node["config"]["materialized"] == "view" else "table"
+            sql = node["compiled_code"]
+            statements.append((key, f"{schema}; create or replace {kind} {name} as {sql}"))
+    (folder / "floor.sql").write_text(";\n\n".join(s for _, s in statements) + ";\n")
+    con = duckdb.connect(str(db))
+    timings = []
+    try:
+        started = time.time()
+        for key, statement in statements:
+            t = time.time()
+            con.execute(statement)
+            timings.append((key.split(".")[-1], time.time() - t))
+        ran = time.time() - started
+    finally:
+        con.close()
+    return compiled, ran, sorted(timings, key=lambda x: -x[1])[:5]
+
+
+def overheads(settings) -> dict[str, float]:
+    """Fixed costs, each in a fresh process."""
+
+    def seconds(args: list[str], **kw) -> float:
+        started = time.time()
+        subprocess.run(args, check=True, capture_output=True, **kw)
+        return time.time() - started
+
+    python = str(VENV_BIN / "python")
+    env = {**os.environ, **settings.dbt_env()}
+    return {
+        "python start": seconds([python, "-c", "pass"]),
+        "python start + code location import": seconds(
+            [python, "-c", "import orchestration.definitions"], cwd=REPO, env=env
+        ),
+        "dbt parse (full)": seconds(
+            [
+                str(VENV_BIN / "dbt"),
+                "parse",
+                "--no-partial-parse",
+                "--target-path",
+                str(settings.home / "bench_parse"),
+                "-q",
+            ],
+            cwd=REPO / "dbt_project",
+            env=env,
+        ),
+        "GX import": seconds([python, "-c", "import great_expectations"]),
+    }
+
+
+def latency(home: Path, sample: Path, entry: dict, work: Path) -> float | None:
+    """Seconds from a delivery dropped in landing to a new published version, with the
+    webserver and the daemon running (`dagster dev`); None after 10 minutes."""
+    from ingest.settings import Settings
+    from orchestration.publish import current_version
+
+    settings = Settings(home=home)
+    dagster_home = work / "dagster_home_latency"
+    shutil.rmtree(dagster_home, ignore_errors=True)
+    dagster_home.mkdir(parents=True)
+    shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "SLC_HOME": str(home)}
+    env.pop(SETTLE, None)
+    port = 3077
+    log = open(work / "dagster_dev.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [str(VENV_BIN / "dagster"), "dev", "-m", "orchestration.definitions", "-p", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    return None
+                time.sleep(1)
+        time.sleep(10)  # the daemon's first sensor ticks
+        before = current_version(settings)
+        started = time.time()
+        land(sample, home, [entry])
+        while time.time() - started < 600:
+            now = current_version(settings)
+            if now is not None and now != before:
+                return time.time() - started
+            time.sleep(0.5)
+        return None
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+#: The feeds that deliver every month (KoBo comes by survey cycle; Frontex and the EUTF
+#: export yearly).
+MONTHLY_FEEDS = ("iom", "ejom", "aecid")
+
+
+def latest_full_month(entries: list[dict]) -> str:
+    """The latest month in which every monthly feed delivered (EJOM: any of its forms)."""
+    feeds: dict[str, set[str]] = {}
+    for e in entries:
+        feeds.setdefault(e["delivered_on"][:7], set()).add(e["feed"].split("_")[0])
+    return max(m for m, f in feeds.items() if set(MONTHLY_FEEDS) <= f)
+
+
+def bench_scale(scale: float, seed: int, work: Path, with_latency: bool) -> dict:
+    from ingest.samples.generate import generate
+    from ingest.settings import Settings
+
+    root = work / f"scale-{scale:g}"
+    sample = root / "sample"
+    if not (sample / "manifest.json").exists():
+        shutil.rmtree(sample, ignore_errors=True)
+        print(f"scale {scale:g}: generating the sample", flush=True)
+        generate(sample, scale, seed, Settings.from_env().reference_dir, log=lambda *a: None)
+    entries = deliveries(sample)
+    sample_bytes = sum((sample / e["path"]).stat().st_size for e in entries)
+    out: dict = {"scale": scale, "deliveries": len(entries), "sample_mb": sample_bytes / 1e6}
+
+    # 1. Full refresh.
+    full_home = root / "full"
+    shutil.rmtree(full_home, ignore_errors=True)
+    settings = use_home(full_home)
+    land(sample, full_home, entries)
+    print(f"scale {scale:g}: full refresh", flush=True)
+    out["full"] = timed_runs(job_run("refresh"))
+
+    # 4-5. Floor over the same bronze, and the fixed overheads.
+    print(f"scale {scale:g}: floor", flush=True)
+    out["floor_compile"], out["floor"], out["floor_top"] = floor_seconds(settings, root)
+    out["overheads"] = overheads(settings)
+
+    # 2. Incremental: every delivery but those of the latest month in which each monthly
+    # feed delivers, then that month's.
+    last = latest_full_month(entries)
+    before = [e for e in entries if e["delivered_on"][:7] != last]
+    newest = [e for e in entries if e["delivered_on"][:7] == last]
+    iom = [e for e in newest if e["feed"] == "iom"]
+    held_back = iom[-1] if with_latency and iom else None
+    newest = [e for e in newest if e is not held_back]
+    inc_home = root / "incremental"
+    shutil.rmtree(inc_home, ignore_errors=True)
+    use_home(inc_home)
+    land(sample, inc_home, before)
+    print(f"scale {scale:g}: incremental (setup: every delivery but {last}'s)", flush=True)
+    setup = timed_runs(job_run("refresh"))
+    out["incremental_setup_ok"] = setup.success
+    land(sample, inc_home, newest)
+    print(f"scale {scale:g}: incremental ({len(newest)} deliveries of {last})", flush=True)
+    out["incremental"] = timed_runs(lambda i: [*sensor_runs(i), *job_run("rebuild")(i)])
+    out["incremental_month"] = last
+    out["incremental_files"] = sorted({e["feed"] for e in newest})
+    out["incremental_count"] = len(newest)
+
+    # 3. Latency, daemon running.
+    if held_back is not None:
+        print(f"scale {scale:g}: latency ({held_back['path']})", flush=True)
+        out["latency"] = latency(inc_home, sample, held_back, root)
+        out["latency_file"] = held_back["path"]
+    return out
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.0f} MiB"
+
+
+def _verdict(value: float | None, target: float) -> str:
+    if value is None:
+        return "missed (not reached)"
+    return "met" if value <= target else "missed"
+
+
+def markdown(results: list[dict], info: dict[str, str], started: datetime) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/run.py`); timings never go into the tests. "
+        f"Measured {started:%Y-%m-%d %H:%M} UTC, revision `{_git_revision()}`.",
+        "",
+        "## Machine",
+        "",
+        *(f"- **{k}**: {v}" for k, v in info.items()),
+        "",
+    ]
+    for r in results:
+        full: JobTiming = r["full"]
+        inc: JobTiming = r["incremental"]
+        scale = r["scale"]
+        transform = full.phases["transform"].seconds
+        lines += [
+            f"## Scale {scale:g}",
+            "",
+            f"{r['deliveries']} deliveries, {r['sample_mb']:,.0f} MB of partner files.",
+            "",
+            "| phase | full refresh (s) | peak memory | incremental (s) | peak memory |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for name in (*PHASES, "other"):
+            f, i = full.phases[name], inc.phases[name]
+            lines.append(
+                f"| {name} | {f.seconds:.1f} | {_mb(f.peak_bytes)} | {i.seconds:.1f} | "
+                f"{_mb(i.peak_bytes)} |"
+            )
+        lines += [
+            f"| **wall** | **{full.wall:.1f}** | **{_mb(full.peak_bytes)}** | "
+            f"**{inc.wall:.1f}** | **{_mb(inc.peak_bytes)}** |",
+            "",
+            f"- Runs succeeded: full {full.success}, incremental {inc.success} (setup "
+            f"{r['incremental_setup_ok']}). Incremental: the {r['incremental_count']} deliveries "
+            f"of {r['incremental_month']} ({', '.join(r['incremental_files'])}), the latest "
+            "month in which IOM, EJOM and AECID all delivered, one ingest run per file as the "
+            "landing sensors request them, then `rebuild`.",
+            f"- Dagster run start (run start to first step, summed over runs): full "
+            f"{full.run_start:.1f} s, incremental {inc.run_start:.1f} s.",
+            f"- Floor: the same seeds and models as one DuckDB script, {r['floor']:.1f} s "
+            f"(after a {r['floor_compile']:.1f} s `dbt compile`); slowest statements: "
+            + ", ".join(f"{k} {s:.1f} s" for k, s in r["floor_top"])
+            + f". Transform phase / floor: **{transform / r['floor']:.1f}x** (the dbt step "
+            "also runs the data tests and unit tests, which the floor does not).",
+            "- Fixed overheads: "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in r["overheads"].items())
+            + ".",
+        ]
+        if "latency" in r:
+            value = r["latency"]
+            lines.append(
+                f"- Latency, daemon running (`dagster dev`), from `{r['latency_file']}` dropped "
+                f"in landing to a new published version: "
+                + ("not reached in 600 s" if value is None else f"**{value:.0f} s**")
+                + "."
+            )
+        target_full = TARGETS.get(f"full_{scale:g}")
+        verdicts = [
+            f"full refresh {full.wall:.0f} s against {target_full:.0f} s: "
+            f"{_verdict(full.wall, target_full)}"
+            if target_full
+            else None,
+            f"incremental / full {inc.wall / full.wall:.2f} against "
+            f"{TARGETS['incremental_ratio']:.2f}: "
+            f"{_verdict(inc.wall / full.wall, TARGETS['incremental_ratio'])}",
+            f"transform / floor {transform / r['floor']:.1f}x against "
+            f"{TARGETS['floor_ratio']:.0f}x: {_verdict(transform / r['floor'], 2.0)}",
+            f"latency against {TARGETS['latency']:.0f} s: "
+            + (
+                _verdict(r["latency"], TARGETS["latency"])
+                if "latency" in r
+                else "not measured (--no-latency)"
+            ),
+        ]
+        if scale == 10:
+            verdicts.append(
+                f"peak memory {_mb(full.peak_bytes)} against {_mb(TARGETS['memory_10'])}: "
+                f"{_verdict(full.peak_bytes, TARGETS['memory_10'])}"
+            )
+        lines += ["", "Targets: " + "; ".join(v for v in verdicts if v) + ".", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _git_revision() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
+    parser.add_argument("--seed", type=int, default=20210401)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/slc-bench"))
+    parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
+    parser.add_argument("--no-latency", action="store_true")
+    args = parser.parse_args(argv)
+    started = datetime.now(UTC)
+    info = machine()
+    results = []
+    for scale in args.scales:
+        results.append(bench_scale(scale, args.seed, args.work, not args.no_latency))
+        args.out.write_text(markdown(results, info, started), encoding="utf-8")
+        print(f"written {args.out}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
