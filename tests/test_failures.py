@@ -256,3 +256,25 @@ def test_out_of_order_repeated_and_corrected_deliveries_give_the_same_marts(
     assert {r.file_name for r in records if r.status == "duplicate"} == {
         r.file_name for r in records if r.status == "loaded" and r.feed != "frontex"
     }
+
+
+def test_old_dbt_invocation_folders_are_pruned(tmp_path: Path):
+    """dagster-dbt writes each invocation's artifacts to a folder of its own: the dbt step
+    keeps the newest few, never dbt's own files."""
+    from orchestration.assets.dbt import prune_invocation_targets
+
+    target = tmp_path / "target"
+    for folder in ("compiled", "run"):  # dbt's own
+        (target / folder).mkdir(parents=True)
+    (target / "manifest.json").write_text("{}")
+    names = [f"slc_dbt_models-{i:07x}-abcdef{i % 10}" for i in range(8)] + [
+        f"{i:07x}" for i in range(100, 106)
+    ]
+    for age, name in enumerate(reversed(names)):
+        (target / name).mkdir()
+        os.utime(target / name, (time.time() - 1000 + age, time.time() - 1000 + age))
+    removed = prune_invocation_targets(target, keep=10)
+    assert sorted(p.name for p in removed) == sorted(names[-4:])
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        [*names[:-4], "compiled", "run", "manifest.json"]
+    )

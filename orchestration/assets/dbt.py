@@ -5,6 +5,8 @@ Paths reach dbt through environment variables set from the one Settings object.
 """
 
 import os
+import re
+import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -66,6 +68,28 @@ if _manifest_is_stale(slc_dbt_project):
     slc_dbt_project.preparer.prepare(slc_dbt_project)
 
 
+#: dagster-dbt gives each dbt invocation a target folder of its own (its artifacts: a
+#: manifest, run results, compiled SQL), `<op>-<run>-<hash>` or `<hash>`; without pruning,
+#: target/ grows by one per run (2.1 GB after a few hundred runs on the development machine).
+KEEP_INVOCATION_TARGETS = 10
+_INVOCATION = re.compile(r"^(\w+-)?[0-9a-f]{7}(-[0-9a-f]{7})?$")
+
+
+def prune_invocation_targets(target: Path, keep: int = KEEP_INVOCATION_TARGETS) -> list[Path]:
+    """Remove all but the `keep` newest invocation folders of `target`; returns the removed.
+    Writers run one at a time (the writer pool), so no removed folder is in use."""
+    if not target.exists():
+        return []
+    folders = sorted(
+        (p for p in target.iterdir() if p.is_dir() and _INVOCATION.match(p.name)),
+        key=lambda p: p.stat().st_mtime,
+    )
+    removed = folders[: max(0, len(folders) - keep)]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
 class LayerTranslator(DagsterDbtTranslator):
     """Group dbt assets by layer (staging, marts, reference) as the bronze assets are."""
 
@@ -97,6 +121,7 @@ def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     prepare_sources(settings)
     args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
     yield from dbt.cli(args, context=context).stream()
+    prune_invocation_targets(slc_dbt_project.project_dir / "target")
 
 
 dbt_resource = DbtCliResource(
