@@ -164,7 +164,7 @@ def crossings(marts: Path, lang: str, top: int = 5) -> dict:
         "svg": slc_crossings_chart(stacked, lang=lang),
         "text": TEXT[lang]["crossings_text"].format(**words),
         "source": TEXT[lang]["crossings_source"].format(**words),
-        "respondents": int(yearly["detections"].sum()),
+        "detections": int(yearly["detections"].sum()),
     }
 
 

@@ -261,7 +261,7 @@ def test_the_regional_report_in_english_and_in_french(partner_warehouse, tmp_pat
         )
         # Figure 1: the SLC nationals' detections of the published Frontex mart.
         figure_1 = html.split('id="figure-1"', 1)[1].split("</figure>", 1)[0]
-        assert f'data-respondents="{yearly["detections"].sum()}"' in figure_1
+        assert f'data-detections="{yearly["detections"].sum()}"' in figure_1
         assert f"N = {fmt_number(yearly['detections'].sum(), 'people', lang)} " in figure_1
         # The indicators by country add up to the mart, computed and reported.
         (by_country,) = [r for a, r in tables.tables if a["id"] == "table-indicators-country"]
