@@ -212,12 +212,15 @@ def returns_by_host(marts: Path, country: str | None, lang: str = "fr") -> Table
     wide = frame.pivot(on="host_country_iso3", index="return_quarter", values="returns").sort(
         "return_quarter"
     )
-    rows = [
-        [_quarter(r["return_quarter"], lang)]
-        + [count_cell(r.get(h), fine=True, lang=lang) for h in hosts]
-        + [count_cell(sum(r.get(h) or 0 for h in hosts), fine=True, lang=lang)]
-        for r in wide.iter_rows(named=True)
-    ]
+    rows = []
+    for r in wide.iter_rows(named=True):
+        cells = [count_cell(r.get(h), fine=True, lang=lang) for h in hosts]
+        # A total beside a masked cell would give it away by difference: not printed.
+        masked = disclosure()["shown_as"] in cells
+        total = (
+            "–" if masked else count_cell(sum(r.get(h) or 0 for h in hosts), fine=True, lang=lang)
+        )
+        rows.append([_quarter(r["return_quarter"], lang), *cells, total])
     caption, header, source = words["returns"]
     return Table(
         "table-returns-host",
