@@ -28,6 +28,7 @@ import os
 import platform
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -382,7 +383,9 @@ def latency(home: Path, sample: Path, entry: dict, work: Path) -> float | None:
     shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "SLC_HOME": str(home)}
     env.pop(SETTLE, None)
-    port = 3077
+    with socket.socket() as s:  # a free port
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
     log = open(work / "dagster_dev.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [str(VENV_BIN / "dagster"), "dev", "-m", "orchestration.definitions", "-p", str(port)],

@@ -97,12 +97,16 @@ def test_a_stray_lock_is_waited_for_then_reported_clearly(
 ):
     with temporary_home(frontex_home) as settings:
         before = _published_state(settings)
-        # A lock held for a few seconds: the run waits for it and builds.
-        monkeypatch.setenv("SLC_LOCK_WAIT_SECONDS", "60")
-        holder = _hold(settings.build_db, 4)
-        result = run_refresh()
+        # A lock held for a while (longer than the steps before dbt take): the dbt step
+        # says it waits, waits, and builds.
+        monkeypatch.setenv("SLC_LOCK_WAIT_SECONDS", "120")
+        holder = _hold(settings.build_db, 25)
+        instance = dg.DagsterInstance.ephemeral()
+        result = run_refresh(instance)
         holder.wait()
         assert result.success, _step_errors(result)
+        said = [e.user_message for e in instance.all_logs(result.run_id)]
+        assert any(f"is locked by PID {holder.pid}" in m and "waiting" in m for m in said)
         after_wait = _published_state(settings)
         assert after_wait[0] != before[0]
         # A lock that stays: the run stops before building, says who holds the file and
