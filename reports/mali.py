@@ -9,11 +9,11 @@ from pathlib import Path
 import polars as pl
 
 from ingest.settings import Settings
-from orchestration.publish import current_version, read_manifest
 from reports import tables
 from reports.figures import FIGURE_1_YEARS, irregular_crossings_chart
-from reports.output import templates, write_report
-from reports.reproduction import fmt_number, reproduction_rows
+from reports.numbers import fmt_number
+from reports.output import published, templates, write_report
+from reports.reproduction import reproduction_rows
 from reports.survey_charts import survey_figures
 
 
@@ -34,10 +34,7 @@ def figure_1_data(settings: Settings) -> pl.DataFrame:
 
 
 def render_mali_report(settings: Settings, month: str | None = None) -> RenderedReport:
-    version = current_version(settings)
-    if version is None:
-        raise RuntimeError(f"nothing published yet under {settings.published}")
-    manifest = read_manifest(version)
+    manifest, provenance = published(settings)
     mali = figure_1_data(settings)
     rows = [
         {
@@ -60,9 +57,7 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
         templates()
         .get_template("mali_report.fr.html.j2")
         .render(
-            version=manifest.version,
-            run_id=manifest.run_id or "-",
-            git_revision=(manifest.git_revision or "-")[:12],
+            **provenance,
             as_of=manifest.published_at[:10],
             release=mali["frontex_release"].max().isoformat(),
             first_year=mali["year"].min(),

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from ingest.settings import Settings
+from orchestration.publish import PublishManifest, current_version, read_manifest
+
 
 @cache
 def templates() -> Environment:
@@ -15,6 +18,20 @@ def templates() -> Environment:
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=select_autoescape(["html", "html.j2"]),
     )
+
+
+def published(settings: Settings) -> tuple[PublishManifest, dict[str, str]]:
+    """The manifest of the version analysts see now, and the provenance every report prints
+    (version, run, git revision); a clear error before the first publish."""
+    version = current_version(settings)
+    if version is None:
+        raise RuntimeError(f"nothing published yet under {settings.published}")
+    manifest = read_manifest(version)
+    return manifest, {
+        "version": manifest.version,
+        "run_id": manifest.run_id or "-",
+        "git_revision": (manifest.git_revision or "-")[:12],
+    }
 
 
 def write_report(html: str, path: Path) -> Path:

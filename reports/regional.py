@@ -9,11 +9,11 @@ from pathlib import Path
 import polars as pl
 
 from ingest.settings import Settings
-from orchestration.publish import current_version, read_manifest
 from reports import tables
 from reports.figures import FIGURE_1_YEARS, slc_crossings_chart
-from reports.output import templates, write_report
-from reports.reproduction import fmt_number, reproduction_rows
+from reports.numbers import fmt_number
+from reports.output import published, templates, write_report
+from reports.reproduction import reproduction_rows
 from reports.survey_charts import survey_figures
 
 FILE_NAMES = {"en": "regional_report.en.html", "fr": "rapport_regional.fr.html"}
@@ -169,10 +169,7 @@ def crossings(marts: Path, lang: str, top: int = 5) -> dict:
 
 
 def render_regional_report(settings: Settings, month: str, lang: str) -> tuple[Path, Path]:
-    version = current_version(settings)
-    if version is None:
-        raise RuntimeError(f"nothing published yet under {settings.published}")
-    manifest = read_manifest(version)
+    _, provenance = published(settings)
     marts = settings.published_marts
     reproduction = reproduction_rows(marts, report="regional", lang=lang)
     html = (
@@ -181,9 +178,7 @@ def render_regional_report(settings: Settings, month: str, lang: str) -> tuple[P
         .render(
             lang=lang,
             text=TEXT[lang],
-            version=manifest.version,
-            run_id=manifest.run_id or "-",
-            git_revision=(manifest.git_revision or "-")[:12],
+            **provenance,
             survey_figures=survey_figures(marts, None, lang=lang),
             comparison=comparison_rows(marts, lang),
             crossings=crossings(marts, lang),

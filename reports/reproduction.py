@@ -8,22 +8,9 @@ from pathlib import Path
 
 import polars as pl
 
+from reports.numbers import fmt_number
+
 STATUS_FR = {"reproduced": "reproduit", "differs": "diffère", "not stated": "non énoncé"}
-
-
-def fmt_number(value: float | None, unit: str, lang: str = "fr") -> str:
-    """French: narrow no-break thousands separator, decimal comma, "12,5 %" for shares.
-    English: "12,345", "12.5%"."""
-    if value is None:
-        return "–"
-    if unit == "share":
-        text = f"{value * 100:.1f}"
-        return text + "%" if lang == "en" else text.replace(".", ",") + "\u202f%"
-    value = round(value, 1)  # 17042.999999 (a sum of floats) is 17,043
-    text = f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
-    if lang == "en":
-        return text
-    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def _section_key(section: str) -> tuple:

@@ -13,7 +13,7 @@ import polars as pl
 import vl_convert as vlc
 import yaml
 
-from reports.reproduction import fmt_number
+from reports.numbers import fmt_number
 
 CHARTS_FILE = Path(__file__).parent / "charts.yml"
 HIGHLIGHT, OTHER, RULE = "#1f5fa8", "#9bb7d4", "#d9822b"

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from reports.reproduction import fmt_number
+from reports.numbers import fmt_number, one_decimal
 
 RULES_FILE = Path(__file__).parent / "report_rules.yml"
 
@@ -141,14 +141,7 @@ def months_cell(value: float | None, base: int | None, lang: str = "fr") -> str:
     """A median in months, not printed over fewer people than the disclosure threshold."""
     if base is None or base < disclosure()["min_count"]:
         return "–"
-    return _one_decimal(value, lang)
-
-
-def _one_decimal(value: float | None, lang: str) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:.1f}"
-    return text if lang == "en" else text.replace(".", ",")
+    return one_decimal(value, lang)
 
 
 @dataclass(frozen=True)
@@ -327,7 +320,7 @@ def indicator_reconciliation(marts: Path, country: str | None, lang: str = "fr")
             (r["action_title"] or "")[:60],
             fmt_number(r["computed_value"], "people", lang),
             fmt_number(r["reported_value"], "people", lang),
-            _one_decimal(r["variance_pct"], lang),
+            one_decimal(r["variance_pct"], lang),
             words["coverage"].get(r["coverage"], r["coverage"]),
         ]
         for r in frame.sort("iati_id", "indicator_code").iter_rows(named=True)

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import polars as pl
 import pytest
 
-from reports.reproduction import fmt_number
+from reports.numbers import fmt_number
 
 
 class _Rows(HTMLParser):
