@@ -140,6 +140,10 @@ class BronzeGate:
                 self._kept[check.suite] = compact.height
                 self._limit[check.suite] = max(COMPACT_EVERY, 2 * compact.height)
 
+    def fresh(self) -> BronzeGate:
+        """An empty gate of the same feed (the loader's second batch after a rejection)."""
+        return BronzeGate(self.feed, home=self.home, data_docs=self.data_docs)
+
     def verdicts(self) -> dict[str, str]:
         """File name -> why it failed, for the deliveries that failed (absent: passed)."""
         from expectations.runner import validate

@@ -18,12 +18,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 import polars as pl
 
 from ingest.contracts import Contract, DeliveryRejected, load_contract
+from ingest.cumulative import MEMBERS, KnownRows
 from ingest.settings import Settings
 
 
@@ -346,6 +348,9 @@ class Gate(Protocol):
     def verdicts(self) -> dict[str, str]:
         """File name -> why it failed, for the deliveries that failed."""
 
+    def fresh(self) -> Gate:
+        """An empty gate of the same feed, for files loaded again after a rejection."""
+
 
 @dataclass(frozen=True)
 class _Staged:
@@ -355,6 +360,13 @@ class _Staged:
     record: DeliveryRecord
     #: (file written in the staging folder, its place once accepted); the bronze file last.
     moves: list[tuple[Path, Path]]
+    #: A cumulative export's staged row list (ingest.cumulative), else None.
+    members: Path | None = None
+
+    @property
+    def states(self) -> Path:
+        """The staged bronze file (for a cumulative export: the states it stores)."""
+        return self.moves[-1][0]
 
 
 def load_files(
@@ -364,6 +376,7 @@ def load_files(
     parse: Parser,
     gate: Gate | None = None,
     protect: Callable[[ParsedDelivery], ParsedDelivery] | None = None,
+    known: KnownRows | None = None,
 ) -> list[DeliveryRecord]:
     """Load landed files; never raises for bad input, each record says what happened.
 
@@ -371,6 +384,11 @@ def load_files(
     data before anything is written) and written to a staging folder; the gate judges every
     delivery of the batch; only then are the accepted ones moved into bronze and quarantine
     and their raw files archived. A rejected delivery leaves nothing in bronze.
+
+    `known` (cumulative feeds; `parse` must use the same object) learns the states each
+    staged delivery stores, so later files of the batch refer to them instead of storing
+    them again. A delivery that referred to states of a delivery the gate then rejected is
+    loaded again, after the others, with its own copy of those rows.
     """
     staging_root = settings.home / "staging"
     staging_root.mkdir(parents=True, exist_ok=True)
@@ -386,12 +404,17 @@ def load_files(
             )
             if isinstance(outcome, _Staged):
                 staged[outcome.record.sha256] = outcome
+                if known is not None:
+                    known.remember(pl.read_parquet(outcome.states))
             outcomes.append(outcome)
         verdicts = gate.verdicts() if gate is not None and staged else {}
+        again = _leaning_on_rejected(list(staged.values()), verdicts)
         records = []
         for outcome in outcomes:
             if isinstance(outcome, DeliveryRecord):
                 records.append(outcome)
+            elif isinstance(outcome, _Staged) and outcome.path in again:
+                continue
             elif isinstance(outcome, _Staged):
                 records.append(_settle(settings, outcome, verdicts.get(outcome.path.name)))
             else:  # the same bytes as a file staged earlier in this batch
@@ -410,9 +433,39 @@ def load_files(
                     if why
                     else _duplicate(settings, contract.feed, path, sha)
                 )
-        return records
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if again and known is not None:
+        fresh = KnownRows(known.folder, known.key, contract)
+        records += load_files(
+            settings,
+            contract,
+            again,
+            partial(parse, known=fresh),
+            gate.fresh() if gate is not None else None,
+            protect,
+            fresh,
+        )
+    return records
+
+
+def _leaning_on_rejected(staged: list[_Staged], verdicts: dict[str, str]) -> list[Path]:
+    """Accepted deliveries whose row list names a state only a rejected delivery stored."""
+    from ingest.cumulative import FINGERPRINT
+
+    rejected = [s.states for s in staged if s.path.name in verdicts and s.members is not None]
+    if not rejected:
+        return []
+    lost = pl.concat([pl.read_parquet(p, columns=[FINGERPRINT]) for p in rejected])
+    return [
+        s.path
+        for s in staged
+        if s.members is not None
+        and s.path.name not in verdicts
+        and not pl.read_parquet(s.members, columns=[FINGERPRINT])
+        .join(lost, on=FINGERPRINT, how="semi")
+        .is_empty()
+    ]
 
 
 def _settled(path: Path, feed: str, sha: str, status: str, **fields) -> DeliveryRecord:
@@ -511,20 +564,23 @@ def _stage(
         )
     moves: list[tuple[Path, Path]] = []
 
-    def aside(frame: pl.DataFrame, final: Path) -> None:
+    def aside(frame: pl.DataFrame, final: Path) -> Path:
         held = staging / f"{sha}-{len(moves)}.parquet"
         write_parquet_atomic(frame, held)
         moves.append((held, final))
+        return held
 
     if parsed.quarantine.height:
         aside(
             with_lineage(parsed.quarantine, **lineage), settings.quarantine(feed) / f"{sha}.parquet"
         )
     # Related tables (repeat groups, participant lists) go to bronze/<feed>/<name>/<sha>.parquet.
+    members = None
     for name, frame in related.items():
         table = name.removesuffix("_quarantine")
         root = settings.quarantine(feed) if name.endswith("_quarantine") else target.parent
-        aside(frame, root / table / f"{sha}.parquet")
+        held = aside(frame, root / table / f"{sha}.parquet")
+        members = held if name == MEMBERS else members
     aside(bronze, target)
     entry = DeliveryRecord(
         feed=feed,
@@ -534,11 +590,12 @@ def _stage(
         received_at=now.isoformat(),
         status="loaded",
         rows_read=parsed.rows_read,
-        rows_bronze=bronze.height,
+        # A cumulative export is in bronze as its row list; its new states are a subset.
+        rows_bronze=related[MEMBERS].height if MEMBERS in related else bronze.height,
         rows_quarantined=parsed.quarantine.height,
         bronze_file=str(target),
     )
-    return _Staged(path, entry, moves)
+    return _Staged(path, entry, moves, members)
 
 
 #: Staging folders older than this belong to runs that were killed (a run removes its own).

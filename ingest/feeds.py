@@ -34,6 +34,11 @@ def bronze_tables(feed: str) -> dict[str, list[Contract]]:
         return {MAIN: [base.with_columns(specs) for specs in base.raw["tables"].values()]}
     if feed == "aecid":
         return {MAIN: [base], "participants": [base.with_columns(base.raw["participant_columns"])]}
+    if base.raw.get("cumulative"):
+        from ingest.cumulative import MEMBERS
+
+        # The export's row list: no contract column, only the reader's (ingest.cumulative).
+        return {MAIN: [base], MEMBERS: [base.with_columns([])]}
     return {MAIN: [base]}
 
 

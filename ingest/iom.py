@@ -3,7 +3,9 @@
 French and English templates (and the French template v2 of 2020) map to one canonical
 schema through the contract; labels of coded columns ("RVA - vol charter") become codes.
 Each export is a cumulative snapshot: choosing each case's latest state across deliveries
-is the warehouse's job (dbt), not the reader's.
+is the warehouse's job (dbt), not the reader's. Given the states already stored
+(`KnownRows`), the reader types only the rows it has not seen and lists every row of the
+export by fingerprint (ingest.cumulative).
 """
 
 from __future__ import annotations
@@ -12,14 +14,17 @@ import polars as pl
 
 from ingest.contracts import DeliveryRejected, load_contract
 from ingest.countries import to_iso3
+from ingest.cumulative import FINGERPRINT, MEMBERS, KnownRows
 from ingest.deliveries import ParsedDelivery
-from ingest.tabular import read_table
+from ingest.tabular import SOURCE_ROW, read_table
 from ingest.typed import parse_rows
 
 FEED = "iom"
 
 
-def parse(content: bytes, file_name: str) -> ParsedDelivery:
+def parse(content: bytes, file_name: str, known: KnownRows | None = None) -> ParsedDelivery:
+    """Every row typed; with `known`, only the rows whose state is not stored yet, plus the
+    export's full row list (the `rows` table)."""
     contract = load_contract(FEED)
     match = contract.file_pattern.match(file_name)
     if not match:
@@ -30,15 +35,36 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
         table = read_table(content, file_name, contract.xlsx_sheet)
     except (ValueError, pl.exceptions.PolarsError) as exc:
         raise DeliveryRejected(file_name, f"unreadable: {exc}") from exc
-    good, bad = parse_rows(table.frame, contract, file_name, table.headers)
     mission = to_iso3(match.group("country"))
     extra = [
         pl.lit(mission).alias("mission"),
         pl.lit(match.group("month")).alias("report_month"),
     ]
+    if known is None:
+        good, bad = parse_rows(table.frame, contract, file_name, table.headers)
+        return ParsedDelivery(
+            bronze=good.with_columns(extra),
+            quarantine=bad,
+            rows_read=table.frame.height,
+            sheet=table.sheet,
+        )
+    canonical = table.frame.rename(contract.check_header(file_name, table.headers))
+    rows = canonical.select(
+        SOURCE_ROW,
+        known.fingerprints(canonical, [c.name for c in contract.columns], mission),
+    )
+    new = ~rows[FINGERPRINT].is_in(known.known(mission).implode())
+    good, bad = parse_rows(table.frame.filter(new), contract, file_name, table.headers)
+    states = (
+        good.join(rows, on=SOURCE_ROW, how="left", maintain_order="left")
+        .unique(FINGERPRINT, keep="first", maintain_order=True)
+        .with_columns(extra)
+    )
+    members = rows.join(bad.select(SOURCE_ROW), on=SOURCE_ROW, how="anti", maintain_order="left")
     return ParsedDelivery(
-        bronze=good.with_columns(extra),
+        bronze=states,
         quarantine=bad,
         rows_read=table.frame.height,
         sheet=table.sheet,
+        related={MEMBERS: members.with_columns(extra)},
     )

@@ -179,6 +179,11 @@ def type_frame(
         )
         for c in contract.columns
     ]
+    if not pairs:  # a table of reader columns only (a cumulative export's row list)
+        return raw.select(keep), raw.clear().with_columns(
+            pl.lit(None, dtype=pl.String).alias("_reason"),
+            pl.lit(None, dtype=pl.String).alias("_column"),
+        )
     problem = pl.coalesce([p for _, p in pairs]).alias("_problem")
     flagged = raw.with_columns(problem)
     bad = (

@@ -4,11 +4,14 @@ The GX bronze suite runs on each delivery before it is accepted, and its outcome
 asset's blocking check: a rejected delivery stops dbt, publish and reports downstream.
 """
 
+from functools import partial
+
 import dagster as dg
 import polars as pl
 
 from ingest import aecid, ejom, eutf_rsr, frontex, iom, kobo
 from ingest.contracts import load_contract
+from ingest.cumulative import KnownRows
 from ingest.deliveries import (
     Parser,
     load_files,
@@ -92,12 +95,16 @@ def bronze_asset(feed: str, dataset: str, parse: Parser) -> dg.AssetsDefinition:
         from expectations.bronze import BronzeGate, render  # GX loads on first use
 
         gate = BronzeGate(feed, home=settings.home, data_docs=settings.data_docs)
-        guard = None
+        guard, known, parse_file = None, None, parse
         if personal:
             secret = load_key()  # a clear error, never a default key
 
             def guard(parsed):
                 return protect(parsed, feed, secret)
+
+            if contract.raw.get("cumulative"):  # store each distinct row once
+                known = KnownRows(settings.bronze(feed), secret, contract)
+                parse_file = partial(parse, known=known)
 
         present = []
         for path in files:
@@ -105,7 +112,7 @@ def bronze_asset(feed: str, dataset: str, parse: Parser) -> dg.AssetsDefinition:
                 present.append(path)
             else:
                 context.log.info(f"{path.name}: no longer in {landing} (already handled)")
-        records = load_files(settings, contract, present, parse, gate, guard)
+        records = load_files(settings, contract, present, parse_file, gate, guard, known)
         for entry in records:
             (context.log.error if entry.status == "rejected" else context.log.info)(
                 f"{entry.file_name}: {entry.status}"

@@ -1,9 +1,42 @@
 -- One row per case per current monthly export of a mission (cumulative snapshots).
 -- Superseded exports (an earlier version of a corrected month) are left out.
-with bronze as (
+-- Bronze stores each distinct row once (ingest/cumulative.py): an export is its row list
+-- (iom_rows) joined to the typed states, whichever delivery stored them; the export's own
+-- mission, month and lineage come from the row list.
+with states as (
     select *
     from {{ source('bronze_iom', 'iom_cases') }}
+    where _row_fingerprint is not null
+    qualify row_number() over (partition by _row_fingerprint order by _ingested_at, _sha256) = 1
+),
+
+members as (
+    select *
+    from {{ source('bronze_iom', 'iom_rows') }}
     where _sha256 in ({{ current_deliveries('iom') }})
+),
+
+bronze as (
+    select
+        states.* exclude (
+            mission, report_month, _source_file, _source_row, _sha256, _delivery_key
+        ),
+        members.mission,
+        members.report_month,
+        members._source_file,
+        members._source_row,
+        members._sha256,
+        members._delivery_key
+    from members
+    inner join states on members._row_fingerprint = states._row_fingerprint
+
+    -- Deliveries loaded whole carry all their rows themselves (DuckDB: union by name).
+    union all by name
+
+    select *
+    from {{ source('bronze_iom', 'iom_cases') }}
+    where _row_fingerprint is null
+        and _sha256 in ({{ current_deliveries('iom') }})
 )
 
 select

@@ -1,0 +1,119 @@
+"""Cumulative exports: type and store each distinct row once, keep every export's row list.
+
+An IOM mission's monthly export repeats every case it ever had, so the sample's exports
+hold each case dozens of times, almost always unchanged. Typing and pseudonymising every
+copy was three quarters of a full refresh. For a feed whose contract says `cumulative`,
+the loader therefore fingerprints each raw row and splits the export in two tables:
+
+- `bronze/<feed>/<sha256>.parquet`: the rows not seen before (in that scope, a mission),
+  typed, pseudonymised and gated as any delivery's rows, with their `_row_fingerprint`;
+- `bronze/<feed>/rows/<sha256>.parquet`: every row of the export, by `_source_row` and
+  fingerprint, with the file's reader columns (mission, report month) and lineage.
+
+Staging joins the two back (`stg_iom__cases`): each current export's rows, with the typed
+values of the state their fingerprint names, whichever delivery first stored it. Nothing
+depends on arrival order: a state stays in bronze when the delivery that stored it is
+superseded, and a row is only "known" once its state is in bronze or staged in the same run.
+
+The fingerprint is Polars' row hash under two 64-bit seeds derived from the
+pseudonymisation key (128 bits; keyed, so it cannot be recomputed from guessed values
+without the key). It covers the file's scope (mission), the raw strings of the contract's
+columns, and a digest of the rules that type them (the contract, the country registry and
+`TYPING_REVISION`): change any of them and every row is typed again. Polars does not promise
+the same hash across its versions; after an upgrade rows are stored again once, which
+costs time, not correctness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ingest.contracts import Contract
+
+FINGERPRINT = "_row_fingerprint"
+#: The related table that lists every row of a cumulative export.
+MEMBERS = "rows"
+#: Bump when ingest/typed.py changes how a raw string becomes a typed value.
+TYPING_REVISION = "1"
+_COUNTRIES = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "countries.csv"
+
+
+def typing_digest(contract: Contract) -> str:
+    """What a stored state's typed values depend on besides the row itself."""
+    digest = hashlib.sha256(TYPING_REVISION.encode())
+    digest.update(repr(sorted(contract.raw.items())).encode())
+    if _COUNTRIES.exists():
+        digest.update(_COUNTRIES.read_bytes())
+    return digest.hexdigest()
+
+
+def scope_of(contract: Contract) -> str:
+    """The reader column a row's state is unique within (IOM: the mission)."""
+    return str((contract.raw.get("cumulative") or {}).get("scope", "mission"))
+
+
+class KnownRows:
+    """The fingerprints of the states a cumulative feed holds in bronze, one scope at a time.
+
+    Loaded lazily from the bronze files (one scope's fingerprints at a time, so memory
+    follows the largest mission, not the feed) and extended as the run stages deliveries.
+    """
+
+    def __init__(self, folder: Path, key: bytes, contract: Contract) -> None:
+        self.folder, self.key = folder, key
+        self.scope = scope_of(contract)
+        self.salt = typing_digest(contract)
+        seed = hmac.new(key, b"row-fingerprint", hashlib.sha256).digest()
+        self._seeds = (int.from_bytes(seed[:8], "big"), int.from_bytes(seed[8:16], "big"))
+        self._known: dict[str, pl.Series] = {}
+
+    def fingerprints(self, raw: pl.DataFrame, columns: list[str], scope: str) -> pl.Series:
+        """One fingerprint per raw row: its scope, its strings in contract order, the salt."""
+        present = raw.select(
+            pl.lit(scope).alias("_scope"),
+            pl.lit(self.salt).alias("_salt"),
+            *[
+                pl.col(c) if c in raw.columns else pl.lit(None, dtype=pl.String).alias(c)
+                for c in columns
+            ],
+        )
+        first, second = (present.hash_rows(seed=s) for s in self._seeds)
+        return pl.DataFrame({"a": first, "b": second}).select(
+            pl.format("{}-{}", "a", "b").alias(FINGERPRINT)
+        )[FINGERPRINT]
+
+    def known(self, scope: str) -> pl.Series:
+        """Fingerprints already stored for the scope (bronze files, plus this run's)."""
+        if scope not in self._known:
+            self._known[scope] = self._stored(scope)
+        return self._known[scope]
+
+    def _stored(self, scope: str) -> pl.Series:
+        files = [p for p in self.folder.glob("*.parquet") if not p.name.startswith(".")]
+        empty = pl.Series(FINGERPRINT, [], dtype=pl.String)
+        if not files:
+            return empty
+        con = duckdb.connect(":memory:")
+        try:
+            found = con.sql(
+                f"select distinct {FINGERPRINT} from read_parquet($files, union_by_name = true) "
+                f"where {self.scope} = $scope and {FINGERPRINT} is not null",
+                params={"files": [str(p) for p in files], "scope": scope},
+            ).pl()
+        except duckdb.BinderException:  # bronze written before fingerprints existed
+            return empty
+        finally:
+            con.close()
+        return found[FINGERPRINT] if found.height else empty
+
+    def remember(self, states: pl.DataFrame) -> None:
+        """States a delivery of this run staged: later files of the run may refer to them."""
+        if FINGERPRINT not in states.columns or states.is_empty():
+            return
+        for (scope,), part in states.group_by(self.scope):
+            self._known[scope] = pl.concat([self.known(scope), part[FINGERPRINT]]).unique()
