@@ -390,6 +390,8 @@ def load_files(
     them again. A delivery that referred to states of a delivery the gate then rejected is
     loaded again, after the others, with its own copy of those rows.
     """
+    if known is not None:
+        paths = _corrections_first(contract, paths)
     staging_root = settings.home / "staging"
     staging_root.mkdir(parents=True, exist_ok=True)
     _clear_stale_staging(staging_root)
@@ -447,6 +449,23 @@ def load_files(
             fresh,
         )
     return records
+
+
+def _corrections_first(contract: Contract, paths: list[Path]) -> list[Path]:
+    """Files in delivery-key order, the highest revision of a key first.
+
+    A cumulative export refers to the states earlier files of the run stored. A first
+    version the gate refuses (IOM's allowances typed 5,200, then sent again as `_v2`) then
+    stores only the rows its correction does not have, which no later month repeats: no
+    later file leans on it and has to be loaded again."""
+
+    def key(path: Path) -> str:
+        return contract.delivery_key(path.name) if contract.matches(path.name) else path.name
+
+    def revision(path: Path) -> tuple:
+        return contract.revision(path.name) if contract.matches(path.name) else ()
+
+    return sorted(sorted(paths, key=revision, reverse=True), key=key)
 
 
 def _leaning_on_rejected(staged: list[_Staged], verdicts: dict[str, str]) -> list[Path]:

@@ -203,11 +203,24 @@ def _hmac_hex(messages: pl.Series, key: bytes) -> pl.Series:
     )
 
 
-def _keyed(frame: pl.DataFrame, message: pl.Expr, key: bytes) -> pl.Series:
-    messages = frame.select(message.alias("message")).get_column("message")
-    if messages.null_count() == len(messages):
-        return pl.Series("digest", [None] * len(messages), dtype=pl.String)
-    return _hmac_hex(messages, key)
+def _keyed(frame: pl.DataFrame, messages: dict[str, pl.Expr], key: bytes) -> pl.DataFrame:
+    """Each message column hashed, in one DuckDB query over the distinct messages of all of
+    them (a query costs a few ms whatever its size, and a cumulative export's new rows are
+    often few)."""
+    texts = frame.select(**messages)
+    distinct = pl.concat([texts[name] for name in messages]).drop_nulls().unique()
+    if distinct.is_empty():
+        return texts.select(pl.col(name).cast(pl.String) for name in messages)
+    digests = pl.DataFrame({"message": distinct, "digest": _hmac_hex(distinct, key)})
+    return pl.DataFrame(
+        [
+            texts.select(pl.col(name).alias("message"))
+            .join(digests, on="message", how="left", maintain_order="left")
+            .get_column("digest")
+            .alias(name)
+            for name in messages
+        ]
+    )
 
 
 #: Where the age at the event is kept once the date of birth is gone.
@@ -251,12 +264,12 @@ def pseudonymise(
     `person_pseudonym`, a column at a time.
     """
     out = with_age(frame, ages or {})
+    messages: dict[str, pl.Expr] = {}
     for column, kind in columns.items():
         if column not in out.columns:
             continue
         value = normalised(kind, pl.col(column))
-        message = pl.when(value != "").then(pl.lit(f"{kind}:") + value)
-        out = out.with_columns(_keyed(frame, message, key).alias(f"{column}_pseudonym"))
+        messages[f"{column}_pseudonym"] = pl.when(value != "").then(pl.lit(f"{kind}:") + value)
     if {"first_name", "last_name", "date_of_birth"} <= set(frame.columns):
         parts = [
             normalised("name", pl.col("first_name")),
@@ -264,8 +277,11 @@ def pseudonymise(
             normalised("date_of_birth", pl.col("date_of_birth")),
         ]
         whole = pl.concat_str(parts, separator="|")
-        message = pl.when(pl.all_horizontal(p != "" for p in parts)).then(pl.lit("person:") + whole)
-        out = out.with_columns(_keyed(frame, message, key).alias("person_key"))
+        messages["person_key"] = pl.when(pl.all_horizontal(p != "" for p in parts)).then(
+            pl.lit("person:") + whole
+        )
+    if messages:
+        out = out.with_columns(_keyed(frame, messages, key))
     return out.drop([c for c in columns if c in out.columns])
 
 
