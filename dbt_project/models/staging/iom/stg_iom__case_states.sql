@@ -1,0 +1,81 @@
+-- The typed states of IOM case rows: each distinct row of a mission once, as the loader
+-- stored it when it first arrived (ingest/cumulative.py), whichever delivery that was and
+-- whether or not it is still current. `state_key` is the row's fingerprint. Rows loaded
+-- whole (no fingerprint: bronze written before fingerprints) are their own state, for
+-- their current delivery only. A table, not a view: the exports (stg_iom__cases), their
+-- tests and int_iom__cases_latest all join to it.
+{{ config(materialized='table') }}
+
+with bronze as (
+    select
+        *,
+        coalesce(_row_fingerprint, _sha256 || ':' || cast(_source_row as varchar)) as state_key
+    from {{ source('bronze_iom', 'iom_cases') }}
+    where _row_fingerprint is not null
+        or _sha256 in ({{ current_deliveries('iom') }})
+),
+
+-- Two runs loading the same mission at once may both store a state: keep the first.
+first_stored as (
+    select
+        *,
+        row_number() over (partition by state_key order by _ingested_at, _sha256) as copy
+    from bronze
+)
+
+select
+    state_key,
+    case_id,
+    case_type,
+    sex,
+    age_at_event,
+    nationality as nationality_iso3,
+    host_country as host_country_iso3,
+    return_type,
+    movement_ref,
+    departure_date,
+    arrival_date,
+    assisted_date,
+    return_action,
+    arrival_allowance_xof,
+    arrival_allowance_date,
+    vulnerability_screening_date,
+    vulnerable,
+    medical_date,
+    post_arrival_action,
+    psychosocial_first_date,
+    psychosocial_sessions,
+    psychosocial_mode,
+    reintegration_start_date,
+    counselling_sessions,
+    reintegration_action,
+    cash_date,
+    household_adults,
+    children_14_18,
+    children_0_13,
+    cash_amount_xof,
+    kit_date,
+    kit_type,
+    kit_value_xof,
+    training_centre,
+    training_start_date,
+    training_end_date,
+    training_allowance_xof,
+    transport_days,
+    transport_xof,
+    project_type,
+    project_date,
+    project_value_xof,
+    ejom_referral_date,
+    status,
+    reintegration_completed_date,
+    closed_date,
+    last_updated,
+    person_key,
+    first_name_pseudonym,
+    last_name_pseudonym,
+    date_of_birth_pseudonym,
+    phone_pseudonym,
+    document_number_pseudonym
+from first_stored
+where copy = 1
