@@ -34,6 +34,7 @@ import duckdb
 import polars as pl
 
 from ingest.contracts import Contract
+from ingest.settings import Settings
 
 FINGERPRINT = "_row_fingerprint"
 #: The related table that lists every row of a cumulative export.
@@ -64,8 +65,8 @@ class KnownRows:
     follows the largest mission, not the feed) and extended as the run stages deliveries.
     """
 
-    def __init__(self, folder: Path, key: bytes, contract: Contract) -> None:
-        self.folder, self.key = folder, key
+    def __init__(self, settings: Settings, key: bytes, contract: Contract) -> None:
+        self.settings, self.key, self.feed = settings, key, contract.feed
         self.scope = scope_of(contract)
         self.salt = typing_digest(contract)
         seed = hmac.new(key, b"row-fingerprint", hashlib.sha256).digest()
@@ -94,7 +95,19 @@ class KnownRows:
         return self._known[scope]
 
     def _stored(self, scope: str) -> pl.Series:
-        files = [p for p in self.folder.glob("*.parquet") if not p.name.startswith(".")]
+        """From the bronze files of recorded loads only: a load killed between moving its
+        files and recording them is removed and loaded again by the rerun, so its states
+        must not be referred to."""
+        from ingest.deliveries import read_registry
+
+        loaded = {
+            r.sha256
+            for r in read_registry(self.settings)
+            if r.status == "loaded" and r.feed == self.feed
+        }
+        folder = self.settings.bronze(self.feed)
+        files = [folder / f"{sha}.parquet" for sha in sorted(loaded)]
+        files = [p for p in files if p.exists()]
         empty = pl.Series(FINGERPRINT, [], dtype=pl.String)
         if not files:
             return empty

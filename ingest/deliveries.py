@@ -438,7 +438,7 @@ def load_files(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if again and known is not None:
-        fresh = KnownRows(known.folder, known.key, contract)
+        fresh = KnownRows(settings, known.key, contract)
         records += load_files(
             settings,
             contract,

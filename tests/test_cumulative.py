@@ -29,7 +29,7 @@ def _load(settings, files: list[Path], gate=None):
     for f in files:
         shutil.copy(f, settings.landing("iom") / f.name)
     contract = load_contract("iom")
-    known = KnownRows(settings.bronze("iom"), KEY, contract)
+    known = KnownRows(settings, KEY, contract)
     return load_files(
         settings,
         contract,
@@ -118,14 +118,14 @@ def test_an_export_leaning_on_a_rejected_export_is_loaded_again_with_its_own_row
         assert len([r for r in read_registry(settings) if r.status == "loaded"]) == 2
 
 
-def test_fingerprints_depend_on_the_key_the_mission_and_the_row(small_sample, tmp_path):
+def test_fingerprints_depend_on_the_key_the_mission_and_the_row(settings):
     contract = load_contract("iom")
     raw = pl.DataFrame({"case_id": ["ML-1", "ML-1", "ML-2"], "sex": ["M", "M", "M"]})
     columns = [c.name for c in contract.columns]
-    one = KnownRows(tmp_path, KEY, contract).fingerprints(raw, columns, "MLI")
+    one = KnownRows(settings, KEY, contract).fingerprints(raw, columns, "MLI")
     assert one[0] == one[1] != one[2]
-    assert KnownRows(tmp_path, KEY, contract).fingerprints(raw, columns, "NER")[0] != one[0]
-    assert KnownRows(tmp_path, b"x" * 32, contract).fingerprints(raw, columns, "MLI")[0] != one[0]
+    assert KnownRows(settings, KEY, contract).fingerprints(raw, columns, "NER")[0] != one[0]
+    assert KnownRows(settings, b"x" * 32, contract).fingerprints(raw, columns, "MLI")[0] != one[0]
 
 
 def test_a_later_run_refers_to_the_states_earlier_runs_stored(small_sample, tmp_path):

@@ -103,7 +103,7 @@ def bronze_asset(feed: str, dataset: str, parse: Parser) -> dg.AssetsDefinition:
                 return protect(parsed, feed, secret)
 
             if contract.raw.get("cumulative"):  # store each distinct row once
-                known = KnownRows(settings.bronze(feed), secret, contract)
+                known = KnownRows(settings, secret, contract)
                 parse_file = partial(parse, known=known)
 
         present = []
