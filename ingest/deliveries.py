@@ -25,7 +25,7 @@ from typing import Protocol
 import polars as pl
 
 from ingest.contracts import Contract, DeliveryRejected, load_contract
-from ingest.cumulative import MEMBERS, KnownRows
+from ingest.cumulative import FINGERPRINT, MEMBERS, KnownRows
 from ingest.settings import Settings
 
 
@@ -407,7 +407,9 @@ def load_files(
             if isinstance(outcome, _Staged):
                 staged[outcome.record.sha256] = outcome
                 if known is not None:
-                    known.remember(pl.read_parquet(outcome.states))
+                    known.remember(
+                        pl.read_parquet(outcome.states, columns=[known.scope, FINGERPRINT])
+                    )
             outcomes.append(outcome)
         verdicts = gate.verdicts() if gate is not None and staged else {}
         again = _leaning_on_rejected(list(staged.values()), verdicts)
@@ -469,22 +471,22 @@ def _corrections_first(contract: Contract, paths: list[Path]) -> list[Path]:
 
 
 def _leaning_on_rejected(staged: list[_Staged], verdicts: dict[str, str]) -> list[Path]:
-    """Accepted deliveries whose row list names a state only a rejected delivery stored."""
-    from ingest.cumulative import FINGERPRINT
+    """Accepted deliveries whose row list names a state that a rejected delivery stored, or
+    a delivery that is itself loaded again (its staged states go with it), in run order."""
 
-    rejected = [s.states for s in staged if s.path.name in verdicts and s.members is not None]
-    if not rejected:
-        return []
-    lost = pl.concat([pl.read_parquet(p, columns=[FINGERPRINT]) for p in rejected])
-    return [
-        s.path
-        for s in staged
-        if s.members is not None
-        and s.path.name not in verdicts
-        and not pl.read_parquet(s.members, columns=[FINGERPRINT])
-        .join(lost, on=FINGERPRINT, how="semi")
-        .is_empty()
-    ]
+    def stored(s: _Staged) -> pl.DataFrame:
+        return pl.read_parquet(s.states, columns=[FINGERPRINT])
+
+    lost = [stored(s) for s in staged if s.path.name in verdicts and s.members is not None]
+    again: list[Path] = []
+    for s in staged:
+        if not lost or s.members is None or s.path.name in verdicts:
+            continue
+        listed = pl.read_parquet(s.members, columns=[FINGERPRINT])
+        if not listed.join(pl.concat(lost), on=FINGERPRINT, how="semi").is_empty():
+            again.append(s.path)
+            lost.append(stored(s))
+    return again
 
 
 def _settled(path: Path, feed: str, sha: str, status: str, **fields) -> DeliveryRecord:

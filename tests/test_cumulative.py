@@ -137,3 +137,30 @@ def test_a_later_run_refers_to_the_states_earlier_runs_stored(small_sample, tmp_
         stored = pl.read_parquet(third.bronze_file).height
         assert third.status == "loaded" and 0 < stored < third.rows_bronze / 2
         _same_rows(_rebuilt(settings, third.sha256), _whole(files[2]))
+
+
+def test_files_leaning_on_a_reloaded_file_are_reloaded_too(tmp_path):
+    """D is rejected; E lists a state of D; F lists only a state E stored; G one F stored:
+    E's staged states go when E is loaded again, so F and G must be loaded again too."""
+    from ingest.deliveries import DeliveryRecord, _leaning_on_rejected, _Staged
+
+    def staged(name: str, listed: list[str], stores: list[str]) -> _Staged:
+        def write(kind: str, values: list[str]) -> Path:
+            path = tmp_path / f"{name}-{kind}.parquet"
+            pl.DataFrame({FINGERPRINT: values}, schema={FINGERPRINT: pl.String}).write_parquet(path)
+            return path
+
+        record = DeliveryRecord("iom", name, name, None, "", "loaded")
+        members = write("rows", listed)
+        return _Staged(tmp_path / name, record, [(write("states", stores), tmp_path)], members)
+
+    batch = [
+        staged("D", ["a"], ["a"]),
+        staged("E", ["a", "b"], ["b"]),
+        staged("F", ["b", "c"], ["c"]),
+        staged("G", ["c"], []),
+        staged("H", ["d"], ["d"]),
+    ]
+    again = _leaning_on_rejected(batch, {"D": "rejected by the test"})
+    assert [p.name for p in again] == ["E", "F", "G"]
+    assert _leaning_on_rejected(batch, {}) == []
