@@ -405,7 +405,7 @@ def latency(home: Path, sample: Path, entry: dict, work: Path) -> float | None:
                 if time.monotonic() > deadline:
                     return None
                 time.sleep(1)
-        time.sleep(10)  # the daemon's first sensor ticks
+        _wait_until_idle(dagster_home)
         before = current_version(settings)
         started = time.time()
         land(sample, home, [entry])
@@ -422,6 +422,29 @@ def latency(home: Path, sample: Path, entry: dict, work: Path) -> float | None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
+
+
+def _wait_until_idle(dagster_home: Path, quiet_s: float = 25, limit_s: float = 600) -> None:
+    """Until no run has been queued or running for `quiet_s` (more than a sensor interval).
+
+    A new Dagster home starts the rebuild sensor with an empty cursor, so the daemon first
+    rebuilds the deliveries already loaded: the delivery must not wait behind that run."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_config(str(dagster_home))
+    busy = [
+        dg.DagsterRunStatus.QUEUED,
+        dg.DagsterRunStatus.NOT_STARTED,
+        dg.DagsterRunStatus.STARTING,
+        dg.DagsterRunStatus.STARTED,
+    ]
+    start = quiet_since = time.monotonic()
+    while time.monotonic() - start < limit_s:
+        if instance.get_runs_count(dg.RunsFilter(statuses=busy)):
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_s:
+            return
+        time.sleep(1)
 
 
 #: The feeds that deliver every month (KoBo comes by survey cycle; Frontex and the EUTF

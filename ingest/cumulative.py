@@ -17,8 +17,10 @@ superseded, and a row is only "known" once its state is in bronze or staged in t
 
 The fingerprint is Polars' row hash under two 64-bit seeds derived from the
 pseudonymisation key (128 bits; keyed, so it cannot be recomputed from guessed values
-without the key). It covers the file's scope (mission), the raw strings of the contract's
-columns, and a digest of the rules that type them (the contract, the country registry and
+without the key). It is a fast non-cryptographic hash, not a MAC: it only says whether a
+row was seen; the personal values themselves are HMAC pseudonyms (ingest.pseudonymise).
+It covers the file's scope (mission), the raw strings of the contract's columns, and a
+digest of the rules that type them (the contract, the country registry and
 `TYPING_REVISION`): change any of them and every row is typed again. Polars does not promise
 the same hash across its versions; after an upgrade rows are stored again once, which
 costs time, not correctness.
