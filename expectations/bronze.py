@@ -21,6 +21,7 @@ and not in the future) unless its module says otherwise; the rest is in
 from __future__ import annotations
 
 import importlib
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -115,11 +116,13 @@ class BronzeGate:
         self._limit: dict[str, int] = defaultdict(lambda: COMPACT_EVERY)
         self._where: dict[str, list[pl.DataFrame]] = defaultdict(list)
         self.files: list[str] = []
+        self._lock = threading.Lock()
 
     def add(self, file_name: str, bronze: pl.DataFrame, related: dict[str, pl.DataFrame]) -> None:
+        """Take one delivery's rows; the loader's threads may add at once (ingest.deliveries)."""
         delivery = Delivery(file_name, bronze, related)
-        self.files.append(file_name)
-        for check in self.checks:
+        found = []
+        for check in self.checks:  # the work, outside the lock
             frame = check.rows(delivery)
             if frame is None or frame.is_empty():
                 continue
@@ -127,18 +130,21 @@ class BronzeGate:
             keyed = counted.drop("_rows").with_columns(
                 counted.drop("_rows").hash_rows(seed=0).alias(ROW_KEY)
             )
-            self._where[check.suite].append(
-                keyed.select(
-                    ROW_KEY, pl.lit(delivery.file_name).alias("file_name"), counted["_rows"]
-                )
+            where = keyed.select(
+                ROW_KEY, pl.lit(delivery.file_name).alias("file_name"), counted["_rows"]
             )
-            self._rows[check.suite].append(keyed)
-            self._kept[check.suite] += keyed.height
-            if self._kept[check.suite] > self._limit[check.suite]:
-                compact = pl.concat(self._rows[check.suite]).unique(ROW_KEY, maintain_order=True)
-                self._rows[check.suite] = [compact]
-                self._kept[check.suite] = compact.height
-                self._limit[check.suite] = max(COMPACT_EVERY, 2 * compact.height)
+            found.append((check.suite, keyed, where))
+        with self._lock:
+            self.files.append(file_name)
+            for suite, keyed, where in found:
+                self._where[suite].append(where)
+                self._rows[suite].append(keyed)
+                self._kept[suite] += keyed.height
+                if self._kept[suite] > self._limit[suite]:
+                    compact = pl.concat(self._rows[suite]).unique(ROW_KEY, maintain_order=True)
+                    self._rows[suite] = [compact]
+                    self._kept[suite] = compact.height
+                    self._limit[suite] = max(COMPACT_EVERY, 2 * compact.height)
 
     def fresh(self) -> BronzeGate:
         """An empty gate of the same feed (the loader's second batch after a rejection)."""

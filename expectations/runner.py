@@ -150,7 +150,38 @@ def validate(
     )
 
 
+#: Validation results kept per suite (SLC_GX_KEEP_RESULTS): the site renders every stored
+#: result, so without a bound each run would make the next one's rendering slower.
+KEEP_RESULTS = 20
+
+
+def prune_results(*, home: Path, data_docs: Path, keep: int | None = None) -> list[Path]:
+    """Drop all but the `keep` newest validation results of each suite, and their pages.
+
+    GX stores a result as `validations/<suite>/<run name>/<run time>/<batch>.json`; run
+    times sort as text. Returns the removed result folders."""
+    import shutil
+
+    keep = int(os.environ.get("SLC_GX_KEEP_RESULTS", KEEP_RESULTS)) if keep is None else keep
+    store = home / "gx" / "uncommitted" / "validations"
+    removed: list[Path] = []
+    if not store.exists():
+        return removed
+    for suite in (p for p in store.iterdir() if p.is_dir()):
+        runs = sorted(
+            (t for name in suite.iterdir() if name.is_dir() for t in name.iterdir() if t.is_dir()),
+            key=lambda t: t.name,
+        )
+        for folder in runs[: max(0, len(runs) - keep)]:
+            page = data_docs / "validations" / folder.relative_to(store)
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(page, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def render_data_docs(*, home: Path, data_docs: Path) -> Path:
-    """Rebuild the Data Docs site from the validation results stored so far."""
+    """Rebuild the Data Docs site from the validation results kept (`prune_results`)."""
+    prune_results(home=home, data_docs=data_docs)
     _context(home, data_docs).build_data_docs(site_names=[SITE_NAME])
     return data_docs / "index.html"

@@ -60,6 +60,14 @@ def scope_of(contract: Contract) -> str:
     return str((contract.raw.get("cumulative") or {}).get("scope", "mission"))
 
 
+def file_scope(contract: Contract, file_name: str) -> str | None:
+    """The scope a file's rows belong to, read from its name (`file_scope` in the contract),
+    or None when the feed is not cumulative or the name does not match."""
+    template = (contract.raw.get("cumulative") or {}).get("file_scope")
+    match = contract.file_pattern.match(file_name) if template else None
+    return str(template).format(**match.groupdict()) if match else None
+
+
 class KnownRows:
     """The fingerprints of the states a cumulative feed holds in bronze, one scope at a time.
 
@@ -74,6 +82,8 @@ class KnownRows:
         seed = hmac.new(key, b"row-fingerprint", hashlib.sha256).digest()
         self._seeds = (int.from_bytes(seed[:8], "big"), int.from_bytes(seed[8:16], "big"))
         self._known: dict[str, pl.Series] = {}
+        #: The feed's recorded loads (sha256); read from the registry when not given.
+        self.loaded: set[str] | None = None
 
     def fingerprints(self, raw: pl.DataFrame, columns: list[str], scope: str) -> pl.Series:
         """One fingerprint per raw row: its scope, its strings in contract order, the salt."""
@@ -102,11 +112,13 @@ class KnownRows:
         must not be referred to."""
         from ingest.deliveries import read_registry
 
-        loaded = {
-            r.sha256
-            for r in read_registry(self.settings)
-            if r.status == "loaded" and r.feed == self.feed
-        }
+        loaded = self.loaded
+        if loaded is None:
+            loaded = {
+                r.sha256
+                for r in read_registry(self.settings)
+                if r.status == "loaded" and r.feed == self.feed
+            }
         folder = self.settings.bronze(self.feed)
         files = [folder / f"{sha}.parquet" for sha in sorted(loaded)]
         files = [p for p in files if p.exists()]
@@ -127,7 +139,9 @@ class KnownRows:
         return found[FINGERPRINT] if found.height else empty
 
     def remember(self, states: pl.DataFrame) -> None:
-        """States a delivery of this run staged: later files of the run may refer to them."""
+        """States a delivery of this run staged: later files of the run may refer to them.
+
+        Not locked: the loader stages the files of one scope in one thread, in order."""
         if FINGERPRINT not in states.columns or states.is_empty():
             return
         for (scope,), part in states.group_by(self.scope):

@@ -14,7 +14,9 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +27,7 @@ from typing import Protocol
 import polars as pl
 
 from ingest.contracts import Contract, DeliveryRejected, load_contract
-from ingest.cumulative import FINGERPRINT, MEMBERS, KnownRows
+from ingest.cumulative import FINGERPRINT, MEMBERS, KnownRows, file_scope
 from ingest.settings import Settings
 
 
@@ -64,6 +66,14 @@ Parser = Callable[[bytes, str], ParsedDelivery]
 def max_delivery_bytes() -> int:
     """Deliveries above this size are refused unread (default 300 MB, SLC_MAX_DELIVERY_MB)."""
     return int(float(os.environ.get("SLC_MAX_DELIVERY_MB", "300")) * 1_000_000)
+
+
+def ingest_threads() -> int:
+    """Files staged at once (SLC_INGEST_THREADS; default: the machine's cores, at most 4).
+
+    Polars, DuckDB and the Parquet writer release the GIL, so threads use both cores."""
+    value = os.environ.get("SLC_INGEST_THREADS")
+    return max(1, int(value) if value else min(4, os.cpu_count() or 1))
 
 
 def sha256_of(content: bytes) -> str:
@@ -125,9 +135,13 @@ def registry_lock(settings: Settings) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+#: The registry's file lock is per process; the loader's threads also take this one.
+_RECORDING = threading.Lock()
+
+
 def record(settings: Settings, entry: DeliveryRecord) -> None:
     path = registry_path(settings)
-    with registry_lock(settings), path.open("a", encoding="utf-8") as handle:
+    with _RECORDING, registry_lock(settings), path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
 
 
@@ -343,7 +357,8 @@ class Gate(Protocol):
     """Validates the deliveries of a run together and judges each one (expectations.bronze)."""
 
     def add(self, file_name: str, bronze: pl.DataFrame, related: dict[str, pl.DataFrame]) -> None:
-        """Take the rows of one parsed, pseudonymised delivery."""
+        """Take the rows of one parsed, pseudonymised delivery (the loader's threads may
+        call it at once)."""
 
     def verdicts(self) -> dict[str, str]:
         """File name -> why it failed, for the deliveries that failed."""
@@ -396,21 +411,21 @@ def load_files(
     staging_root.mkdir(parents=True, exist_ok=True)
     _clear_stale_staging(staging_root)
     staging = Path(tempfile.mkdtemp(prefix=f"{contract.feed}-", dir=staging_root))
-    outcomes: list[DeliveryRecord | _Staged | tuple[Path, str]] = []
     staged: dict[str, _Staged] = {}
-    loaded = {r.sha256 for r in read_registry(settings) if r.status == "loaded"}
+    records_so_far = read_registry(settings)
+    loaded = {r.sha256 for r in records_so_far if r.status == "loaded"}
+    if known is not None:
+        known.loaded = {r.sha256 for r in records_so_far if r.feed == contract.feed} & loaded
     try:
-        for path in paths:
-            outcome = _stage(
+        outcomes = _stage_all(
+            contract,
+            paths,
+            lambda path: _stage(
                 settings, contract, path, parse, gate, protect, staging, staged, loaded
-            )
-            if isinstance(outcome, _Staged):
-                staged[outcome.record.sha256] = outcome
-                if known is not None:
-                    known.remember(
-                        pl.read_parquet(outcome.states, columns=[known.scope, FINGERPRINT])
-                    )
-            outcomes.append(outcome)
+            ),
+            staged,
+            known,
+        )
         verdicts = gate.verdicts() if gate is not None and staged else {}
         again = _leaning_on_rejected(list(staged.values()), verdicts)
         records = []
@@ -451,6 +466,82 @@ def load_files(
             fresh,
         )
     return records
+
+
+Outcome = DeliveryRecord | _Staged | tuple[Path, str]
+
+
+def _stage_all(
+    contract: Contract,
+    paths: list[Path],
+    stage: Callable[[Path], Outcome],
+    staged: dict[str, _Staged],
+    known: KnownRows | None,
+) -> list[Outcome]:
+    """Stage every file (`stage`), lane by lane, lanes side by side (`ingest_threads`);
+    outcomes in the order of `paths`.
+
+    A lane holds the files that must be staged in run order: those of one delivery key, of
+    one cumulative scope (an export refers to the states earlier exports of its mission
+    stored), and of one size (identical bytes are the same size: the second copy must see
+    the first staged). Judging and settling stay in run order, in the calling thread."""
+    outcomes: dict[int, Outcome] = {}
+
+    def run(lane: list[int]) -> None:
+        for i in lane:
+            outcome = stage(paths[i])
+            if isinstance(outcome, _Staged):
+                staged[outcome.record.sha256] = outcome
+                if known is not None:
+                    known.remember(
+                        pl.read_parquet(outcome.states, columns=[known.scope, FINGERPRINT])
+                    )
+            outcomes[i] = outcome
+
+    lanes = _lanes(contract, paths)
+    workers = min(ingest_threads(), len(lanes))
+    if workers <= 1:
+        for lane in lanes:
+            run(lane)
+    else:
+        with ThreadPoolExecutor(workers, thread_name_prefix=f"stage-{contract.feed}") as pool:
+            for future in [pool.submit(run, lane) for lane in lanes]:
+                future.result()
+    return [outcomes[i] for i in range(len(paths))]
+
+
+def _lanes(contract: Contract, paths: list[Path]) -> list[list[int]]:
+    """Indices of `paths` grouped into lanes (see `_stage_all`), the largest lane first
+    (by bytes), each in run order."""
+    parent = list(range(len(paths)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[str, object], int] = {}
+    sizes = []
+    for i, path in enumerate(paths):
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = -1 - i  # gone: a lane of its own, _stage says so
+        sizes.append(max(size, 0))
+        links: list[tuple[str, object]] = [("size", size)]
+        if contract.matches(path.name):
+            links.append(("key", contract.delivery_key(path.name)))
+            scope = file_scope(contract, path.name)
+            if scope is not None:
+                links.append(("scope", scope))
+        for link in links:
+            j = first.setdefault(link, i)
+            parent[root(i)] = root(j)
+    lanes: dict[int, list[int]] = {}
+    for i in range(len(paths)):
+        lanes.setdefault(root(i), []).append(i)
+    return sorted(lanes.values(), key=lambda lane: -sum(sizes[i] for i in lane))
 
 
 def _corrections_first(contract: Contract, paths: list[Path]) -> list[Path]:

@@ -15,6 +15,7 @@ import hmac
 import os
 import re
 import secrets
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -168,34 +169,62 @@ def normalised(kind: str, expr: pl.Expr) -> pl.Expr:
 
 
 _MEMORY: duckdb.DuckDBPyConnection | None = None
+_OPENING = threading.Lock()
 
 
 def _memory() -> duckdb.DuckDBPyConnection:
     """A cursor on this process's in-memory DuckDB database (raw values never touch a file).
     Opening a database costs about 30 ms; a cursor on an open one almost nothing."""
     global _MEMORY
-    if _MEMORY is None:
-        _MEMORY = duckdb.connect(":memory:")
-    return _MEMORY.cursor()
+    with _OPENING:  # the loader stages files in threads (ingest.deliveries)
+        if _MEMORY is None:
+            _MEMORY = duckdb.connect(":memory:")
+        return _MEMORY.cursor()
+
+
+#: Up to this many distinct messages, Python's hashlib is faster than a DuckDB query (which
+#: costs milliseconds whatever its size): a cumulative export's new rows are often few.
+SMALL_BATCH = 5_000
 
 
 def _hmac_hex(messages: pl.Series, key: bytes) -> pl.Series:
-    """HMAC-SHA256 (RFC 2104) of each message, hex, first 32 characters, in one DuckDB query
-    over the column (Python's hmac, value by value, was most of the load time). The same
-    key padding as Python's hmac: keys above 64 bytes are hashed first."""
+    """HMAC-SHA256 (RFC 2104) of each message, hex, first 32 characters. Large batches run
+    as one DuckDB query over the column (Python's hmac, value by value, was most of the load
+    time); small ones in Python from the key's precomputed pads. The same key padding as
+    Python's hmac: keys above 64 bytes are hashed first."""
     block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
     inner = bytes(b ^ 0x36 for b in block)
     outer = bytes(b ^ 0x5C for b in block)
-    con = _memory()
-    try:
-        con.register("frame", pl.DataFrame({"message": messages}).unique())
-        hashed = con.sql(
-            "select message, left(sha256($outer::blob || "
-            "unhex(sha256($inner::blob || encode(message)))), 32) as digest from frame",
-            params={"outer": outer, "inner": inner},
-        ).pl()
-    finally:
-        con.close()
+    distinct = messages.unique()
+    if distinct.len() <= SMALL_BATCH:
+        inner_pad, outer_pad = hashlib.sha256(inner), hashlib.sha256(outer)
+
+        def one(message: str) -> str:
+            first = inner_pad.copy()
+            first.update(message.encode())
+            second = outer_pad.copy()
+            second.update(first.digest())
+            return second.hexdigest()[:32]
+
+        hashed = pl.DataFrame(
+            {
+                "message": distinct,
+                "digest": pl.Series(
+                    [None if m is None else one(m) for m in distinct.to_list()], dtype=pl.String
+                ),
+            }
+        )
+    else:
+        con = _memory()
+        try:
+            con.register("frame", pl.DataFrame({"message": distinct}))
+            hashed = con.sql(
+                "select message, left(sha256($outer::blob || "
+                "unhex(sha256($inner::blob || encode(message)))), 32) as digest from frame",
+                params={"outer": outer, "inner": inner},
+            ).pl()
+        finally:
+            con.close()
     return (
         pl.DataFrame({"message": messages})
         .join(hashed, on="message", how="left", maintain_order="left")

@@ -9,6 +9,8 @@ Dates: ISO (`2020-01-31`, with or without a time), `dd/mm/yyyy` and Excel serial
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from ingest.contracts import Column, Contract
@@ -51,52 +53,65 @@ def _code_map(column: Column) -> dict[str, str]:
     return mapping
 
 
-def typed_column(
-    column: Column, countries: dict[str, str | None] | None = None
-) -> tuple[pl.Expr, pl.Expr]:
-    """(typed value, problem code) for one contract column over its string column.
+@dataclass(frozen=True)
+class Rule:
+    """How one contract column is typed, in two passes so each parse runs once per value:
+    `stage` reads the raw string column, `value` and `problem` read the staged column
+    (`staged_name`) and the raw one."""
+
+    stage: pl.Expr
+    value: pl.Expr
+    problem: pl.Expr
+
+
+def staged_name(column: str) -> str:
+    return f"__staged__{column}"
+
+
+def rule(column: Column, countries: dict[str, str | None] | None = None) -> Rule:
+    """The typing rule of one contract column (see `Rule`).
 
     `countries` maps the column's distinct spellings to ISO3 (looked up once, not per row).
     """
     raw = pl.col(column.name)
+    staged = pl.col(staged_name(column.name))
     present = raw.is_not_null() & (raw.str.strip_chars() != "")
     kind = column.type
+    value = staged
     if kind == "date":
-        value = parse_date(raw)
-        bad = present & value.is_null()
+        stage = parse_date(raw)
+        bad = present & staged.is_null()
         code = "unparseable_date"
     elif kind in ("decimal", "int"):
-        number = parse_decimal(raw)
-        value = number.round(0).cast(pl.Int64) if kind == "int" else number
-        bad = present & (number.is_null() | ((number != number.round(0)) & (kind == "int")))
+        stage = parse_decimal(raw)
+        value = staged.round(0).cast(pl.Int64) if kind == "int" else staged
+        bad = present & (staged.is_null() | ((staged != staged.round(0)) & (kind == "int")))
         code = "not_a_number"
     elif kind == "bool":
-        value = parse_bool(raw)
-        bad = present & value.is_null()
+        stage = parse_bool(raw)
+        bad = present & staged.is_null()
         code = "not_yes_no"
     elif kind == "code":
-        mapping = _code_map(column)
-        value = (
+        stage = (
             raw.str.strip_chars()
             .str.to_lowercase()
-            .replace_strict(mapping, default=None, return_dtype=pl.String)
+            .replace_strict(_code_map(column), default=None, return_dtype=pl.String)
         )
-        bad = present & value.is_null()
+        bad = present & staged.is_null()
         code = "unknown_code"
     elif kind == "option":  # Akvo Flow "code:text": the code decides, the text may vary
-        mapping = _code_map(column)
-        value = (
+        stage = (
             raw.str.strip_chars()
             .str.split(":")
             .list.first()
             .str.to_lowercase()
-            .replace_strict(mapping, default=None, return_dtype=pl.String)
+            .replace_strict(_code_map(column), default=None, return_dtype=pl.String)
         )
-        bad = present & value.is_null()
+        bad = present & staged.is_null()
         code = "unknown_code"
     elif kind == "options":  # several "code:text" joined with "|": canonical codes, space-joined
         mapping = _code_map(column)
-        parts = raw.str.split("|").list.eval(
+        stage = raw.str.split("|").list.eval(
             pl.element()
             .str.strip_chars()
             .str.split(":")
@@ -104,32 +119,32 @@ def typed_column(
             .str.to_lowercase()
             .replace_strict(mapping, default="?", return_dtype=pl.String)
         )
-        value = pl.when(present).then(parts.list.join(" "))
-        bad = present & parts.list.contains("?")
+        value = pl.when(present).then(staged.list.join(" "))
+        bad = present & staged.list.contains("?")
         code = "unknown_code"
     elif kind == "datetime_cet":  # Akvo Flow "27-01-2020 11:32:22 CET"
-        value = (
+        stage = (
             raw.str.strip_chars()
             .str.slice(0, 19)
             .str.strptime(pl.Datetime("us"), "%d-%m-%Y %H:%M:%S", strict=False)
         )
-        bad = present & value.is_null()
+        bad = present & staged.is_null()
         code = "unparseable_date"
     elif kind == "datetime_iso":  # KoBo "2020-11-03T10:12:44.123+01:00" or "2020-11-03 10:12:44"
-        value = (
+        stage = (
             raw.str.strip_chars()
             .str.slice(0, 19)
             .str.replace("T", " ")
             .str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
         )
-        bad = present & value.is_null()
+        bad = present & staged.is_null()
         code = "unparseable_date"
     elif kind == "country":
-        value = raw.replace_strict(countries or {}, default=None, return_dtype=pl.String)
-        bad = present & value.is_null()
+        stage = raw.replace_strict(countries or {}, default=None, return_dtype=pl.String)
+        bad = present & staged.is_null()
         code = "unknown_country"
     else:
-        value = pl.when(present).then(raw.str.strip_chars())
+        stage = pl.when(present).then(raw.str.strip_chars())
         bad = pl.lit(False)
         code = ""
     problems = [pl.when(bad).then(pl.lit(f"{code}|{column.name}"))]
@@ -139,7 +154,9 @@ def typed_column(
         problems.append(pl.when(value < column.min).then(pl.lit(f"below_minimum|{column.name}")))
     if column.max is not None and kind in ("decimal", "int"):
         problems.append(pl.when(value > column.max).then(pl.lit(f"above_maximum|{column.name}")))
-    return value.alias(column.name), pl.coalesce(problems)
+    return Rule(
+        stage.alias(staged_name(column.name)), value.alias(column.name), pl.coalesce(problems)
+    )
 
 
 #: Rows typed at a time: typing evaluates every column's rules at once, so memory grows
@@ -170,8 +187,8 @@ def type_frame(
     keep = keep or []
     missing = [c.name for c in contract.columns if c.name not in raw.columns]
     raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(name) for name in missing)
-    pairs = [
-        typed_column(
+    rules = [
+        rule(
             c,
             {v: to_iso3(v) for v in raw[c.name].drop_nulls().unique()}
             if c.type == "country"
@@ -179,22 +196,25 @@ def type_frame(
         )
         for c in contract.columns
     ]
-    if not pairs:  # a table of reader columns only (a cumulative export's row list)
+    if not rules:  # a table of reader columns only (a cumulative export's row list)
         return raw.select(keep), raw.clear().with_columns(
             pl.lit(None, dtype=pl.String).alias("_reason"),
             pl.lit(None, dtype=pl.String).alias("_column"),
         )
-    problem = pl.coalesce([p for _, p in pairs]).alias("_problem")
-    flagged = raw.with_columns(problem)
+    # Each parse once: staged columns first, then the problems and the values read them.
+    flagged = raw.with_columns(r.stage for r in rules).with_columns(
+        pl.coalesce([r.problem for r in rules]).alias("_problem")
+    )
     bad = (
         flagged.filter(pl.col("_problem").is_not_null())
+        .select(*raw.columns, "_problem")
         .with_columns(
             pl.col("_problem").str.split_exact("|", 1).struct.rename_fields(["_reason", "_column"])
         )
         .unnest("_problem")
     )
     good = flagged.filter(pl.col("_problem").is_null()).select(
-        *[value for value, _ in pairs], *[pl.col(k) for k in keep]
+        *[r.value for r in rules], *[pl.col(k) for k in keep]
     )
     return good, bad
 

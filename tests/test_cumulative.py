@@ -164,3 +164,68 @@ def test_files_leaning_on_a_reloaded_file_are_reloaded_too(tmp_path):
     again = _leaning_on_rejected(batch, {"D": "rejected by the test"})
     assert [p.name for p in again] == ["E", "F", "G"]
     assert _leaning_on_rejected(batch, {}) == []
+
+
+def test_lanes_keep_a_mission_a_key_and_identical_bytes_in_run_order(tmp_path):
+    """Files that may depend on each other share a lane, in run order; others go side by side."""
+    from ingest.deliveries import _lanes
+
+    def file(name: str, size: int) -> Path:
+        path = tmp_path / name
+        path.write_bytes(b"x" * size)
+        return path
+
+    paths = [
+        file("OIM_ML_cases_2019-01.csv", 10),
+        file("OIM_NE_cases_2019-01.csv", 11),
+        file("OIM_ML_cases_2019-02_v2.csv", 12),
+        file("OIM_ML_cases_2019-02.csv", 13),
+        file("OIM_BF_cases_2019-01.csv", 14),
+        file("OIM_NE_cases_2019-02.csv", 14),  # same size as BF's: the same bytes, maybe
+        file("not an export.csv", 50),
+    ]
+    lanes = _lanes(load_contract("iom"), paths)
+    assert sorted(lanes) == [[0, 2, 3], [1, 4, 5], [6]]
+    assert lanes[0] == [6]  # the most bytes first
+
+
+def test_threads_load_what_one_thread_loads(small_sample, tmp_path, monkeypatch):
+    """Two missions staged side by side: the same bronze, row lists, quarantine and records
+    as one file after the other."""
+    files = [
+        f
+        for mission in ("ML", "NE", "BF")
+        for f in sorted((small_sample / "iom").glob(f"OIM_{mission}_cases_2019-0[1-4]*.csv"))
+    ]
+
+    def load(threads: int) -> tuple[dict, dict]:
+        monkeypatch.setenv("SLC_INGEST_THREADS", str(threads))
+        with temporary_home(tmp_path / f"warehouse-{threads}") as settings:
+            records = _load(settings, files)
+            tables = {
+                folder: pl.concat(
+                    [
+                        pl.read_parquet(p).drop("_ingested_at")
+                        for p in sorted(root.glob("*.parquet"))
+                    ]
+                    or [pl.DataFrame()],
+                    how="diagonal_relaxed",
+                ).sort(pl.all())
+                for folder, root in {
+                    "states": settings.bronze("iom"),
+                    "rows": settings.bronze("iom") / MEMBERS,
+                    "quarantine": settings.quarantine("iom"),
+                }.items()
+            }
+            outcome = {
+                r.file_name: (r.status, r.rows_read, r.rows_bronze, r.rows_quarantined)
+                for r in records
+            }
+            return tables, outcome
+
+    one_tables, one_outcome = load(1)
+    two_tables, two_outcome = load(2)
+    assert len(one_outcome) == len(files) and one_tables["rows"].height
+    assert one_outcome == two_outcome
+    for name, table in one_tables.items():
+        assert table.equals(two_tables[name]), name

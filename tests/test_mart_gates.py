@@ -127,3 +127,27 @@ def test_reconciliation_variance_names_the_actions():
     assert variance_warnings(frame, 10) == [
         "T05-EUTF-SAH-NE-05-01 3.5: computed 900, reported 1000 (-10.5%)"
     ]
+
+
+def test_data_docs_keep_the_newest_results_of_each_suite(tmp_path: Path):
+    """Rendering reads every stored result: old ones are pruned, newest kept, pages too."""
+    from expectations.runner import prune_results, render_data_docs
+
+    home, docs = tmp_path / "gx", tmp_path / "docs"
+    for _ in range(3):
+        _gate(tmp_path, "fct_assistance_events", _events())
+    _gate(tmp_path, "fct_kits", pl.DataFrame({"kit_id": ["1"]}))
+    render_data_docs(home=home, data_docs=docs)
+    store = home / "gx" / "uncommitted" / "validations"
+
+    def results(suite: str) -> list[str]:
+        return sorted(p.parent.name for p in (store / suite).rglob("*.json"))
+
+    newest = results("fct_assistance_events")[-2:]
+    assert len(results("fct_assistance_events")) == 3
+    removed = prune_results(home=home, data_docs=docs, keep=2)
+    assert len(removed) == 1
+    assert results("fct_assistance_events") == newest
+    assert len(results("fct_kits")) == 1
+    pages = sorted(p.parent.name for p in (docs / "validations").rglob("*.html"))
+    assert removed[0].name not in pages and set(newest) <= set(pages)

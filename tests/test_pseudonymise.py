@@ -113,8 +113,16 @@ TRICKY = {
 }
 
 
+#: Both ways of computing HMACs: DuckDB (every batch) and Python (the default, small ones).
+BOTH_WAYS = pytest.mark.parametrize("small_batch", [0, 5_000], ids=["duckdb", "python"])
+
+
+@BOTH_WAYS
 @pytest.mark.parametrize("key", [KEY, b"k" * 100])  # a key above 64 bytes is hashed first
-def test_whole_columns_get_what_the_reference_gives_value_by_value(key: bytes):
+def test_whole_columns_get_what_the_reference_gives_value_by_value(
+    key: bytes, small_batch: int, monkeypatch
+):
+    monkeypatch.setattr("ingest.pseudonymise.SMALL_BATCH", small_batch)
     frame = pl.DataFrame(TRICKY)
     out = pseudonymise(frame, COLUMNS, key)
     for column, kind in COLUMNS.items():
@@ -130,9 +138,11 @@ def test_whole_columns_get_what_the_reference_gives_value_by_value(key: bytes):
     assert out["person_key"][0] == out["person_key"][1] is not None
 
 
-def test_sample_people_get_what_the_reference_gives(small_sample):
+@BOTH_WAYS
+def test_sample_people_get_what_the_reference_gives(small_sample, small_batch: int, monkeypatch):
     from ingest import ejom, iom
 
+    monkeypatch.setattr("ingest.pseudonymise.SMALL_BATCH", small_batch)
     path = sorted((small_sample / "iom").glob("OIM_ML_cases_2019-*.csv"))[-1]
     people = iom.parse(path.read_bytes(), path.name).bronze.head(3000)
     path = sorted((small_sample / "ejom").glob("EJOM_registration_*.xlsx"))[-1]
