@@ -618,10 +618,25 @@ def markdown(results: list[dict], info: dict[str, str], started: datetime) -> st
                 f"{_verdict(full.peak_bytes, TARGETS['memory_10'])}"
             )
         lines += ["", "Targets: " + "; ".join(v for v in verdicts if v) + ".", ""]
-    notes = Path(__file__).with_name("notes.md")
-    if notes.exists():
-        lines += [notes.read_text(encoding="utf-8").strip(), ""]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + notes()
+
+
+NOTES = Path(__file__).with_name("notes.md")
+
+
+def notes() -> str:
+    """The hand-written analysis (bench/notes.md) that follows the measurements."""
+    return NOTES.read_text(encoding="utf-8").strip() + "\n" if NOTES.exists() else ""
+
+
+def renote(out: Path) -> None:
+    """Replace the analysis at the end of `out` by the current bench/notes.md, keeping the
+    measurements (the notes are written while, or after, the bench runs)."""
+    text = out.read_text(encoding="utf-8")
+    first = notes().splitlines()[0] if notes() else None
+    if first and first in text:
+        text = text[: text.index(first)].rstrip() + "\n\n"
+    out.write_text(text + notes(), encoding="utf-8")
 
 
 def _git_revision() -> str:
@@ -640,7 +655,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/slc-bench"))
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument(
+        "--notes-only", action="store_true", help="only replace the analysis in --out"
+    )
     args = parser.parse_args(argv)
+    if args.notes_only:
+        renote(args.out)
+        return 0
     started = datetime.now(UTC)
     info = machine()
     results = []
