@@ -89,6 +89,8 @@ def test_report_shows_figure_1_with_its_source(published_home: Path):
     assert (published_home / "data_docs" / "index.html").exists()
     docs = (published_home / "dbt_docs" / "static_index.html").read_text(encoding="utf-8")
     assert "fct_reported_indicators" in docs and "mart_indicator_reconciliation" in docs
+    # The docs carry the build's own manifest: the SQL each model ran, compiled.
+    assert '\\"staging\\".\\"stg_' in docs  # a ref resolved, as only compiled SQL has it
 
 
 def test_same_bytes_load_once(copied_home: Settings):

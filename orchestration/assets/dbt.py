@@ -146,10 +146,32 @@ dbt_resource = DbtCliResource(
 def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> dg.MaterializeResult:
     settings = dbt_environment()
     target = settings.dbt_docs
-    dbt.cli(
-        ["docs", "generate", "--static", "--target-path", str(target)],
-        manifest=slc_dbt_project.manifest_path,
-        raise_on_error=True,
-    ).wait()
+    target.mkdir(parents=True, exist_ok=True)
+    build = latest_build_artifacts(slc_dbt_project.project_dir / "target")
+    args = ["docs", "generate", "--static", "--target-path", str(target)]
+    if build is not None:
+        # The build's own manifest (compiled SQL included) and its parse: dbt only reads the
+        # catalog from the build database, instead of parsing and compiling everything again.
+        for name in ("manifest.json", "partial_parse.msgpack"):
+            if (build / name).exists():
+                shutil.copyfile(build / name, target / name)
+        args.append("--no-compile")
+    dbt.cli(args, manifest=slc_dbt_project.manifest_path, raise_on_error=True).wait()
     page = target / "static_index.html"
-    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(page))})
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(page)),
+            "manifest_of": str(build.name) if build is not None else "a fresh compile",
+        }
+    )
+
+
+def latest_build_artifacts(target: Path) -> Path | None:
+    """The newest invocation folder of the dbt build step that holds a manifest: the docs
+    describe that build (its manifest has the compiled SQL of every node it ran)."""
+    builds = [
+        p
+        for p in target.glob(f"{slc_dbt_models.op.name}-*")
+        if p.is_dir() and (p / "manifest.json").exists() and (p / "run_results.json").exists()
+    ]
+    return max(builds, key=lambda p: p.stat().st_mtime, default=None)
