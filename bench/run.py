@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import platform
 import shutil
 import signal
@@ -527,12 +528,12 @@ def _verdict(value: float | None, target: float) -> str:
     return "met" if value <= target else "missed"
 
 
-def markdown(results: list[dict], info: dict[str, str], started: datetime) -> str:
+def markdown(results: list[dict], info: dict[str, str], started: datetime, revision: str) -> str:
     lines = [
         "# Benchmarks",
         "",
         "Written by `make bench` (`bench/run.py`); timings never go into the tests. "
-        f"Measured {started:%Y-%m-%d %H:%M} UTC, revision `{_git_revision()}`.",
+        f"Measured {started:%Y-%m-%d %H:%M} UTC, revision `{revision}` (at the start).",
         "",
         "## Machine",
         "",
@@ -547,7 +548,12 @@ def markdown(results: list[dict], info: dict[str, str], started: datetime) -> st
         lines += [
             f"## Scale {scale:g}",
             "",
-            f"{r['deliveries']} deliveries, {r['sample_mb']:,.0f} MB of partner files.",
+            f"{r['deliveries']} deliveries, {r['sample_mb']:,.0f} MB of partner files."
+            + (
+                f" Measured {r['measured_at']}, revision `{r['revision']}`."
+                if r.get("revision")
+                else ""
+            ),
             "",
             "| phase | full refresh (s) | peak memory | incremental (s) | peak memory |",
             "|---|---:|---:|---:|---:|",
@@ -640,12 +646,21 @@ def renote(out: Path) -> None:
 
 
 def _git_revision() -> str:
+    """HEAD, with `+changes` when tracked files differ from it (taken when the bench starts:
+    commits made while it runs are not what it measured)."""
     try:
-        return subprocess.run(
+        head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
     except OSError:
         return "unknown"
+    return f"{head}+changes" if dirty else head
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -656,6 +671,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument(
+        "--reuse",
+        type=float,
+        nargs="*",
+        default=[],
+        help="scales whose measurements of an earlier run (<work>/scale-N/results.pickle) "
+        "are written again instead of measured",
+    )
+    parser.add_argument(
         "--notes-only", action="store_true", help="only replace the analysis in --out"
     )
     args = parser.parse_args(argv)
@@ -663,11 +686,19 @@ def main(argv: list[str] | None = None) -> int:
         renote(args.out)
         return 0
     started = datetime.now(UTC)
+    revision = _git_revision()
     info = machine()
     results = []
     for scale in args.scales:
-        results.append(bench_scale(scale, args.seed, args.work, not args.no_latency))
-        args.out.write_text(markdown(results, info, started), encoding="utf-8")
+        saved = args.work / f"scale-{scale:g}" / "results.pickle"
+        if scale in args.reuse and saved.exists():  # an earlier run's measurements, as they were
+            result = pickle.loads(saved.read_bytes())
+        else:
+            result = bench_scale(scale, args.seed, args.work, not args.no_latency)
+            result["revision"], result["measured_at"] = revision, f"{started:%Y-%m-%d %H:%M} UTC"
+            saved.write_bytes(pickle.dumps(result))
+        results.append(result)
+        args.out.write_text(markdown(results, info, started, revision), encoding="utf-8")
         print(f"written {args.out}", flush=True)
     return 0
 
