@@ -13,8 +13,6 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from expectations.runner import render_data_docs, validate
-from expectations.suites.marts import gate_frame, mart_expectations, rules
 from ingest.settings import Settings
 from orchestration.assets.dbt import WRITER_POOL, slc_dbt_project
 from orchestration.build_db import wait_until_free
@@ -97,6 +95,11 @@ def write_gate_report(settings: Settings, run_id: str, report: dict[str, list]) 
     pool=WRITER_POOL,
 )
 def mart_gates(context: dg.AssetCheckExecutionContext):
+    # GX loads on first use: it is half the import time of the code location, which every
+    # run process, sensor tick and test pays.
+    from expectations.runner import render_data_docs, validate
+    from expectations.suites.marts import gate_frame, mart_expectations, rules
+
     settings = Settings.from_env()
     wait_until_free(settings.build_db, log=context.log.warning)
     previous = previous_row_counts(settings)
