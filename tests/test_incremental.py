@@ -34,6 +34,14 @@ def _facts(db: Path) -> dict[str, pl.DataFrame]:
         con.close()
 
 
+def _dbt_log(run_id: str) -> str:
+    """What dbt logged in the dbt step of a run (its invocation folder, rotated files too)."""
+    from orchestration.assets.dbt import slc_dbt_project
+
+    (folder,) = (slc_dbt_project.project_dir / "target").glob(f"slc_dbt_models-{run_id[:7]}-*")
+    return "".join(p.read_text(encoding="utf-8") for p in folder.glob("dbt.log*"))
+
+
 def test_an_incremental_rebuild_equals_a_full_refresh(tmp_path: Path, small_sample: Path):
     from orchestration.definitions import defs
 
@@ -72,6 +80,8 @@ def test_an_incremental_rebuild_equals_a_full_refresh(tmp_path: Path, small_samp
         )
         assert full.success
         refreshed = _facts(settings.build_db)
+        # The third build started from the parse the second one left.
+        assert "Unable to do partial parsing" not in _dbt_log(full.run_id)
 
     events = incremental["fct_assistance_events"]
     # The second rebuild merged: the old sentinel row is still there, new months are in.
