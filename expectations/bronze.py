@@ -117,6 +117,8 @@ class BronzeGate:
         self._where: dict[str, list[pl.DataFrame]] = defaultdict(list)
         self.files: list[str] = []
         self._lock = threading.Lock()
+        #: What `verdicts` validated, this gate's and its fresh gates' (`render` shows them).
+        self.outcomes: list = []
 
     def add(self, file_name: str, bronze: pl.DataFrame, related: dict[str, pl.DataFrame]) -> None:
         """Take one delivery's rows; the loader's threads may add at once (ingest.deliveries)."""
@@ -148,7 +150,15 @@ class BronzeGate:
 
     def fresh(self) -> BronzeGate:
         """An empty gate of the same feed (the loader's second batch after a rejection)."""
-        return BronzeGate(self.feed, home=self.home, data_docs=self.data_docs)
+        gate = BronzeGate(self.feed, home=self.home, data_docs=self.data_docs)
+        gate.outcomes = self.outcomes
+        return gate
+
+    def render(self) -> Path:
+        """The Data Docs pages of what this gate (and its fresh gates) validated."""
+        from expectations.runner import render_data_docs
+
+        return render_data_docs(home=self.home, data_docs=self.data_docs, outcomes=self.outcomes)
 
     def verdicts(self) -> dict[str, str]:
         """File name -> why it failed, for the deliveries that failed (absent: passed)."""
@@ -169,6 +179,7 @@ class BronzeGate:
                 render_docs=False,
                 index_column=ROW_KEY,
             )
+            self.outcomes.append(outcome)
             for failure in outcome.failures:
                 lines = _attribute(check.suite, failure, where, rows, check.context)
                 for file_name, line in lines.items():
@@ -217,9 +228,3 @@ def _plain(value):
 
 def _show(row: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in row.items())
-
-
-def render(home: Path, data_docs: Path) -> Path:
-    from expectations.runner import render_data_docs
-
-    return render_data_docs(home=home, data_docs=data_docs)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -60,14 +61,6 @@ def scope_of(contract: Contract) -> str:
     return str((contract.raw.get("cumulative") or {}).get("scope", "mission"))
 
 
-def file_scope(contract: Contract, file_name: str) -> str | None:
-    """The scope a file's rows belong to, read from its name (`file_scope` in the contract),
-    or None when the feed is not cumulative or the name does not match."""
-    template = (contract.raw.get("cumulative") or {}).get("file_scope")
-    match = contract.file_pattern.match(file_name) if template else None
-    return str(template).format(**match.groupdict()) if match else None
-
-
 class KnownRows:
     """The fingerprints of the states a cumulative feed holds in bronze, one scope at a time.
 
@@ -75,15 +68,25 @@ class KnownRows:
     follows the largest mission, not the feed) and extended as the run stages deliveries.
     """
 
-    def __init__(self, settings: Settings, key: bytes, contract: Contract) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        key: bytes,
+        contract: Contract,
+        scope_of_file: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.settings, self.key, self.feed = settings, key, contract.feed
+        #: The scope a delivery's rows belong to, from its file name (IOM: the mission): the
+        #: stored states of a scope are read from its own files, and the loader stages the
+        #: files of a scope in one lane. None: any file may hold any scope.
+        self.scope_of_file = scope_of_file
         self.scope = scope_of(contract)
         self.salt = typing_digest(contract)
         seed = hmac.new(key, b"row-fingerprint", hashlib.sha256).digest()
         self._seeds = (int.from_bytes(seed[:8], "big"), int.from_bytes(seed[8:16], "big"))
         self._known: dict[str, pl.Series] = {}
-        #: The feed's recorded loads (sha256); read from the registry when not given.
-        self.loaded: set[str] | None = None
+        #: The feed's recorded loads (sha256 -> file name); read from the registry when unset.
+        self.loaded: dict[str, str] | None = None
 
     def fingerprints(self, raw: pl.DataFrame, columns: list[str], scope: str) -> pl.Series:
         """One fingerprint per raw row: its scope, its strings in contract order, the salt."""
@@ -115,12 +118,17 @@ class KnownRows:
         loaded = self.loaded
         if loaded is None:
             loaded = {
-                r.sha256
+                r.sha256: r.file_name
                 for r in read_registry(self.settings)
                 if r.status == "loaded" and r.feed == self.feed
             }
         folder = self.settings.bronze(self.feed)
-        files = [folder / f"{sha}.parquet" for sha in sorted(loaded)]
+        files = [
+            folder / f"{sha}.parquet"
+            for sha, name in sorted(loaded.items())
+            # Not every file of the feed: those of the scope, when file names say it.
+            if self.scope_of_file is None or self.scope_of_file(name) == scope
+        ]
         files = [p for p in files if p.exists()]
         empty = pl.Series(FINGERPRINT, [], dtype=pl.String)
         if not files:

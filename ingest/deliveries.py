@@ -27,7 +27,7 @@ from typing import Protocol
 import polars as pl
 
 from ingest.contracts import Contract, DeliveryRejected, load_contract
-from ingest.cumulative import FINGERPRINT, MEMBERS, KnownRows, file_scope
+from ingest.cumulative import FINGERPRINT, MEMBERS, KnownRows
 from ingest.settings import Settings
 
 
@@ -415,7 +415,11 @@ def load_files(
     records_so_far = read_registry(settings)
     loaded = {r.sha256 for r in records_so_far if r.status == "loaded"}
     if known is not None:
-        known.loaded = {r.sha256 for r in records_so_far if r.feed == contract.feed} & loaded
+        known.loaded = {
+            r.sha256: r.file_name
+            for r in records_so_far
+            if r.feed == contract.feed and r.status == "loaded"
+        }
     try:
         outcomes = _stage_all(
             contract,
@@ -482,9 +486,10 @@ def _stage_all(
     outcomes in the order of `paths`.
 
     A lane holds the files that must be staged in run order: those of one delivery key, of
-    one cumulative scope (an export refers to the states earlier exports of its mission
-    stored), and of one size (identical bytes are the same size: the second copy must see
-    the first staged). Judging and settling stay in run order, in the calling thread."""
+    one cumulative scope (`KnownRows.scope_of_file`: an export refers to the states earlier
+    exports of its mission stored), and of one size (identical bytes are the same size: the
+    second copy must see the first staged). Judging and settling stay in run order, in the
+    calling thread."""
     outcomes: dict[int, Outcome] = {}
 
     def run(lane: list[int]) -> None:
@@ -498,7 +503,7 @@ def _stage_all(
                     )
             outcomes[i] = outcome
 
-    lanes = _lanes(contract, paths)
+    lanes = _lanes(contract, paths, known.scope_of_file if known is not None else None)
     workers = min(ingest_threads(), len(lanes))
     if workers <= 1:
         for lane in lanes:
@@ -510,7 +515,9 @@ def _stage_all(
     return [outcomes[i] for i in range(len(paths))]
 
 
-def _lanes(contract: Contract, paths: list[Path]) -> list[list[int]]:
+def _lanes(
+    contract: Contract, paths: list[Path], scope_of: Callable[[str], str | None] | None = None
+) -> list[list[int]]:
     """Indices of `paths` grouped into lanes (see `_stage_all`), the largest lane first
     (by bytes), each in run order."""
     parent = list(range(len(paths)))
@@ -532,7 +539,7 @@ def _lanes(contract: Contract, paths: list[Path]) -> list[list[int]]:
         links: list[tuple[str, object]] = [("size", size)]
         if contract.matches(path.name):
             links.append(("key", contract.delivery_key(path.name)))
-            scope = file_scope(contract, path.name)
+            scope = scope_of(path.name) if scope_of is not None else None
             if scope is not None:
                 links.append(("scope", scope))
         for link in links:

@@ -22,6 +22,13 @@ from ingest.typed import parse_rows
 FEED = "iom"
 
 
+def mission_of(file_name: str) -> str | None:
+    """The mission (ISO3) an export's rows belong to, from its file name (its scope: an export
+    refers only to states its own mission stored)."""
+    match = load_contract(FEED).file_pattern.match(file_name)
+    return to_iso3(match.group("country")) if match else None
+
+
 def parse(content: bytes, file_name: str, known: KnownRows | None = None) -> ParsedDelivery:
     """Every row typed; with `known`, only the rows whose state is not stored yet, plus the
     export's full row list (the `rows` table)."""
@@ -35,7 +42,7 @@ def parse(content: bytes, file_name: str, known: KnownRows | None = None) -> Par
         table = read_table(content, file_name, contract.xlsx_sheet)
     except (ValueError, pl.exceptions.PolarsError) as exc:
         raise DeliveryRejected(file_name, f"unreadable: {exc}") from exc
-    mission = to_iso3(match.group("country"))
+    mission = mission_of(file_name)
     extra = [
         pl.lit(mission).alias("mission"),
         pl.lit(match.group("month")).alias("report_month"),

@@ -12,9 +12,8 @@ from __future__ import annotations
 from functools import cache
 
 import polars as pl
-import yaml
 
-from ingest.contracts import _DIR, Column, Contract, DeliveryRejected, load_contract
+from ingest.contracts import _DIR, Column, Contract, DeliveryRejected, load_contract, read_yaml
 from ingest.deliveries import ParsedDelivery
 from ingest.tabular import read_table
 from ingest.typed import parse_related, parse_rows, split_duplicates
@@ -24,7 +23,7 @@ FEED = "kobo"
 
 @cache
 def questionnaires() -> dict:
-    return yaml.safe_load((_DIR / "kobo_questionnaires.yml").read_text(encoding="utf-8"))
+    return read_yaml(_DIR / "kobo_questionnaires.yml")
 
 
 def question_columns(form: dict, survey: list[dict], prefix: str | None = None) -> list[Column]:

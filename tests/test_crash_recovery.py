@@ -132,7 +132,7 @@ def _load_in_process(settings) -> None:
 
     secret = load_key()
     contract = load_contract("iom")
-    known = KnownRows(settings, secret, contract)  # as the bronze asset loads IOM
+    known = KnownRows(settings, secret, contract, iom.mission_of)  # as the bronze asset
     load_files(
         settings,
         contract,

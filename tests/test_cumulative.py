@@ -29,7 +29,7 @@ def _load(settings, files: list[Path], gate=None):
     for f in files:
         shutil.copy(f, settings.landing("iom") / f.name)
     contract = load_contract("iom")
-    known = KnownRows(settings, KEY, contract)
+    known = KnownRows(settings, KEY, contract, iom.mission_of)
     return load_files(
         settings,
         contract,
@@ -184,7 +184,7 @@ def test_lanes_keep_a_mission_a_key_and_identical_bytes_in_run_order(tmp_path):
         file("OIM_NE_cases_2019-02.csv", 14),  # same size as BF's: the same bytes, maybe
         file("not an export.csv", 50),
     ]
-    lanes = _lanes(load_contract("iom"), paths)
+    lanes = _lanes(load_contract("iom"), paths, iom.mission_of)
     assert sorted(lanes) == [[0, 2, 3], [1, 4, 5], [6]]
     assert lanes[0] == [6]  # the most bytes first
 

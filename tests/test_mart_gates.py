@@ -151,3 +151,32 @@ def test_data_docs_keep_the_newest_results_of_each_suite(tmp_path: Path):
     assert len(results("fct_kits")) == 1
     pages = sorted(p.parent.name for p in (docs / "validations").rglob("*.html"))
     assert removed[0].name not in pages and set(newest) <= set(pages)
+
+
+def test_a_run_renders_its_own_pages_not_the_whole_site(tmp_path: Path):
+    """Rendering every stored result grows with the history: a step renders its results."""
+    from expectations.runner import render_data_docs
+
+    home, docs = tmp_path / "gx", tmp_path / "docs"
+
+    def outcome(mart: str, frame: pl.DataFrame):
+        return validate(
+            gate_frame(frame),
+            mart,
+            mart_expectations(mart, frame.columns, None),
+            home=home,
+            data_docs=docs,
+            render_docs=False,
+        )
+
+    earlier = outcome("fct_assistance_events", _events())
+    later = outcome("fct_kits", pl.DataFrame({"kit_id": ["1"]}))
+    render_data_docs(home=home, data_docs=docs, outcomes=[later])
+
+    def pages(suite: str) -> list[Path]:
+        return list((docs / "validations" / suite).rglob("*.html"))
+
+    assert pages("fct_kits") and not pages("fct_assistance_events")
+    assert (docs / "index.html").exists() and earlier.result_id is not None
+    render_data_docs(home=home, data_docs=docs)  # the whole site
+    assert pages("fct_assistance_events")

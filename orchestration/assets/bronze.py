@@ -4,6 +4,7 @@ The GX bronze suite runs on each delivery before it is accepted, and its outcome
 asset's blocking check: a rejected delivery stops dbt, publish and reports downstream.
 """
 
+from collections.abc import Callable
 from functools import partial
 
 import dagster as dg
@@ -35,11 +36,17 @@ class DeliveryConfig(dg.Config):
     file: str | None = None
 
 
-def bronze_asset(feed: str, dataset: str, parse: Parser) -> dg.AssetsDefinition:
+def bronze_asset(
+    feed: str,
+    dataset: str,
+    parse: Parser,
+    scope_of_file: Callable[[str], str | None] | None = None,
+) -> dg.AssetsDefinition:
     """A bronze asset for one feed: load landed files with `parse`, gate them with the feed's
     GX suites (expectations/suites/<feed>.py), accept those that pass.
 
-    Feeds with personal data are pseudonymised before anything is written.
+    Feeds with personal data are pseudonymised before anything is written. A cumulative
+    feed's `scope_of_file` names the scope of a file's rows (ingest.cumulative.KnownRows).
     """
     key = dg.AssetKey(["bronze", f"{feed}_{dataset}"])
     contract = load_contract(feed)
@@ -92,7 +99,7 @@ def bronze_asset(feed: str, dataset: str, parse: Parser) -> dg.AssetsDefinition:
         prepare_sources(settings)
         landing = settings.landing(feed)
         files = [landing / config.file] if config.file else pending_files(settings, feed)
-        from expectations.bronze import BronzeGate, render  # GX loads on first use
+        from expectations.bronze import BronzeGate  # GX loads on first use
 
         gate = BronzeGate(feed, home=settings.home, data_docs=settings.data_docs)
         guard, known, parse_file = None, None, parse
@@ -103,7 +110,7 @@ def bronze_asset(feed: str, dataset: str, parse: Parser) -> dg.AssetsDefinition:
                 return protect(parsed, feed, secret)
 
             if contract.raw.get("cumulative"):  # store each distinct row once
-                known = KnownRows(settings, secret, contract)
+                known = KnownRows(settings, secret, contract, scope_of_file)
                 parse_file = partial(parse, known=known)
 
         present = []
@@ -123,8 +130,8 @@ def bronze_asset(feed: str, dataset: str, parse: Parser) -> dg.AssetsDefinition:
                     f" + {entry.rows_quarantined} quarantined)"
                 )
             )
-        if gate.files:
-            render(settings.home, settings.data_docs)
+        if gate.files:  # this run's pages; the index lists every result kept
+            gate.render()
         # The registry table says which delivery of each key is current (dbt reads it).
         registry = pl.read_parquet(write_registry_table(settings))
         rejected = [r for r in records if r.status == "rejected"]
@@ -180,7 +187,7 @@ def bronze_asset(feed: str, dataset: str, parse: Parser) -> dg.AssetsDefinition:
 
 
 frontex_detections = bronze_asset(frontex.FEED, "detections", frontex.parse)
-iom_cases = bronze_asset(iom.FEED, "cases", iom.parse)
+iom_cases = bronze_asset(iom.FEED, "cases", iom.parse, scope_of_file=iom.mission_of)
 ejom_forms = bronze_asset("ejom", "forms", ejom.parse)
 aecid_activities = bronze_asset(aecid.FEED, "activities", aecid.parse)
 kobo_surveys = bronze_asset(kobo.FEED, "surveys", kobo.parse)

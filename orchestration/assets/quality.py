@@ -105,6 +105,7 @@ def mart_gates(context: dg.AssetCheckExecutionContext):
     previous = previous_row_counts(settings)
     docs = settings.data_docs / "index.html"
     report: dict[str, list] = {"passed": [], "failed": []}
+    outcomes = []
     for mart in MARTS:
         if dg.AssetCheckKey(dg.AssetKey(["marts", mart]), GATE_CHECK) not in (
             context.selected_asset_check_keys
@@ -119,6 +120,7 @@ def mart_gates(context: dg.AssetCheckExecutionContext):
             data_docs=settings.data_docs,
             render_docs=False,
         )
+        outcomes.append(outcome)
         if outcome.success:
             report["passed"].append(mart)
         else:
@@ -137,7 +139,7 @@ def mart_gates(context: dg.AssetCheckExecutionContext):
                 "data_docs": dg.MetadataValue.path(str(docs)),
             },
         )
-    render_data_docs(home=settings.home, data_docs=settings.data_docs)
+    render_data_docs(home=settings.home, data_docs=settings.data_docs, outcomes=outcomes)
     write_gate_report(settings, context.run.run_id, report)
     variance_key = dg.AssetCheckKey(dg.AssetKey(["marts", RECONCILIATION]), VARIANCE_CHECK)
     if variance_key in context.selected_asset_check_keys:
