@@ -190,21 +190,16 @@ SMALL_BATCH = 5_000
 def _hmac_hex(messages: pl.Series, key: bytes) -> pl.Series:
     """HMAC-SHA256 (RFC 2104) of each message, hex, first 32 characters. Large batches run
     as one DuckDB query over the column (Python's hmac, value by value, was most of the load
-    time); small ones in Python from the key's precomputed pads. The same key padding as
-    Python's hmac: keys above 64 bytes are hashed first."""
-    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
-    inner = bytes(b ^ 0x36 for b in block)
-    outer = bytes(b ^ 0x5C for b in block)
+    time); small ones with Python's hmac, keyed once. The DuckDB query pads the key as Python's
+    hmac does: keys above 64 bytes are hashed first."""
     distinct = messages.unique()
     if distinct.len() <= SMALL_BATCH:
-        inner_pad, outer_pad = hashlib.sha256(inner), hashlib.sha256(outer)
+        prepared = hmac.new(key, digestmod=hashlib.sha256)  # the key's pads, once
 
         def one(message: str) -> str:
-            first = inner_pad.copy()
-            first.update(message.encode())
-            second = outer_pad.copy()
-            second.update(first.digest())
-            return second.hexdigest()[:32]
+            mac = prepared.copy()
+            mac.update(message.encode())
+            return mac.hexdigest()[:32]
 
         hashed = pl.DataFrame(
             {
@@ -215,6 +210,9 @@ def _hmac_hex(messages: pl.Series, key: bytes) -> pl.Series:
             }
         )
     else:
+        block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+        inner = bytes(b ^ 0x36 for b in block)
+        outer = bytes(b ^ 0x5C for b in block)
         con = _memory()
         try:
             con.register("frame", pl.DataFrame({"message": distinct}))
