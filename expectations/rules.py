@@ -31,9 +31,28 @@ def end_of_today() -> datetime:
     return datetime.combine(date.today(), datetime.max.time())
 
 
+#: The dates a pandas datetime64[ns] holds.
+NANOSECOND_DATES = (date(1677, 9, 22), date(2262, 4, 11))
+
+
 def gate_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Dates as timestamps: GX compares pandas datetimes, not Python dates."""
-    return frame.with_columns(pl.col(pl.Date).cast(pl.Datetime("us")))
+    """Dates as timestamps: GX compares pandas datetimes, not Python dates.
+
+    In nanoseconds where every value fits: GX compares only datetime64[ns] columns as
+    arrays, others value by value in Python (23 s instead of 0.2 s on 4.2 M dates). A
+    column with a date outside (a 9999 typo) keeps microseconds, and the slow comparison."""
+    low, high = NANOSECOND_DATES
+
+    def unit(column: pl.Series) -> str:
+        values = column.drop_nulls()
+        fits = values.is_empty() or (low <= values.min() and values.max() <= high)
+        return "ns" if fits else "us"
+
+    return frame.with_columns(
+        pl.col(name).cast(pl.Datetime(unit(frame[name])))
+        for name, dtype in frame.schema.items()
+        if dtype == pl.Date
+    )
 
 
 def dates(*columns: str) -> list:

@@ -10,20 +10,27 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from expectations.runner import validate
-from expectations.suites.marts import gate_frame, mart_expectations, rules
+from expectations.rules import gate_frame
+from expectations.runner import columns_read
+from expectations.suites.marts import GRAINS, mart_expectations, rules, validate_mart
 from orchestration.assets.quality import MARTS, variance_warnings
 
 
-def _gate(tmp_path: Path, mart: str, frame: pl.DataFrame, previous: int | None = None):
-    outcome = validate(
-        gate_frame(frame),
+def _outcome(tmp_path: Path, mart: str, frame: pl.DataFrame, previous: int | None = None):
+    """The gate as the step runs it: only the columns its expectations read."""
+    return validate_mart(
         mart,
-        mart_expectations(mart, frame.columns, previous),
+        frame.columns,
+        frame.height,
+        frame.select,
+        previous_rows=previous,
         home=tmp_path / "gx",
         data_docs=tmp_path / "docs",
-        render_docs=False,
     )
+
+
+def _gate(tmp_path: Path, mart: str, frame: pl.DataFrame, previous: int | None = None):
+    outcome = _outcome(tmp_path, mart, frame, previous)
     return outcome.success, " | ".join(str(f) for f in outcome.failures)
 
 
@@ -86,9 +93,52 @@ def test_ejom_tranches_and_training_days(tmp_path: Path):
 
 
 def test_no_mart_may_carry_an_identifier_column(tmp_path: Path):
+    """The gate reads no value of `phone`; GX sees its name, which is enough to fail."""
     frame = _events().with_columns(pl.lit("+22376000000").alias("phone"))
-    ok, why = _gate(tmp_path, "fct_assistance_events", frame)
-    assert not ok and "expect_table_columns_to_match_set" in why
+    outcome = _outcome(tmp_path, "fct_assistance_events", frame)
+    assert "phone" not in outcome.columns_read and not outcome.success
+    assert "expect_table_columns_to_match_set" in str(outcome.failures)
+
+
+def test_a_gate_reads_only_the_columns_its_expectations_read(tmp_path: Path):
+    """Column arguments and the names in row conditions; the rest stays in the database."""
+    frame = _events().with_columns(
+        pl.lit("MLI:1").alias("case_key"), pl.lit("counselling").alias("detail")
+    )
+    expectations = mart_expectations("fct_assistance_events", frame.columns, None)
+    read = ["mission_iso3", "event_type", "event_date", "amount_xof"]
+    assert columns_read(expectations, frame.columns) == read
+    outcome = _outcome(tmp_path, "fct_assistance_events", frame)
+    assert outcome.success and list(outcome.columns_read) == read
+    # A mart none of whose values are checked still has its rows counted.
+    assert not _gate(tmp_path, "dim_partner", pl.DataFrame({"partner_id": ["snv"]}), 10)[0]
+
+
+def test_dates_are_compared_as_nanoseconds_unless_one_does_not_fit(tmp_path: Path):
+    """GX compares datetime64[ns] columns as arrays, others value by value: a year-9999
+    typo keeps microseconds (no overflow, no null) and still fails the window."""
+    frame = gate_frame(_events())
+    assert frame.schema["event_date"] == pl.Datetime("ns")
+    typo = _events(day=date(9999, 12, 31))
+    assert gate_frame(typo).schema["event_date"] == pl.Datetime("us")
+    ok, why = _gate(tmp_path, "fct_assistance_events", typo)
+    assert not ok and "event_date" in why
+
+
+def test_every_grain_the_gates_leave_to_dbt_is_a_dbt_unique_test():
+    import json
+
+    from orchestration.assets.dbt import slc_dbt_project
+
+    manifest = json.loads(slc_dbt_project.manifest_path.read_text())
+    unique = {
+        (node["attached_node"].split(".")[-1], node["column_name"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+        and node.get("test_metadata", {}).get("name") == "unique"
+        and node.get("attached_node")
+    }
+    assert set(GRAINS.items()) <= unique
 
 
 @pytest.mark.parametrize(("rows", "passes"), [(850, True), (790, False)])
@@ -160,14 +210,7 @@ def test_a_run_renders_its_own_pages_not_the_whole_site(tmp_path: Path):
     home, docs = tmp_path / "gx", tmp_path / "docs"
 
     def outcome(mart: str, frame: pl.DataFrame):
-        return validate(
-            gate_frame(frame),
-            mart,
-            mart_expectations(mart, frame.columns, None),
-            home=home,
-            data_docs=docs,
-            render_docs=False,
-        )
+        return _outcome(tmp_path, mart, frame)
 
     earlier = outcome("fct_assistance_events", _events())
     later = outcome("fct_kits", pl.DataFrame({"kit_id": ["1"]}))
