@@ -1,17 +1,26 @@
 -- One row per IOM case: its state in the latest export that contains it. Exports are
 -- cumulative, so summing over exports would count a case once per month; the latest
--- report month wins whatever order the exports arrived in. The ranking runs over the
--- narrow export rows; only the winners are joined to their typed state.
+-- report month wins whatever order the exports arrived in (then the latest update, for a
+-- case listed twice in one export). Each state comes with the latest export that lists it
+-- (stg_iom__state_listings), so the ranking runs over a case's states, not its every
+-- listing; the latest listing of the winning state is the case's latest listing.
 with ranked as (
     select
-        *,
+        listings.state_key,
+        listings.mission_iso3,
+        listings.report_month,
+        listings.source_file,
+        listings.source_row,
+        listings.delivery_sha256,
+        listings.delivery_key,
         row_number() over (
-            partition by mission_iso3, case_id
-            order by report_month desc, last_updated desc
+            partition by listings.mission_iso3, states.case_id
+            order by listings.report_month desc, states.last_updated desc
         ) as recency
-    from {{ ref('stg_iom__cases') }}
+    from {{ ref('stg_iom__state_listings') }} as listings
+    inner join {{ ref('stg_iom__case_states') }} as states
+        on listings.state_key = states.state_key
 )
-
 select
     states.case_id,
     ranked.mission_iso3,

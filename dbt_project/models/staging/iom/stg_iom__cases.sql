@@ -4,31 +4,7 @@
 -- version of a corrected month) are left out. Only the columns that say which export and
 -- which case; the typed values are in stg_iom__case_states.
 with listed as (
-    select
-        _row_fingerprint as state_key,
-        mission,
-        report_month,
-        _source_file,
-        _source_row,
-        _sha256,
-        _delivery_key
-    from {{ source('bronze_iom', 'iom_rows') }}
-    where _sha256 in ({{ current_deliveries('iom') }})
-
-    union all
-
-    -- Deliveries loaded whole list their own rows.
-    select
-        _sha256 || ':' || cast(_source_row as varchar) as state_key,
-        mission,
-        report_month,
-        _source_file,
-        _source_row,
-        _sha256,
-        _delivery_key
-    from {{ source('bronze_iom', 'iom_cases') }}
-    where _row_fingerprint is null
-        and _sha256 in ({{ current_deliveries('iom') }})
+    {{ iom_listed_rows() }}
 )
 
 select

@@ -1,0 +1,42 @@
+-- One row per IOM state (a distinct case row of a mission, stg_iom__case_states) and the
+-- latest current export that lists it, with the state's row in that export. A case's latest
+-- state is then a choice among its few states (int_iom__cases_latest), not a ranking of its
+-- every listing: at scale 10 the exports list 54 M rows for 4.4 M states, and ranking them
+-- spilled to disk. The aggregate stays narrow (key, month, row); the export's file and
+-- delivery join on mission and month, since one export of each is current. arg_max is
+-- DuckDB's (Spark and Trino call it max_by): staging keeps it. A state listed twice in one
+-- export (two identical rows) gives one of its rows. A table: its tests and the ranking
+-- read it once computed.
+{{ config(materialized='table') }}
+
+with listed as (
+    {{ iom_listed_rows() }}
+),
+
+exports as (
+    select distinct mission, report_month, _source_file, _sha256, _delivery_key
+    from listed
+),
+
+latest as (
+    select
+        state_key,
+        mission,
+        max(report_month) as report_month,
+        arg_max(_source_row, report_month) as source_row
+    from listed
+    group by state_key, mission
+)
+
+select
+    latest.state_key,
+    latest.mission as mission_iso3,
+    cast(latest.report_month || '-01' as date) as report_month,
+    exports._source_file as source_file,
+    latest.source_row,
+    exports._sha256 as delivery_sha256,
+    exports._delivery_key as delivery_key
+from latest
+inner join exports
+    on latest.mission = exports.mission
+    and latest.report_month = exports.report_month
