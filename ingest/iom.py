@@ -31,7 +31,8 @@ def mission_of(file_name: str) -> str | None:
 
 def parse(content: bytes, file_name: str, known: KnownRows | None = None) -> ParsedDelivery:
     """Every row typed; with `known`, only the rows whose state is not stored yet, plus the
-    export's full row list (the `rows` table)."""
+    export's full row list (the `rows` table). An export that lists a case twice is refused
+    (the contract's `row_key`): which of its rows is the case's state is unknowable."""
     contract = load_contract(FEED)
     match = contract.file_pattern.match(file_name)
     if not match:
@@ -42,6 +43,8 @@ def parse(content: bytes, file_name: str, known: KnownRows | None = None) -> Par
         table = read_table(content, file_name, contract.xlsx_sheet)
     except (ValueError, pl.exceptions.PolarsError) as exc:
         raise DeliveryRejected(file_name, f"unreadable: {exc}") from exc
+    canonical = table.frame.rename(contract.check_header(file_name, table.headers))
+    contract.check_row_key(file_name, canonical)
     mission = mission_of(file_name)
     extra = [
         pl.lit(mission).alias("mission"),
@@ -55,7 +58,6 @@ def parse(content: bytes, file_name: str, known: KnownRows | None = None) -> Par
             rows_read=table.frame.height,
             sheet=table.sheet,
         )
-    canonical = table.frame.rename(contract.check_header(file_name, table.headers))
     rows = canonical.select(
         SOURCE_ROW,
         known.fingerprints(canonical, [c.name for c in contract.columns], mission),

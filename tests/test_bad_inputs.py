@@ -1,6 +1,6 @@
 """Every kind of bad file gets a clear one-line error and stops nothing.
 
-The corpus in tests/data/bad_inputs/ (28 files, with the error each must produce in
+The corpus in tests/data/bad_inputs/ (29 files, with the error each must produce in
 expected.yml) plus a 500 MB file made here go through the landing sensors and the ingest
 runs they request: each is refused whole, moved to landing/<feed>/rejected/ with an
 .error.txt, and the good file dropped beside them still loads.

@@ -189,6 +189,17 @@ def test_iom_renamed_header_rejects_the_delivery():
         iom.parse(content, "OIM_ML_cases_2020-03.csv")
 
 
+def test_iom_export_that_lists_a_case_twice_is_refused_naming_it_and_its_rows():
+    """One row per case (the contract's row_key): spaces around a case number do not hide
+    a repeat; which of the rows is the case's state cannot be known, so the file is refused."""
+    rows = [_case(1), _case(2), _case(3), _case(2, sex="F"), _case(1, case_id=" ML-2020-000001")]
+    content = _iom_csv(rows, "fr", ";", "utf-8")
+    message = "ML-2020-000001 in rows 2, 6; ML-2020-000002 in rows 3, 5"
+    with pytest.raises(DeliveryRejected, match=f"'case_id'.*2 values.*{message}"):
+        iom.parse(content, "OIM_ML_cases_2020-03.csv")
+    iom.parse(_iom_csv(rows[:3], "fr", ";", "utf-8"), "OIM_ML_cases_2020-03.csv")
+
+
 # -------------------------------------------------------------------------------------- EJOM
 def _akvo_sheet(contract_name: str, rows: list[dict], columns_key: str = "columns") -> list:
     """Akvo Flow layout: group titles above the headers (row 1), headers (row 2), data."""

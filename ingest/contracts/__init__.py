@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
+import polars as pl
 import yaml
 
 _DIR = Path(__file__).parent
@@ -68,6 +69,8 @@ class Contract:
     #: File-name groups that order the deliveries of one key: the highest supersedes.
     revision_groups: tuple[str, ...] = ("version",)
     header_rows: int = 1
+    #: Columns no two rows of one file may share (IOM: one row per case per export).
+    row_key: tuple[str, ...] = ()
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     def with_columns(self, specs: list[dict] | tuple[Column, ...]) -> Contract:
@@ -138,6 +141,40 @@ class Contract:
                 )
         return mapping
 
+    def check_row_key(self, file_name: str, frame: pl.DataFrame, shown: int = 5) -> None:
+        """Refuse a file in which two rows share the row key (`frame`: canonical names and
+        `_source_row`), naming the values and their rows. Values compare as written, less
+        surrounding spaces; rows without a key are the required columns' business."""
+        if not self.row_key:
+            return
+        from ingest.tabular import SOURCE_ROW
+
+        key = [pl.col(c).cast(pl.String).str.strip_chars() for c in self.row_key]
+        repeated = (
+            frame.select(SOURCE_ROW, *key)
+            .drop_nulls(list(self.row_key))
+            .filter(pl.struct(self.row_key).is_duplicated())
+        )
+        if repeated.is_empty():
+            return
+        groups = (
+            repeated.group_by(self.row_key, maintain_order=True)
+            .agg(pl.col(SOURCE_ROW).sort())
+            .sort(pl.col(SOURCE_ROW).list.first())
+        )
+        lines = [
+            " / ".join(str(v) for v in row[:-1]) + " in rows " + ", ".join(map(str, row[-1]))
+            for row in groups.head(shown).iter_rows()
+        ]
+        more = f" and {groups.height - shown} more" if groups.height > shown else ""
+        raise DeliveryRejected(
+            file_name,
+            f"{groups.height} values listed more than once (one row each expected): "
+            + "; ".join(lines)
+            + more,
+            " / ".join(self.row_key),
+        )
+
 
 def read_yaml(path: Path) -> dict:
     """A registry file, parsed by libyaml when PyYAML has it (the same safe loader, about ten
@@ -161,6 +198,7 @@ def load_contract(feed: str) -> Contract:
         delivery_key_format=raw.get("delivery_key", "{delivery_key}"),
         revision_groups=tuple(raw.get("revision", ["version"])),
         header_rows=raw.get("header_rows", 1),
+        row_key=tuple(raw.get("row_key", ())),
         raw=raw,
     )
 

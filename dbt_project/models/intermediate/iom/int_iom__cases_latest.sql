@@ -1,9 +1,10 @@
 -- One row per IOM case: its state in the latest export that contains it. Exports are
 -- cumulative, so summing over exports would count a case once per month; the latest
--- report month wins whatever order the exports arrived in (then the latest update, for a
--- case listed twice in one export). Each state comes with the latest export that lists it
--- (stg_iom__state_listings), so the ranking runs over a case's states, not its every
--- listing; the latest listing of the winning state is the case's latest listing.
+-- report month wins whatever order the exports arrived in (then the latest update, should
+-- two states of a case share it: the reader refuses an export listing a case twice).
+-- Each state comes with the latest export that lists it (stg_iom__state_listings), so the
+-- ranking runs over a case's states, not its every listing; the latest listing of the
+-- winning state is the case's latest listing.
 with ranked as (
     select
         listings.state_key,
