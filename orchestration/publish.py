@@ -26,6 +26,10 @@ from orchestration.build_db import wait_until_free
 #: Schemas of the build database that analysts get.
 PUBLISHED_SCHEMAS = ("marts", "reference")
 KEEP_VERSIONS = 5
+#: DuckDB's memory for the copy (SLC_PUBLISH_MEMORY_LIMIT overrides). Copying streams: on
+#: the scale-10 build the copy took 20.0 s and 1.4 GB uncapped (DuckDB's default is 80% of
+#: the machine), 20.6 s and 0.6 GB at 500 MB; it runs in the run process, beside the rest.
+PUBLISH_MEMORY_LIMIT = "512MB"
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,8 @@ def publish(
     staging = root / f".{stamp}.tmp"
     (staging / "marts").mkdir(parents=True)
     row_counts: dict[str, int] = {}
-    con = duckdb.connect(str(staging / "slc.duckdb"))
+    limit = os.environ.get("SLC_PUBLISH_MEMORY_LIMIT", PUBLISH_MEMORY_LIMIT)
+    con = duckdb.connect(str(staging / "slc.duckdb"), config={"memory_limit": limit})
     try:
         con.execute("attach ? as build (read_only)", [str(settings.build_db)])
         tables = con.execute(
