@@ -197,7 +197,10 @@ def test_iom_export_that_lists_a_case_twice_is_refused_naming_it_and_its_rows():
     message = "ML-2020-000001 in rows 2, 6; ML-2020-000002 in rows 3, 5"
     with pytest.raises(DeliveryRejected, match=f"'case_id'.*2 values.*{message}"):
         iom.parse(content, "OIM_ML_cases_2020-03.csv")
-    iom.parse(_iom_csv(rows[:3], "fr", ";", "utf-8"), "OIM_ML_cases_2020-03.csv")
+    # Two blank case numbers are two rows missing a required value, not a repeat.
+    blank = [*rows[:3], _case(4, case_id=" "), _case(5, case_id="  ")]
+    parsed = iom.parse(_iom_csv(blank, "fr", ";", "utf-8"), "OIM_ML_cases_2020-03.csv")
+    assert parsed.bronze.height == 3 and parsed.quarantine.height == 2
 
 
 # -------------------------------------------------------------------------------------- EJOM

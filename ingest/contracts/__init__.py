@@ -144,12 +144,17 @@ class Contract:
     def check_row_key(self, file_name: str, frame: pl.DataFrame, shown: int = 5) -> None:
         """Refuse a file in which two rows share the row key (`frame`: canonical names and
         `_source_row`), naming the values and their rows. Values compare as written, less
-        surrounding spaces; rows without a key are the required columns' business."""
+        surrounding spaces; rows without a key (blank) are the required columns' business:
+        quarantined, not a repeat."""
         if not self.row_key:
             return
         from ingest.tabular import SOURCE_ROW
 
-        key = [pl.col(c).cast(pl.String).str.strip_chars() for c in self.row_key]
+        def value(name: str) -> pl.Expr:
+            stripped = pl.col(name).cast(pl.String).str.strip_chars()
+            return pl.when(stripped != "").then(stripped).alias(name)
+
+        key = [value(c) for c in self.row_key]
         repeated = (
             frame.select(SOURCE_ROW, *key)
             .drop_nulls(list(self.row_key))
