@@ -10,6 +10,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from ingest.tabular import SOURCE_ROW
+
 _DIR = Path(__file__).parent
 
 
@@ -148,7 +150,6 @@ class Contract:
         quarantined, not a repeat."""
         if not self.row_key:
             return
-        from ingest.tabular import SOURCE_ROW
 
         def value(name: str) -> pl.Expr:
             stripped = pl.col(name).cast(pl.String).str.strip_chars()
