@@ -41,6 +41,8 @@ from ingest.contracts import Contract
 from ingest.settings import Settings
 
 FINGERPRINT = "_row_fingerprint"
+#: The fingerprint as the loader looks it up (never stored): see `as_numbers`.
+NUMBER = "_row_number"
 #: The related table that lists every row of a cumulative export.
 MEMBERS = "rows"
 #: Bump when ingest/typed.py changes how a raw string becomes a typed value.
@@ -89,8 +91,9 @@ class KnownRows:
         #: The feed's recorded loads (sha256 -> file name); read from the registry when unset.
         self.loaded: dict[str, str] | None = None
 
-    def fingerprints(self, raw: pl.DataFrame, columns: list[str], scope: str) -> pl.Series:
-        """One fingerprint per raw row: its scope, its strings in contract order, the salt."""
+    def fingerprints(self, raw: pl.DataFrame, columns: list[str], scope: str) -> pl.DataFrame:
+        """One fingerprint per raw row: its scope, its strings in contract order, the salt;
+        as stored (`FINGERPRINT`, a string) and as looked up (`NUMBER`, see `as_numbers`)."""
         present = raw.select(
             pl.lit(scope).alias("_scope"),
             pl.lit(self.salt).alias("_salt"),
@@ -101,14 +104,19 @@ class KnownRows:
         )
         first, second = (present.hash_rows(seed=s) for s in self._seeds)
         return pl.DataFrame({"a": first, "b": second}).select(
-            pl.format("{}-{}", "a", "b").alias(FINGERPRINT)
-        )[FINGERPRINT]
+            pl.format("{}-{}", "a", "b").alias(FINGERPRINT), _number("a", "b").alias(NUMBER)
+        )
 
     def known(self, scope: str) -> pl.Series:
-        """Fingerprints already stored for the scope (bronze files, plus this run's)."""
+        """Fingerprints already stored for the scope (bronze files, plus this run's), as
+        128-bit integers (`as_numbers`)."""
         if scope not in self._known:
-            self._known[scope] = self._stored(scope)
+            self._known[scope] = as_numbers(self._stored(scope))
         return self._known[scope]
+
+    def is_new(self, numbers: pl.Series, scope: str) -> pl.Series:
+        """True for the rows whose fingerprint (`NUMBER`) the scope has not stored."""
+        return ~numbers.is_in(self.known(scope).implode())
 
     def _stored(self, scope: str) -> pl.Series:
         """From the bronze files of recorded loads only: a load killed between moving its
@@ -150,8 +158,29 @@ class KnownRows:
     def remember(self, states: pl.DataFrame) -> None:
         """States a delivery of this run staged: later files of the run may refer to them.
 
-        Not locked: the loader stages the files of one scope in one thread, in order."""
+        Not locked: the loader stages the files of one scope in one thread, in order. A
+        delivery's states are distinct and were not known when it was parsed, so they are
+        appended as a chunk: re-deduplicating the whole set after each export cost time in
+        proportion to the mission's states, at every export."""
         if FINGERPRINT not in states.columns or states.is_empty():
             return
         for (scope,), part in states.group_by(self.scope):
-            self._known[scope] = pl.concat([self.known(scope), part[FINGERPRINT]]).unique()
+            self._known[scope] = pl.concat(
+                [self.known(scope), as_numbers(part[FINGERPRINT].unique())], rechunk=False
+            )
+
+
+def as_numbers(fingerprints: pl.Series) -> pl.Series:
+    """The "<u64>-<u64>" fingerprints as one Int128 each, the same 128 bits: set membership
+    on fixed-width numbers is about six times faster than on 40-byte strings, which made the
+    lookup a sixth of a large mission's load. Bronze keeps the strings (its format is
+    unchanged); the first half is read as signed so that the sum fits in 128 signed bits."""
+    halves = fingerprints.str.split_exact("-", 1).struct.unnest()
+    return halves.select(_number("field_0", "field_1").alias(NUMBER))[NUMBER]
+
+
+def _number(high: str, low: str) -> pl.Expr:
+    """Two 64-bit halves as one Int128 (the first read as signed, so that it fits)."""
+    return pl.col(high).cast(pl.UInt64).reinterpret(signed=True).cast(pl.Int128) * pl.lit(
+        1 << 64, dtype=pl.Int128
+    ) + pl.col(low).cast(pl.UInt64).cast(pl.Int128)

@@ -14,7 +14,7 @@ import polars as pl
 
 from ingest.contracts import DeliveryRejected, load_contract
 from ingest.countries import to_iso3
-from ingest.cumulative import FINGERPRINT, MEMBERS, KnownRows
+from ingest.cumulative import FINGERPRINT, MEMBERS, NUMBER, KnownRows
 from ingest.deliveries import ParsedDelivery
 from ingest.tabular import SOURCE_ROW, read_table
 from ingest.typed import parse_rows
@@ -58,11 +58,9 @@ def parse(content: bytes, file_name: str, known: KnownRows | None = None) -> Par
             rows_read=table.frame.height,
             sheet=table.sheet,
         )
-    rows = canonical.select(
-        SOURCE_ROW,
-        known.fingerprints(canonical, [c.name for c in contract.columns], mission),
-    )
-    new = ~rows[FINGERPRINT].is_in(known.known(mission).implode())
+    hashed = known.fingerprints(canonical, [c.name for c in contract.columns], mission)
+    rows = canonical.select(SOURCE_ROW).with_columns(hashed[FINGERPRINT])
+    new = known.is_new(hashed[NUMBER], mission)
     good, bad = parse_rows(table.frame.filter(new), contract, file_name, table.headers)
     states = (
         good.join(rows, on=SOURCE_ROW, how="left", maintain_order="left")

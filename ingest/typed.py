@@ -234,7 +234,7 @@ def parse_rows(
     keep = [c for c in raw.columns if c.startswith("_") and c != SOURCE_ROW] + [SOURCE_ROW]
     goods, bads = [], []
     for part in slices(raw):  # a slice at a time: no full copy of the rows
-        is_blank = blank_rows(part)
+        is_blank = blank_rows(part)  # a Series: evaluated once for both filters
         bads.append(
             part.filter(is_blank).with_columns(
                 pl.lit("blank_row").alias("_reason"), pl.lit(None, dtype=pl.String).alias("_column")

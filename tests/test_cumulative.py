@@ -11,7 +11,7 @@ import polars as pl
 
 from ingest import iom
 from ingest.contracts import load_contract
-from ingest.cumulative import FINGERPRINT, MEMBERS, KnownRows
+from ingest.cumulative import FINGERPRINT, MEMBERS, NUMBER, KnownRows, as_numbers
 from ingest.deliveries import load_files, pending_files, read_registry
 from ingest.pseudonymise import protect
 from tests.conftest import temporary_home
@@ -122,10 +122,27 @@ def test_fingerprints_depend_on_the_key_the_mission_and_the_row(settings):
     contract = load_contract("iom")
     raw = pl.DataFrame({"case_id": ["ML-1", "ML-1", "ML-2"], "sex": ["M", "M", "M"]})
     columns = [c.name for c in contract.columns]
-    one = KnownRows(settings, KEY, contract).fingerprints(raw, columns, "MLI")
+    one = KnownRows(settings, KEY, contract).fingerprints(raw, columns, "MLI")[FINGERPRINT]
     assert one[0] == one[1] != one[2]
-    assert KnownRows(settings, KEY, contract).fingerprints(raw, columns, "NER")[0] != one[0]
-    assert KnownRows(settings, b"x" * 32, contract).fingerprints(raw, columns, "MLI")[0] != one[0]
+    other_mission = KnownRows(settings, KEY, contract).fingerprints(raw, columns, "NER")
+    assert other_mission[FINGERPRINT][0] != one[0]
+    other_key = KnownRows(settings, b"x" * 32, contract).fingerprints(raw, columns, "MLI")
+    assert other_key[FINGERPRINT][0] != one[0]
+
+
+def test_stored_fingerprints_are_looked_up_as_the_numbers_the_reader_computes(settings):
+    """Known states are read back from bronze as strings and looked up as numbers: both forms
+    must map to the same 128 bits, or every row would be stored again at each export."""
+    contract = load_contract("iom")
+    raw = pl.DataFrame({"case_id": [f"ML-{i}" for i in range(2000)], "sex": ["M"] * 2000})
+    hashed = KnownRows(settings, KEY, contract).fingerprints(
+        raw, [c.name for c in contract.columns], "MLI"
+    )
+    assert as_numbers(hashed[FINGERPRINT]).equals(hashed[NUMBER], check_names=False)
+    assert hashed[NUMBER].n_unique() == 2000
+    # Halves at the edges of 64 bits stay distinct (the first half is read as signed).
+    edges = pl.Series(["18446744073709551615-0", "0-18446744073709551615", "0-0", "1-0"])
+    assert as_numbers(edges).n_unique() == 4
 
 
 def test_a_later_run_refers_to_the_states_earlier_runs_stored(small_sample, tmp_path):
