@@ -182,6 +182,16 @@ def _memory() -> duckdb.DuckDBPyConnection:
         return _MEMORY.cursor()
 
 
+def close_memory_db() -> None:
+    """Close the in-memory database (its buffers go back to the system); the next
+    pseudonymisation opens a new one. Called at the end of a step, when no loader thread runs."""
+    global _MEMORY
+    with _OPENING:
+        if _MEMORY is not None:
+            _MEMORY.close()
+            _MEMORY = None
+
+
 #: Up to this many distinct messages, Python's hashlib is faster than a DuckDB query (which
 #: costs milliseconds whatever its size): a cumulative export's new rows are often few.
 SMALL_BATCH = 5_000

@@ -155,6 +155,22 @@ def test_sample_people_get_what_the_reference_gives(small_sample, small_batch: i
         assert out[f"{column}_pseudonym"].to_list() == expected, column
 
 
+def test_pseudonyms_are_the_same_after_a_step_releases_its_memory(monkeypatch):
+    """The end of a heavy step closes the in-memory database (orchestration.memory); the
+    next delivery opens another one and gets the same pseudonyms."""
+    import ingest.pseudonymise as module
+    from orchestration.memory import release_memory
+
+    monkeypatch.setattr("ingest.pseudonymise.SMALL_BATCH", 0)  # through DuckDB
+    frame = pl.DataFrame(TRICKY)
+    before = pseudonymise(frame, COLUMNS, KEY)
+    assert module._MEMORY is not None
+    release_memory()
+    assert module._MEMORY is None
+    assert pseudonymise(frame, COLUMNS, KEY).equals(before)
+    assert module._MEMORY is not None
+
+
 def test_the_age_at_the_event_stays_and_the_date_of_birth_goes():
     frame = pl.DataFrame(
         {

@@ -25,6 +25,7 @@ from ingest.deliveries import (
 from ingest.feeds import bronze_tables
 from ingest.pseudonymise import load_key, pii_columns, protect
 from ingest.settings import Settings
+from orchestration.memory import release_memory
 from orchestration.metadata import markdown_preview
 
 GATE_CHECK = "bronze_gate"
@@ -182,6 +183,9 @@ def bronze_asset(
             yield dg.MaterializeResult(
                 asset_key=table_key, metadata={"bronze_folder": dg.MetadataValue.path(str(folder))}
             )
+        # The next steps of a refresh (dbt's DuckDB above all) run beside this process.
+        del gate, known, parse_file
+        release_memory()
 
     return _bronze
 

@@ -18,6 +18,7 @@ import polars as pl
 from ingest.settings import Settings
 from orchestration.assets.dbt import WRITER_POOL, slc_dbt_project
 from orchestration.build_db import wait_until_free
+from orchestration.memory import release_memory
 from orchestration.publish import current_version, read_manifest
 
 GATE_CHECK = "gx_gate"
@@ -186,3 +187,5 @@ def mart_gates(context: dg.AssetCheckExecutionContext):
             ),
             metadata={"beyond_threshold": dg.MetadataValue.json(warnings)},
         )
+    del outcomes
+    release_memory()  # GX's pandas frames leave glibc's heap fragmented; publish follows
