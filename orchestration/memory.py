@@ -1,7 +1,7 @@
 """Give memory back to the system at the end of a heavy step.
 
 The in-process executor runs every step of a refresh in one process, and the dbt build's
-DuckDB (a child process, capped at 1.5 GB) comes on top of what that process holds. After the
+DuckDB (a child process, capped at 1.25 GB) comes on top of what that process holds. After the
 scale-10 ingest it held about 960 MB: allocator caches and the pseudonymisation's in-memory
 DuckDB, not live objects (no Polars frame survived the step). Closing that database and
 returning glibc's free pages brought it to 710 MB, measured (bench/notes.md).
