@@ -113,22 +113,24 @@ def read_xlsx(content: bytes, sheet: str, header_row: int = 0) -> RawTable:
     return RawTable(frame, headers, sheet, None, None, titles)
 
 
+def is_blank(value: pl.Expr) -> pl.Expr:
+    """A raw value that holds nothing: missing, or spaces only. One rule for blank lines,
+    typing (a blank cell is a missing value) and row keys (a blank key is no key)."""
+    return value.is_null() | (value.str.strip_chars() == "")
+
+
 def blank_rows(frame: pl.DataFrame) -> pl.Series:
     """True for rows whose every value is empty (a blank line inside the data).
 
     Only rows whose first value is empty are checked further: trimming every string of
     every column was a tenth of a large IOM export's load, for the odd blank line."""
     values = [c for c in frame.columns if not c.startswith("_")]
-
-    def empty(c: str) -> pl.Expr:
-        return pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "")
-
     if not values:
         return pl.Series("blank", [True] * frame.height, dtype=pl.Boolean)
-    first = frame.select(empty(values[0]).alias("blank")).to_series()
+    first = frame.select(is_blank(pl.col(values[0])).alias("blank")).to_series()
     if not first.any():
         return first
-    rest = frame.filter(first).select(pl.all_horizontal([empty(c) for c in values]).alias("b"))
+    rest = frame.filter(first).select(pl.all_horizontal([is_blank(pl.col(c)) for c in values]))
     return first.clone().scatter(first.arg_true(), rest.to_series())
 
 

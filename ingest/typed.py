@@ -15,6 +15,7 @@ import polars as pl
 
 from ingest.contracts import Column, Contract
 from ingest.countries import to_iso3
+from ingest.tabular import SOURCE_ROW, blank_rows, is_blank, read_table
 
 EXCEL_EPOCH = pl.date(1899, 12, 30)
 TRUE = ("oui", "yes", "y", "o", "1", "true", "vrai")
@@ -75,7 +76,7 @@ def rule(column: Column, countries: dict[str, str | None] | None = None) -> Rule
     """
     raw = pl.col(column.name)
     staged = pl.col(staged_name(column.name))
-    present = raw.is_not_null() & (raw.str.strip_chars() != "")
+    present = ~is_blank(raw)
     kind = column.type
     value = staged
     if kind == "date":
@@ -227,20 +228,18 @@ def parse_rows(
     Blank lines go to quarantine as `blank_row`, so that rows read = bronze + quarantine
     holds for every delivery, blank lines included.
     """
-    from ingest.tabular import SOURCE_ROW, blank_rows
-
     mapping = contract.check_header(file_name, headers)
     raw = raw.rename(mapping)
     keep = [c for c in raw.columns if c.startswith("_") and c != SOURCE_ROW] + [SOURCE_ROW]
     goods, bads = [], []
     for part in slices(raw):  # a slice at a time: no full copy of the rows
-        is_blank = blank_rows(part)  # a Series: evaluated once for both filters
+        blank = blank_rows(part)  # a Series: evaluated once for both filters
         bads.append(
-            part.filter(is_blank).with_columns(
+            part.filter(blank).with_columns(
                 pl.lit("blank_row").alias("_reason"), pl.lit(None, dtype=pl.String).alias("_column")
             )
         )
-        good, bad = type_frame(part.filter(~is_blank), contract, keep=keep)
+        good, bad = type_frame(part.filter(~blank), contract, keep=keep)
         goods.append(good)
         bads.insert(len(bads) - 1, bad)
     return pl.concat(goods, rechunk=True), pl.concat(bads, how="diagonal_relaxed")
@@ -253,8 +252,6 @@ def split_duplicates(
     repeat = good.select(pl.col(key).is_first_distinct().not_()).to_series()
     if not repeat.any():
         return good, bad
-    from ingest.tabular import SOURCE_ROW
-
     repeats = (
         good.filter(repeat)
         .select(
@@ -271,8 +268,6 @@ def parse_related(
     content: bytes, file_name: str, sheet: str, contract: Contract, header_row: int = 0
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Another sheet of the same delivery (repeat group, participant list): typed and problems."""
-    from ingest.tabular import SOURCE_ROW, read_table
-
     table = read_table(content, file_name, sheet, header_row)
     mapping = contract.check_header(file_name, table.headers)
     return type_frame(table.frame.rename(mapping), contract, keep=[SOURCE_ROW])

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from ingest.tabular import SOURCE_ROW
+from ingest.tabular import SOURCE_ROW, is_blank
 
 _DIR = Path(__file__).parent
 
@@ -152,8 +152,8 @@ class Contract:
             return
 
         def value(name: str) -> pl.Expr:
-            stripped = pl.col(name).cast(pl.String).str.strip_chars()
-            return pl.when(stripped != "").then(stripped).alias(name)
+            written = pl.col(name).cast(pl.String)
+            return pl.when(~is_blank(written)).then(written.str.strip_chars()).alias(name)
 
         key = [value(c) for c in self.row_key]
         repeated = (
