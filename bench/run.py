@@ -582,7 +582,7 @@ def markdown(results: list[dict], info: dict[str, str], started: datetime, revis
             f"(after a {r['floor_compile']:.1f} s `dbt compile`); slowest statements: "
             + ", ".join(f"{k} {s:.1f} s" for k, s in r["floor_top"])
             + f". Transform phase / floor: **{transform / r['floor']:.1f}x** (the dbt step "
-            "also runs the data tests and unit tests, which the floor does not).",
+            "also runs the data tests, which the floor does not).",
             "- Slowest steps of the full refresh: "
             + ", ".join(
                 f"`{k}` {v:.1f} s" for k, v in sorted(full.steps.items(), key=lambda kv: -kv[1])[:6]

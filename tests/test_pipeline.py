@@ -6,6 +6,7 @@ landing -> bronze -> dbt -> GX gate -> publish -> report.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -215,3 +216,24 @@ def test_a_release_that_loses_most_of_the_series_is_stopped_at_the_mart_gate(
     out = capsys.readouterr().out
     assert "FAILED fct_irregular_crossings" in out
     assert "expect_table_row_count_to_be_between" in out
+
+
+def test_dbt_unit_tests_pass(copied_home: Settings):
+    """The models' unit tests, which the production build leaves out, run here: every one
+    the project declares, each passing."""
+    from orchestration.assets.dbt import dbt_environment, dbt_resource, slc_dbt_project
+
+    declared = {
+        unique_id
+        for unique_id in json.loads(slc_dbt_project.manifest_path.read_text())["unit_tests"]
+    }
+    dbt_environment()
+    invocation = dbt_resource.cli(
+        ["test", "--select", "test_type:unit"],
+        manifest=slc_dbt_project.manifest_path,
+        raise_on_error=False,
+    ).wait()
+    results = json.loads((Path(invocation.target_path) / "run_results.json").read_text())
+    outcome = {r["unique_id"]: r["status"] for r in results["results"]}
+    assert len(declared) >= 7
+    assert outcome == dict.fromkeys(declared, "pass")
