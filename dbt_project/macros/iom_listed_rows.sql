@@ -1,7 +1,9 @@
 {#- Every row of the current IOM exports, as a state key and the export that lists it: the
     row lists of bronze iom_rows, and the rows of deliveries loaded whole (no fingerprint),
-    each its own state. stg_iom__cases and stg_iom__state_listings read the same rows. -#}
-{% macro iom_listed_rows() -%}
+    each its own state. stg_iom__cases and stg_iom__state_listings read the same rows.
+    `only`: a list of delivery sha256 to read, out of the current ones (an incremental
+    build's new exports); none reads them all. -#}
+{% macro iom_listed_rows(only=none) -%}
     select
         _row_fingerprint as state_key,
         mission,
@@ -12,6 +14,9 @@
         _delivery_key
     from {{ source('bronze_iom', 'iom_rows') }}
     where _sha256 in ({{ current_deliveries('iom') }})
+    {%- if only is not none %}
+        and {{ sql_in_strings('_sha256', only) }}
+    {%- endif %}
 
     union all
 
@@ -27,4 +32,7 @@
     from {{ source('bronze_iom', 'iom_cases') }}
     where _row_fingerprint is null
         and _sha256 in ({{ current_deliveries('iom') }})
+    {%- if only is not none %}
+        and {{ sql_in_strings('_sha256', only) }}
+    {%- endif %}
 {%- endmacro %}

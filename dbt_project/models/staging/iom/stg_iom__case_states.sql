@@ -2,17 +2,26 @@
 -- stored it when it first arrived (ingest/cumulative.py), whichever delivery that was and
 -- whether or not it is still current. `state_key` is the row's fingerprint. Rows loaded
 -- whole (no fingerprint: bronze written before fingerprints) are their own state, for
--- their current delivery only. A table, not a view: the exports (stg_iom__cases), their
--- tests and int_iom__cases_latest all join to it.
-{{ config(materialized='table') }}
+-- their current delivery only. A table: the exports (stg_iom__cases), their tests and
+-- int_iom__cases_latest join to it.
+--
+-- Incremental (append): states are never deleted or changed (a changed row is a new state),
+-- so a build adds the states of the deliveries it has not seen (macros/iom_increments.sql)
+-- and reads no other bronze file. A whole-loaded delivery superseded since stays, listed
+-- by no current export. The monthly refresh rebuilds it whole.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns') }}
+
+{%- set storing = iom_deliveries_to_store() if is_incremental() else none %}
 
 with bronze as (
     select
         *,
         coalesce(_row_fingerprint, _sha256 || ':' || cast(_source_row as varchar)) as state_key
     from {{ source('bronze_iom', 'iom_cases') }}
-    where _row_fingerprint is not null
-        or _sha256 in ({{ current_deliveries('iom') }})
+    where (_row_fingerprint is not null or _sha256 in ({{ current_deliveries('iom') }}))
+    {%- if storing is not none %}
+        and {{ sql_in_strings('_sha256', storing) }}
+    {%- endif %}
 ),
 
 -- Two runs loading the same mission at once may both store a state: keep the first.
@@ -76,6 +85,11 @@ select
     last_name_pseudonym,
     date_of_birth_pseudonym,
     phone_pseudonym,
-    document_number_pseudonym
+    document_number_pseudonym,
+    _sha256 as stored_by_delivery
 from first_stored
 where copy = 1
+{%- if storing is not none %}
+    -- Two runs loading the same mission at once may both store a state.
+    and state_key not in (select state_key from {{ this }})
+{%- endif %}

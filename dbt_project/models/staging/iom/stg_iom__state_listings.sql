@@ -7,10 +7,25 @@
 -- DuckDB's (Spark and Trino call it max_by): staging keeps it. A state listed twice in one
 -- export (two identical rows) gives one of its rows. A table: its tests and the ranking
 -- read it once computed.
-{{ config(materialized='table') }}
+--
+-- Incremental: a build reads the exports it has not merged (macros/iom_increments.sql)
+-- and replaces a state's row where a new export lists it in a later month; an export
+-- arriving late, for an earlier month, changes nothing. When an export it merged is no
+-- longer current (a correction superseded it), it computes every state again. The monthly
+-- refresh rebuilds it whole.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='state_key',
+    on_schema_change='fail',
+    pre_hook="{{ iom_listings_reset() }}",
+    post_hook="{{ iom_listings_record() }}",
+) }}
+
+{%- set plan = iom_listing_plan() %}
 
 with listed as (
-    {{ iom_listed_rows() }}
+    {{ iom_listed_rows(none if plan.rebuild else plan.adding) }}
 ),
 
 exports as (
@@ -40,3 +55,9 @@ from latest
 inner join exports
     on latest.mission = exports.mission
     and latest.report_month = exports.report_month
+{%- if not plan.rebuild %}
+left join {{ this }} as merged
+    on latest.state_key = merged.state_key
+where merged.state_key is null
+    or cast(latest.report_month || '-01' as date) > merged.report_month
+{%- endif %}

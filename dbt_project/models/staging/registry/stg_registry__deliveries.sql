@@ -1,4 +1,8 @@
 -- One row per delivery handled (loaded, duplicate or rejected), with its current flag.
+-- A table, not a view: the registry file changes whenever an ingest run ends, and every
+-- model of a build (and the incremental IOM staging's plans and records, which query it
+-- more than once) must see the same deliveries.
+{{ config(materialized='table') }}
 select
     feed,
     file_name,
