@@ -90,6 +90,6 @@ select
 from first_stored
 where copy = 1
 {%- if storing is not none %}
-    -- Two runs loading the same mission at once may both store a state.
+    -- A state that another run's delivery stored first is already there.
     and state_key not in (select state_key from {{ this }})
 {%- endif %}
