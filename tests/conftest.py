@@ -41,6 +41,18 @@ def run_refresh(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProce
     )
 
 
+def run_dbt(args: list[str], raise_on_error: bool = True) -> Path:
+    """dbt with the current SLC_HOME's paths, outside any run (as the dbt step runs it);
+    returns the invocation's target folder (its run results and compiled SQL)."""
+    from orchestration.assets.dbt import dbt_environment, dbt_resource, slc_dbt_project
+
+    dbt_environment()
+    invocation = dbt_resource.cli(
+        args, manifest=slc_dbt_project.manifest_path, raise_on_error=raise_on_error
+    ).wait()
+    return Path(invocation.target_path)
+
+
 def run_landing_sensors(
     instance: dg.DagsterInstance,
 ) -> tuple[list[dg.RunRequest], list[dg.ExecuteInProcessResult]]:

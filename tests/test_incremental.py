@@ -16,7 +16,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from .conftest import FRONTEX_CSV, run_landing_sensors, temporary_home
+from .conftest import FRONTEX_CSV, run_dbt, run_landing_sensors, temporary_home
 
 FACTS = {"fct_assistance_events": "event_id", "fct_returns": "return_id"}
 FULL_REFRESH = {"ops": {"slc_dbt_models": {"config": {"full_refresh": True}}}}
@@ -109,15 +109,9 @@ IOM_MODELS = ("stg_iom__case_states", "stg_iom__state_listings", "int_iom__cases
 def _iom_build(*args: str) -> str:
     """`dbt build` of the IOM models and what they read; returns the compiled SQL of
     stg_iom__state_listings (the exports that build read)."""
-    from orchestration.assets.dbt import dbt_environment, dbt_resource, slc_dbt_project
-
-    dbt_environment()
-    invocation = dbt_resource.cli(
-        ["build", "--select", "+int_iom__cases_latest", *args],
-        manifest=slc_dbt_project.manifest_path,
-    ).wait()
+    target = run_dbt(["build", "--select", "+int_iom__cases_latest", *args])
     compiled = "compiled/slc/models/staging/iom/stg_iom__state_listings.sql"
-    return (Path(invocation.target_path) / compiled).read_text(encoding="utf-8")
+    return (target / compiled).read_text(encoding="utf-8")
 
 
 def _iom_tables(db: Path) -> dict[str, pl.DataFrame]:

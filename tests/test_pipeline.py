@@ -16,7 +16,7 @@ import pytest
 
 from ingest.deliveries import read_registry
 from ingest.settings import Settings
-from tests.conftest import FRONTEX_CSV, FRONTEX_XLSX, drop, run_refresh
+from tests.conftest import FRONTEX_CSV, FRONTEX_XLSX, drop, run_dbt, run_refresh
 
 SLC = ["BFA", "CIV", "CMR", "GHA", "GIN", "GMB", "GNB", "MLI", "MRT", "NER", "NGA", "SEN", "TCD"]
 
@@ -221,19 +221,11 @@ def test_a_release_that_loses_most_of_the_series_is_stopped_at_the_mart_gate(
 def test_dbt_unit_tests_pass(copied_home: Settings):
     """The models' unit tests, which the production build leaves out, run here: every one
     the project declares, each passing."""
-    from orchestration.assets.dbt import dbt_environment, dbt_resource, slc_dbt_project
+    from orchestration.assets.dbt import slc_dbt_project
 
-    declared = {
-        unique_id
-        for unique_id in json.loads(slc_dbt_project.manifest_path.read_text())["unit_tests"]
-    }
-    dbt_environment()
-    invocation = dbt_resource.cli(
-        ["test", "--select", "test_type:unit"],
-        manifest=slc_dbt_project.manifest_path,
-        raise_on_error=False,
-    ).wait()
-    results = json.loads((Path(invocation.target_path) / "run_results.json").read_text())
+    declared = set(json.loads(slc_dbt_project.manifest_path.read_text())["unit_tests"])
+    target = run_dbt(["test", "--select", "test_type:unit"], raise_on_error=False)
+    results = json.loads((target / "run_results.json").read_text())
     outcome = {r["unique_id"]: r["status"] for r in results["results"]}
     assert len(declared) >= 7
     assert outcome == dict.fromkeys(declared, "pass")

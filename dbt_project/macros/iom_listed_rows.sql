@@ -4,6 +4,10 @@
     `only`: a list of delivery sha256 to read, out of the current ones (an incremental
     build's new exports); none reads them all. -#}
 {% macro iom_listed_rows(only=none) -%}
+    {%- set read -%}
+        _sha256 in ({{ current_deliveries('iom') }})
+        {%- if only is not none %} and {{ sql_in_strings('_sha256', only) }}{% endif %}
+    {%- endset %}
     select
         _row_fingerprint as state_key,
         mission,
@@ -13,10 +17,7 @@
         _sha256,
         _delivery_key
     from {{ source('bronze_iom', 'iom_rows') }}
-    where _sha256 in ({{ current_deliveries('iom') }})
-    {%- if only is not none %}
-        and {{ sql_in_strings('_sha256', only) }}
-    {%- endif %}
+    where {{ read }}
 
     union all
 
@@ -30,9 +31,5 @@
         _sha256,
         _delivery_key
     from {{ source('bronze_iom', 'iom_cases') }}
-    where _row_fingerprint is null
-        and _sha256 in ({{ current_deliveries('iom') }})
-    {%- if only is not none %}
-        and {{ sql_in_strings('_sha256', only) }}
-    {%- endif %}
+    where _row_fingerprint is null and {{ read }}
 {%- endmacro %}
