@@ -12,7 +12,7 @@ from ingest.settings import Settings
 from reports import tables
 from reports.figures import FIGURE_1_YEARS, slc_crossings_chart
 from reports.numbers import fmt_number
-from reports.output import published, templates, write_report
+from reports.output import PdfInChild, published, templates, write_html, write_pdf
 from reports.reproduction import reproduction_rows
 from reports.survey_charts import survey_figures
 
@@ -168,7 +168,8 @@ def crossings(marts: Path, lang: str, top: int = 5) -> dict:
     }
 
 
-def render_regional_report(settings: Settings, month: str, lang: str) -> tuple[Path, Path]:
+def write_regional_html(settings: Settings, month: str, lang: str) -> Path:
+    """The regional report in `lang`, as HTML under the month's reports folder."""
     _, provenance = published(settings)
     marts = settings.published_marts
     reproduction = reproduction_rows(marts, report="regional", lang=lang)
@@ -195,5 +196,18 @@ def render_regional_report(settings: Settings, month: str, lang: str) -> tuple[P
             reproduction=reproduction,
         )
     )
-    path = settings.reports / month / FILE_NAMES[lang]
-    return path, write_report(html, path)
+    return write_html(html, settings.reports / month / FILE_NAMES[lang])
+
+
+def render_regional_reports(settings: Settings, month: str) -> dict[str, tuple[Path, Path]]:
+    """The regional report in English and French, HTML and PDF. The English PDF is written
+    by a child process while the French report renders and is printed here."""
+    english = write_regional_html(settings, month, "en")
+    child = PdfInChild(english)
+    try:
+        french = write_regional_html(settings, month, "fr")
+        french_pdf = write_pdf(french)
+    except BaseException:
+        child.stop()
+        raise
+    return {"en": (english, child.wait()), "fr": (french, french_pdf)}

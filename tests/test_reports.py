@@ -294,6 +294,23 @@ def test_the_regional_report_in_english_and_in_french(partner_warehouse, tmp_pat
     assert fmt_number(12345, "people", "en") == "12,345"
 
 
+def test_a_pdf_written_by_a_child_process_says_which_report_failed(tmp_path):
+    """The English regional PDF is printed by a child process: it writes a whole PDF beside
+    the HTML, and a child that fails names the report and WeasyPrint's error."""
+    from reports.output import PdfInChild
+
+    html = tmp_path / "report.html"
+    html.write_text("<html><body><h1>Rapport</h1><p>1 234 retours</p></body></html>")
+    pdf = PdfInChild(html).wait()
+    assert pdf == tmp_path / "report.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF-") and pdf.read_bytes().rstrip().endswith(b"%%EOF")
+    assert not list(tmp_path.glob(".*.tmp"))
+    missing = tmp_path / "missing.html"
+    with pytest.raises(RuntimeError, match=r"missing\.html: the PDF was not written .*Error"):
+        PdfInChild(missing).wait()
+    assert not missing.with_suffix(".pdf").exists()
+
+
 def test_the_report_runs_link_their_outputs(partner_warehouse):
     """The run page in the Dagster UI links each report's HTML and PDF (file:// URLs) for
     the month it reports on, and the links point at the files written."""

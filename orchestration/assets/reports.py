@@ -8,7 +8,7 @@ import dagster as dg
 from ingest.settings import Settings
 from orchestration.assets.publish import PUBLISHED_WAREHOUSE
 from reports.mali import render_mali_report
-from reports.regional import render_regional_report
+from reports.regional import render_regional_reports
 
 
 def closed_month(today: date) -> str:
@@ -71,8 +71,7 @@ def regional_report(
     context: dg.AssetExecutionContext, config: ReportConfig
 ) -> dg.MaterializeResult:
     month = config.month or closed_month(date.today())
-    settings = Settings.from_env()
-    written = {lang: render_regional_report(settings, month, lang) for lang in ("en", "fr")}
+    written = render_regional_reports(Settings.from_env(), month)
     for html, pdf in written.values():
         context.log.info(f"regional report for {month}: {html} and {pdf}")
     metadata: dict = {"month": month}
