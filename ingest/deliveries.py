@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Protocol
 
@@ -339,7 +339,6 @@ def prepare_sources(settings: Settings) -> None:
     """What dbt reads exists before the first delivery: the registry table and, for feeds
     whose contracts declare their reader columns, empty bronze files with the full schema."""
     from ingest.feeds import bronze_tables, declares_schema
-    from ingest.pseudonymise import protect
     from ingest.settings import FEEDS
 
     if not registry_table_path(settings).exists():
@@ -348,9 +347,19 @@ def prepare_sources(settings: Settings) -> None:
         if not declares_schema(feed):
             continue
         for table in bronze_tables(feed):
-            # No value is hashed in a frame without rows: any key gives the same columns.
-            empty = empty_bronze(feed, table, lambda parsed, f=feed: protect(parsed, f, b"-"))
-            write_parquet_atomic(empty, empty_bronze_path(settings, feed, table))
+            path = empty_bronze_path(settings, feed, table)
+            write_parquet_atomic(_empty_source(feed, table), path)
+
+
+@cache
+def _empty_source(feed: str, table: str) -> pl.DataFrame:
+    """`empty_bronze` with pseudonym columns, made once per process (every ingest step
+    writes it: a tenth of a second of typing each time); contracts do not change while a
+    process runs."""
+    from ingest.pseudonymise import protect
+
+    # No value is hashed in a frame without rows: any key gives the same columns.
+    return empty_bronze(feed, table, lambda parsed: protect(parsed, feed, b"-"))
 
 
 class Gate(Protocol):
