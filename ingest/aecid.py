@@ -48,27 +48,54 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
     month_sheets = [s for s in sheets if re.match(raw["sheet_pattern"], s)]
     if not month_sheets:
         raise DeliveryRejected(file_name, "no monthly sheet (e.g. 'Janvier 2020')")
-    goods, bads, rows_read = [], [], 0
+    bads, rows_read = [], 0
     marker = raw["totals_marker"]
+    layouts: dict[tuple[str, ...], list[pl.DataFrame]] = {}
+    titles = []
     for sheet in month_sheets:
         table = read_table(content, file_name, sheet, raw["title_rows"])
         info = _titles(file_name, sheet, table.titles, raw["title_patterns"])
+        titles.append(
+            {
+                "_sheet_name": sheet,
+                "organisation": info["organisation"],
+                "organisation_type": ORGANISATION_TYPES[info["organisation_type"]],
+                "call_year": None if info.get("call_year") is None else int(info["call_year"]),
+            }
+        )
         frame = table.frame.with_columns(pl.lit(sheet).alias("_sheet_name"))
         rows_read += frame.height
         first = table.headers[0]
         is_total = pl.col(first).fill_null("").str.strip_chars().str.to_uppercase() == marker
-        totals = frame.filter(is_total).with_columns(
-            pl.lit("totals_row").alias("_reason"), pl.lit(None, dtype=pl.String).alias("_column")
+        bads.append(
+            frame.filter(is_total).with_columns(
+                pl.lit("totals_row").alias("_reason"),
+                pl.lit(None, dtype=pl.String).alias("_column"),
+            )
         )
-        good, bad = parse_rows(frame.filter(~is_total), contract, file_name, table.headers)
-        good = good.with_columns(
-            pl.lit(info["organisation"]).alias("organisation"),
-            pl.lit(ORGANISATION_TYPES[info["organisation_type"]]).alias("organisation_type"),
-            pl.lit(info.get("call_year"), dtype=pl.String).cast(pl.Int64).alias("call_year"),
-        )
+        layouts.setdefault(tuple(table.headers), []).append(frame.filter(~is_total))
+    # The months of a workbook share their header: typed together, once (a few rows cost
+    # what typing costs per call, a few milliseconds).
+    goods = []
+    for headers, frames in layouts.items():
+        months = pl.concat(frames, how="vertical_relaxed")
+        good, bad = parse_rows(months, contract, file_name, list(headers))
         goods.append(good)
-        bads.append(pl.concat([bad, totals], how="diagonal_relaxed"))
-    bronze = pl.concat(goods, how="diagonal_relaxed")
+        bads.insert(0, bad)
+    bronze = pl.concat(goods, how="diagonal_relaxed").join(
+        pl.DataFrame(
+            titles,
+            schema={
+                "_sheet_name": pl.String,
+                "organisation": pl.String,
+                "organisation_type": pl.String,
+                "call_year": pl.Int64,
+            },
+        ),
+        on="_sheet_name",
+        how="left",
+        maintain_order="left",
+    )
     funders = {
         label.lower(): action for action, labels in raw["funders"].items() for label in labels
     }
