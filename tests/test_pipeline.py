@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -229,3 +230,15 @@ def test_dbt_unit_tests_pass(copied_home: Settings):
     outcome = {r["unique_id"]: r["status"] for r in results["results"]}
     assert len(declared) >= 7
     assert outcome == dict.fromkeys(declared, "pass")
+
+
+def test_the_dbt_resource_knows_its_dbt_without_asking_it():
+    """The dbt resource takes dbt's version from the installed dbt-core instead of running
+    `dbt --version` before every command: it must be the executable's own."""
+    import subprocess
+
+    from orchestration.assets.dbt import dbt_resource
+
+    said = subprocess.check_output([dbt_resource.dbt_executable, "--version"], text=True)
+    installed = re.search(r"installed:\s*(\S+)", said)
+    assert installed and installed.group(1) == str(dbt_resource._cli_version)
