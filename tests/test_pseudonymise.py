@@ -171,6 +171,39 @@ def test_pseudonyms_are_the_same_after_a_step_releases_its_memory(monkeypatch):
     assert module._MEMORY is not None
 
 
+def test_a_step_collects_all_its_garbage_only_when_the_process_is_large(monkeypatch):
+    """A full collection costs 0.3-0.4 s in a run process: release_memory makes one only
+    above the resident-size threshold, and the young generations otherwise."""
+    import gc
+
+    import orchestration.memory as memory
+
+    collected: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start":
+            collected.append(info["generation"])
+
+    automatic = gc.isenabled()
+    gc.disable()  # only the collections release_memory asks for
+    gc.callbacks.append(seen)
+    try:
+        monkeypatch.setattr(memory, "FULL_COLLECTION_ABOVE_BYTES", 1 << 50)
+        memory.release_memory()
+        small = list(collected)
+        collected.clear()
+        monkeypatch.setattr(memory, "FULL_COLLECTION_ABOVE_BYTES", 0)
+        memory.release_memory()
+        large = list(collected)
+    finally:
+        gc.callbacks.remove(seen)
+        if automatic:
+            gc.enable()
+    assert memory.resident_bytes() > 0
+    assert 1 in small and 2 not in small
+    assert 2 in large
+
+
 def test_the_age_at_the_event_stays_and_the_date_of_birth_goes():
     frame = pl.DataFrame(
         {
