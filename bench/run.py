@@ -647,13 +647,14 @@ def renote(out: Path) -> None:
 
 def _git_revision() -> str:
     """HEAD, with `+changes` when tracked files differ from it (taken when the bench starts:
-    commits made while it runs are not what it measured)."""
+    commits made while it runs are not what it measured). BENCHMARKS.md, the bench's own
+    output, does not count."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!BENCHMARKS.md"],
             cwd=REPO,
             capture_output=True,
             text=True,
