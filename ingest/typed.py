@@ -160,6 +160,8 @@ def rule(column: Column, countries: dict[str, str | None] | None = None) -> Rule
     )
 
 
+#: Rules by column object (a Column holds dicts: it cannot be a key). Each entry keeps its
+#: column alive, so no other object can take its id.
 _RULES: dict[int, tuple[Column, Rule]] = {}
 
 
@@ -170,7 +172,7 @@ def column_rule(column: Column, countries: dict[str, str | None] | None = None) 
     if column.type == "country":
         return rule(column, countries)
     cached = _RULES.get(id(column))
-    if cached is None or cached[0] is not column:  # an id reused by another object
+    if cached is None:
         cached = _RULES[id(column)] = (column, rule(column))
     return cached[1]
 

@@ -88,10 +88,12 @@ class PdfInChild:
         return self.html_path.with_suffix(".pdf")
 
     def stop(self) -> None:
-        """Kill the child (the report it belongs to failed); its temporary file stays
-        hidden, the previous PDF in place."""
+        """Kill the child (the report it belongs to failed) and remove its unfinished
+        temporary file; the previous PDF stays in place."""
         self.process.kill()
         self.process.communicate()
+        pdf = self.html_path.with_suffix(".pdf")
+        pdf.with_name(f".{pdf.name}.tmp").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

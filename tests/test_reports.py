@@ -309,6 +309,12 @@ def test_a_pdf_written_by_a_child_process_says_which_report_failed(tmp_path):
     with pytest.raises(RuntimeError, match=r"missing\.html: the PDF was not written .*Error"):
         PdfInChild(missing).wait()
     assert not missing.with_suffix(".pdf").exists()
+    # A child stopped mid-way (the other language failed) leaves no unfinished file.
+    stopped = PdfInChild(html)
+    (tmp_path / ".report.pdf.tmp").write_bytes(b"%PDF-1.7 half")  # as if it had begun
+    stopped.stop()
+    assert stopped.process.returncode is not None
+    assert not list(tmp_path.glob(".*.tmp")) and pdf.read_bytes().rstrip().endswith(b"%%EOF")
 
 
 def test_the_report_runs_link_their_outputs(partner_warehouse):
