@@ -36,10 +36,20 @@ def published(settings: Settings) -> tuple[PublishManifest, dict[str, str]]:
     }
 
 
+def _aside(path: Path) -> Path:
+    """Where `path` is written before it is renamed into place (hidden, same folder)."""
+    return path.with_name(f".{path.name}.tmp")
+
+
+def pdf_of(html_path: Path) -> Path:
+    """A report's PDF: beside its HTML."""
+    return html_path.with_suffix(".pdf")
+
+
 def write_html(html: str, path: Path) -> Path:
     """Write `html` to `path`; readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = _aside(path)
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(path)
     return path
@@ -54,8 +64,8 @@ def write_pdf(html_path: Path) -> Path:
     """The PDF of a rendered report, beside it (WeasyPrint; the charts are inline SVG)."""
     import weasyprint
 
-    pdf_path = html_path.with_suffix(".pdf")
-    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    pdf_path = pdf_of(html_path)
+    tmp = _aside(pdf_path)
     weasyprint.HTML(filename=str(html_path)).write_pdf(tmp)
     tmp.replace(pdf_path)
     return pdf_path
@@ -85,15 +95,14 @@ class PdfInChild:
                 f"{self.html_path.name}: the PDF was not written "
                 f"(exit {self.process.returncode}): {lines[-1]}"
             )
-        return self.html_path.with_suffix(".pdf")
+        return pdf_of(self.html_path)
 
     def stop(self) -> None:
         """Kill the child (the report it belongs to failed) and remove its unfinished
         temporary file; the previous PDF stays in place."""
         self.process.kill()
         self.process.communicate()
-        pdf = self.html_path.with_suffix(".pdf")
-        pdf.with_name(f".{pdf.name}.tmp").unlink(missing_ok=True)
+        _aside(pdf_of(self.html_path)).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
