@@ -80,3 +80,23 @@
     create or replace table {{ iom_merged_exports_relation() }} as
     {{ current_deliveries('iom') }}
 {%- endmacro %}
+
+{#- The missions stg_iom__state_listings groups apart: those of the row lists
+    `iom_listed_rows(only)` reads, when they list more than the `iom_listings_split_rows`
+    var; none below (empty while dbt parses too). Counting reads the constant columns of
+    small files; deliveries loaded whole are not counted (that reads every wide bronze
+    file): the listings group their missions with any other. -#}
+{% macro iom_listing_missions(only=none) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set query -%}
+        select mission, count(*) as listed from {{ source('bronze_iom', 'iom_rows') }}
+        where mission is not null and {{ iom_reading(only) }}
+        group by mission
+        order by mission
+    {%- endset -%}
+    {%- set counts = run_query(query) -%}
+    {%- if counts.columns[1].values() | sum <= var('iom_listings_split_rows') -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {{ return(counts.columns[0].values() | list) }}
+{%- endmacro %}

@@ -13,6 +13,11 @@
 -- arriving late, for an earlier month, changes nothing. When an export it merged is no
 -- longer current (a correction superseded it), it computes every state again. The monthly
 -- refresh rebuilds it whole.
+--
+-- Built after stg_iom__case_states although it does not read it: the two are the build's
+-- largest queries, and side by side they shared DuckDB's memory cap and spilled (scale 10:
+-- 79 s and 65 s together, 27 s and 29 s one after the other).
+-- depends_on: {{ ref('stg_iom__case_states') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -23,9 +28,18 @@
 ) }}
 
 {%- set plan = iom_listing_plan() %}
+{%- set reading = none if plan.rebuild else plan.adding %}
+{%- set missions = iom_listing_missions(reading) %}
 
-with listed as (
-    {{ iom_listed_rows(none if plan.rebuild else plan.adding) }}
+-- Read once: the listed rows are read again by each mission's aggregate (`not materialized`:
+-- 54 M rows at scale 10 are not kept), and finding the whole-loaded ones reads every wide
+-- bronze file (1.1 GB more memory when each aggregate did it).
+with whole_loaded as materialized (
+    {{ iom_whole_loaded_rows(reading) }}
+),
+
+listed as not materialized (
+    {{ iom_listed_rows(reading, whole_loaded='whole_loaded') }}
 ),
 
 exports as (
@@ -33,13 +47,28 @@ exports as (
     from listed
 ),
 
-latest as (
+-- Large row lists are grouped mission by mission (a state belongs to one), then any other
+-- mission's: at scale 10, 4.4 M states grouped at once spilled out of DuckDB's memory cap
+-- (24 s), mission by mission they do not (8 s). See the `iom_listings_split_rows` var.
+{%- set each_state %}
     select
         state_key,
         mission,
         max(report_month) as report_month,
         arg_max(_source_row, report_month) as source_row
     from listed
+{%- endset %}
+
+latest as (
+    {%- for mission in missions %}
+    {{ each_state }}
+    where mission = '{{ mission }}'
+    group by state_key, mission
+
+    union all
+    {%- endfor %}
+    {{ each_state }}
+    where mission is null or not ({{ sql_in_strings('mission', missions) }})
     group by state_key, mission
 )
 
