@@ -8,6 +8,7 @@ the rendered Data Docs under `<SLC_HOME>/data_docs`.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -176,11 +177,8 @@ def validate(
         gx.Checkpoint(
             name=suite_name,
             validation_definitions=[validation],
-            actions=(
-                [gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[SITE_NAME])]
-                if render_docs
-                else []
-            ),
+            # The pages are rendered below, from the result with its values escaped.
+            actions=[],
             result_format=(
                 {
                     "result_format": "COMPLETE",
@@ -195,6 +193,12 @@ def validate(
     run = checkpoint.run(batch_parameters={"dataframe": gx_frame(frame, columns, rows)})
     ((result_id, result),) = run.run_results.items()
     failures = [_failure(r, index_column) for r in result.results if not r.success]
+    escape_stored_result(context, result_id)
+    if render_docs:
+        context.build_data_docs(
+            site_names=[SITE_NAME],
+            resource_identifiers=[result_id, result_id.expectation_suite_identifier],
+        )
     return ValidationOutcome(
         suite=suite_name,
         success=bool(result.success),
@@ -204,6 +208,34 @@ def validate(
         result_id=result_id,
         columns_read=tuple(frame.columns),
     )
+
+
+def escaped(value: Any) -> Any:
+    """`value` with every string in it HTML-escaped (lists, dicts and tuples walked)."""
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, dict):
+        return {k: escaped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(escaped(v) for v in value)
+    return value
+
+
+def escape_stored_result(context: Any, result_id: Any) -> None:
+    """Escape the data values of a stored validation result before any page shows them.
+
+    GX's Data Docs write the unexpected values of a result into HTML unescaped: a delivery
+    with `<script>` in a gated column would run it in the browser of whoever opens the
+    page. Only the pages read the store (`Failure`s come from the run's own result), so
+    the stored copy keeps what a person should see: the values as text."""
+    store = context.validation_results_store
+    stored = store.get(result_id)
+    for item in stored.results:
+        if item.result:
+            item.result = escaped(dict(item.result))
+        if item.exception_info:
+            item.exception_info = escaped(item.exception_info)
+    store.set(result_id, stored)
 
 
 #: Validation results kept per suite (SLC_GX_KEEP_RESULTS): the site renders every stored

@@ -13,12 +13,13 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache, partial
 from pathlib import Path
@@ -26,8 +27,10 @@ from typing import Protocol
 
 import polars as pl
 
+from ingest import landing
 from ingest.contracts import Contract, DeliveryRejected, load_contract
 from ingest.cumulative import FINGERPRINT, MEMBERS, KnownRows
+from ingest.limits import FILE_SIZE, BadFile, check_delivery, check_size, one_line
 from ingest.settings import Settings
 
 
@@ -52,7 +55,7 @@ class DeliveryRecord:
     sha256: str
     delivery_key: str | None
     received_at: str
-    status: str  # loaded | duplicate | rejected
+    status: str  # loaded | duplicate | rejected (| skipped: returned by a run, never recorded)
     rows_read: int = 0
     rows_bronze: int = 0
     rows_quarantined: int = 0
@@ -64,8 +67,8 @@ Parser = Callable[[bytes, str], ParsedDelivery]
 
 
 def max_delivery_bytes() -> int:
-    """Deliveries above this size are refused unread (default 300 MB, SLC_MAX_DELIVERY_MB)."""
-    return int(float(os.environ.get("SLC_MAX_DELIVERY_MB", "300")) * 1_000_000)
+    """Deliveries above this size are refused unread (ingest.limits.FILE_SIZE)."""
+    return FILE_SIZE.bytes()
 
 
 def ingest_threads() -> int:
@@ -81,24 +84,37 @@ def sha256_of(content: bytes) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    """The same digest as `sha256_of`, read in chunks (sensors hash without loading)."""
+    """The same digest as `sha256_of`, read in chunks (sensors hash without loading), from
+    a regular file opened without following a link."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path.name}: not a regular file")
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
+def pending_entries(settings: Settings, feed: str) -> list[landing.Entry]:
+    """Everything waiting in the feed's landing folder, never followed: files to load and
+    entries a run refuses (links, FIFOs, folders, bad names); copies in progress
+    (`.part`, `.tmp`) left out."""
+    return landing.scan(settings.home, settings.landing(feed))
+
+
 def pending_files(settings: Settings, feed: str) -> list[Path]:
-    """Files waiting in the landing folder (sub-folders and hidden or partial files skipped)."""
-    folder = settings.landing(feed)
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and not p.name.endswith((".tmp", ".part"))
-    )
+    """The paths of `pending_entries`."""
+    return [entry.path for entry in pending_entries(settings, feed)]
+
+
+SETTLE_ENV = "SLC_LANDING_SETTLE_SECONDS"
+
+
+def settle_seconds() -> float:
+    """A landed file younger than this may still be being copied (SLC_LANDING_SETTLE_SECONDS):
+    the sensors and `slc refresh` leave it for a later run."""
+    return float(os.environ.get(SETTLE_ENV, "2"))
 
 
 def bronze_path(settings: Settings, feed: str, sha256: str) -> Path:
@@ -140,17 +156,56 @@ _RECORDING = threading.Lock()
 
 
 def record(settings: Settings, entry: DeliveryRecord) -> None:
+    """Append one line, written whole in one call (a full disk raises, and the line is
+    not taken as a record: `read_registry`)."""
     path = registry_path(settings)
-    with _RECORDING, registry_lock(settings), path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
+    line = (json.dumps(asdict(entry), ensure_ascii=False) + "\n").encode("utf-8")
+    with _RECORDING, registry_lock(settings):
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                line = b"\n" + line  # after a line cut short: start a line of our own
+            written = os.write(fd, line)
+            if written != len(line):
+                os.ftruncate(fd, size)
+                raise OSError(f"{path}: only {written} of {len(line)} bytes written")
+        finally:
+            os.close(fd)
 
 
-def read_registry(settings: Settings) -> list[DeliveryRecord]:
+def loaded_since(settings: Settings, offset: int, sha256: str) -> bool:
+    """Whether another run recorded `sha256` as loaded after `offset` (two runs given the
+    same bytes under two names at once)."""
+    with _RECORDING, registry_lock(settings):
+        return any(
+            r.sha256 == sha256 and r.status == "loaded" for r in read_registry(settings, offset)
+        )
+
+
+def read_registry(settings: Settings, since: int = 0) -> list[DeliveryRecord]:
+    """The registry's records (from byte offset `since`). A last line cut short (a disk
+    that filled while it was written) is no record: its delivery is handled again."""
     path = registry_path(settings)
     if not path.exists():
         return []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [DeliveryRecord(**json.loads(line)) for line in lines if line.strip()]
+    with path.open("rb") as handle:
+        handle.seek(since)
+        data = handle.read()
+    records = []
+    for line in data.decode("utf-8").splitlines(keepends=True):
+        if not line.endswith("\n") or not line.strip():
+            continue
+        try:
+            records.append(DeliveryRecord(**json.loads(line)))
+        except (json.JSONDecodeError, TypeError):
+            continue  # a line cut short by a full disk and completed by a later append
+    return records
+
+
+def registry_size(settings: Settings) -> int:
+    path = registry_path(settings)
+    return path.stat().st_size if path.exists() else 0
 
 
 REGISTRY_SCHEMA = {
@@ -227,24 +282,29 @@ def write_registry_table(settings: Settings) -> Path:
     return target
 
 
-def _archive(settings: Settings, feed: str, path: Path, sha256: str) -> None:
-    """Keep the raw file, readable by its owner only, out of the landing folder."""
-    folder = settings.archive(feed)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target = folder / f"{sha256[:12]}__{path.name}"
-    shutil.move(str(path), target)
-    target.chmod(0o600)
-    os.utime(target)  # its age is the time since it was archived (`slc purge-raw`)
+def _archive(
+    settings: Settings, feed: str, path: Path, sha256: str, claim: landing.Claim | None
+) -> None:
+    """Keep the raw file, readable by its owner only, out of the landing folder. The mode
+    and time are set on the descriptor the run read, never through a path."""
+    landing.move_aside(settings.home, path, settings.archive(feed), f"{sha256[:12]}__{path.name}")
+    if claim is not None:
+        claim.protect()  # its age is the time since it was archived (`slc purge-raw`)
 
 
-def _reject(settings: Settings, feed: str, path: Path, error: str) -> None:
+def _reject(
+    settings: Settings, feed: str, path: Path, error: str, claim: landing.Claim | None
+) -> None:
+    """Move a refused entry to `rejected/` (owner-only) with its one-line `.error.txt`."""
+    name = landing.stored_name(path.name)
     folder = settings.rejected(feed)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / path.name
-    shutil.move(str(path), target)
-    target.chmod(0o600)
-    os.utime(target)
-    (folder / f"{path.name}.error.txt").write_text(error + "\n", encoding="utf-8")
+    if os.path.lexists(path):
+        target = landing.move_aside(settings.home, path, folder, name)
+        if claim is None:  # a link, FIFO or folder: its own time, never its target's
+            os.utime(target, follow_symlinks=False)
+    if claim is not None:
+        claim.protect()
+    landing.write_private(folder / f"{name}.error.txt", error + "\n")
 
 
 def purge_raw(settings: Settings, older_than_s: float, now: float | None = None) -> list[Path]:
@@ -262,9 +322,14 @@ def purge_raw(settings: Settings, older_than_s: float, now: float | None = None)
             if not folder.is_dir():
                 continue
             for path in sorted(folder.iterdir()):
-                if path.is_file() and path.stat().st_mtime < cutoff:
+                info = path.lstat()  # a link is judged and removed itself, never its target
+                if info.st_mtime >= cutoff:
+                    continue
+                if stat.S_ISDIR(info.st_mode):
+                    shutil.rmtree(path)
+                else:
                     path.unlink()
-                    deleted.append(path)
+                deleted.append(path)
     return deleted
 
 
@@ -421,6 +486,8 @@ def load_files(
     _clear_stale_staging(staging_root)
     staging = Path(tempfile.mkdtemp(prefix=f"{contract.feed}-", dir=staging_root))
     staged: dict[str, _Staged] = {}
+    claims: dict[Path, landing.Claim] = {}
+    since = registry_size(settings)
     records_so_far = read_registry(settings)
     loaded = {r.sha256 for r in records_so_far if r.status == "loaded"}
     if known is not None:
@@ -434,7 +501,7 @@ def load_files(
             contract,
             paths,
             lambda path: _stage(
-                settings, contract, path, parse, gate, protect, staging, staged, loaded
+                settings, contract, path, parse, gate, protect, staging, staged, loaded, claims
             ),
             staged,
             known,
@@ -448,7 +515,15 @@ def load_files(
             elif isinstance(outcome, _Staged) and outcome.path in again:
                 continue
             elif isinstance(outcome, _Staged):
-                records.append(_settle(settings, outcome, verdicts.get(outcome.path.name)))
+                records.append(
+                    _settle(
+                        settings,
+                        outcome,
+                        verdicts.get(outcome.path.name),
+                        claims.get(outcome.path),
+                        since,
+                    )
+                )
             else:  # the same bytes as a file staged earlier in this batch
                 path, sha = outcome
                 first = staged[sha]
@@ -461,13 +536,19 @@ def load_files(
                         f"{path.name}: the same bytes as "
                         f"{first.path.name}, which failed the bronze quality gate",
                         sha,
+                        claims.get(path),
                     )
                     if why
-                    else _duplicate(settings, contract.feed, path, sha)
+                    else _duplicate(settings, contract.feed, path, sha, claims.get(path))
                 )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        for path, claim in claims.items():
+            if path not in again:  # loaded again below: its lock goes with this run's end
+                claim.close()
     if again and known is not None:
+        for path in again:  # the second pass claims them again
+            claims[path].close()
         fresh = KnownRows(settings, known.key, contract)
         records += load_files(
             settings,
@@ -541,7 +622,7 @@ def _lanes(
     sizes = []
     for i, path in enumerate(paths):
         try:
-            size = path.stat().st_size
+            size = os.lstat(path).st_size
         except OSError:
             size = -1 - i  # gone: a lane of its own, _stage says so
         sizes.append(max(size, 0))
@@ -600,7 +681,7 @@ def _settled(path: Path, feed: str, sha: str, status: str, **fields) -> Delivery
     """The registry line of a delivery that was not loaded (refused or a duplicate)."""
     return DeliveryRecord(
         feed=feed,
-        file_name=path.name,
+        file_name=landing.stored_name(path.name),
         sha256=sha,
         delivery_key=None,
         received_at=datetime.now(UTC).isoformat(),
@@ -609,15 +690,33 @@ def _settled(path: Path, feed: str, sha: str, status: str, **fields) -> Delivery
     )
 
 
-def _refuse(settings: Settings, feed: str, path: Path, error: str, sha: str = "") -> DeliveryRecord:
-    _reject(settings, feed, path, error)
+def _skipped(path: Path, feed: str, why: str) -> DeliveryRecord:
+    """A landed file this run did not handle (another run holds or took it): returned for
+    the run's log, never recorded."""
+    return replace(_settled(path, feed, "", "skipped"), error=why)
+
+
+def _refuse(
+    settings: Settings,
+    feed: str,
+    path: Path,
+    error: str,
+    sha: str = "",
+    claim: landing.Claim | None = None,
+) -> DeliveryRecord:
+    """Record a refused entry and move it aside. Its error is stored as one capped line
+    (registry, `.error.txt`, logs): a hostile file cannot fill them."""
+    error = one_line(error)
+    _reject(settings, feed, path, error, claim)
     entry = _settled(path, feed, sha, "rejected", error=error)
     record(settings, entry)
     return entry
 
 
-def _duplicate(settings: Settings, feed: str, path: Path, sha: str) -> DeliveryRecord:
-    _archive(settings, feed, path, sha)
+def _duplicate(
+    settings: Settings, feed: str, path: Path, sha: str, claim: landing.Claim | None
+) -> DeliveryRecord:
+    _archive(settings, feed, path, sha, claim)
     entry = _settled(
         path, feed, sha, "duplicate", bronze_file=str(bronze_path(settings, feed, sha))
     )
@@ -635,27 +734,40 @@ def _stage(
     staging: Path,
     staged: dict[str, _Staged],
     loaded: set[str],
+    claims: dict[Path, landing.Claim],
 ) -> DeliveryRecord | _Staged | tuple[Path, str]:
-    """Parse one file and write its tables aside; a refused file is settled at once."""
+    """Parse one file and write its tables aside; a refused file is settled at once.
+
+    The file is opened without following links and locked (`landing.Claim`, kept in
+    `claims` until the file has left landing); a file another run holds or has taken is
+    skipped, not recorded."""
     feed = contract.feed
     now = datetime.now(UTC)
-    size = path.stat().st_size
-    if size == 0:
-        return _refuse(settings, feed, path, f"{path.name}: empty file (0 bytes)")
-    if size > max_delivery_bytes():
-        return _refuse(
-            settings,
-            feed,
-            path,
-            f"{path.name}: file too large ({size / 1e6:,.0f} MB > "
-            f"{max_delivery_bytes() / 1e6:,.0f} MB; set SLC_MAX_DELIVERY_MB to accept it)",
-        )
-    content = path.read_bytes()
+    name = landing.shown(path.name)
+    if (problem := landing.name_problem(path.name)) is not None:
+        return _refuse(settings, feed, path, f"{name}: {problem}")
+    try:
+        claim = landing.Claim(path)
+    except landing.NotADelivery as exc:
+        return _refuse(settings, feed, path, f"{name}: {exc}")
+    except landing.Busy as exc:
+        return _skipped(path, feed, str(exc))
+    except FileNotFoundError:
+        return _skipped(path, feed, f"{name}: no longer in landing (handled by another run)")
+    claims[path] = claim
+    if claim.size == 0:
+        return _refuse(settings, feed, path, f"{name}: empty file (0 bytes)", claim=claim)
+    try:
+        check_size(claim.size)  # refused unread
+        content = claim.read()
+        check_delivery(content, path.name)
+    except BadFile as exc:
+        return _refuse(settings, feed, path, f"{name}: {exc}", claim=claim)
     sha = sha256_of(content)
     target = bronze_path(settings, feed, sha)
     if target.exists():
         if sha in loaded:
-            return _duplicate(settings, feed, path, sha)
+            return _duplicate(settings, feed, path, sha, claim)
         # A load killed after moving its files and before recording them: start again.
         _remove_delivery_files(settings, feed, sha)
     if sha in staged:
@@ -667,10 +779,16 @@ def _stage(
             parsed = protect(parsed)
     except Exception as exc:  # noqa: BLE001 - any bad file is a rejected delivery, never a crash
         if isinstance(exc, DeliveryRejected):
-            return _refuse(settings, feed, path, str(exc))
+            return _refuse(settings, feed, path, str(exc), claim=claim)
+        if isinstance(exc, BadFile):
+            return _refuse(settings, feed, path, f"{name}: {exc}", claim=claim)
         first = (str(exc).strip().splitlines() or [""])[0][:200]
         return _refuse(
-            settings, feed, path, f"{path.name}: unreadable ({type(exc).__name__}: {first})"
+            settings,
+            feed,
+            path,
+            f"{name}: unreadable ({type(exc).__name__}: {first})",
+            claim=claim,
         )
     lineage = dict(
         feed=feed,
@@ -744,13 +862,22 @@ def _remove_delivery_files(settings: Settings, feed: str, sha: str) -> None:
             path.unlink(missing_ok=True)
 
 
-def _settle(settings: Settings, staged: _Staged, failure: str | None) -> DeliveryRecord:
-    """Accept a staged delivery (its files move into place, the bronze file last) or reject it."""
+def _settle(
+    settings: Settings,
+    staged: _Staged,
+    failure: str | None,
+    claim: landing.Claim | None,
+    since: int,
+) -> DeliveryRecord:
+    """Accept a staged delivery (its files move into place, the bronze file last) or reject
+    it. Bytes another run recorded since this run began are a duplicate here."""
     entry = staged.record
     if failure:
-        # One line per failed expectation: the suite, the expectation, the column, examples.
+        # Each failed expectation: the suite, the expectation, the column, examples.
         error = f"{staged.path.name}: failed the bronze quality gate\n{failure}"
-        return _refuse(settings, entry.feed, staged.path, error, entry.sha256)
+        return _refuse(settings, entry.feed, staged.path, error, entry.sha256, claim)
+    if loaded_since(settings, since, entry.sha256):
+        return _duplicate(settings, entry.feed, staged.path, entry.sha256, claim)
     for held, final in staged.moves:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.with_name(f".{final.name}.tmp")
@@ -759,7 +886,7 @@ def _settle(settings: Settings, staged: _Staged, failure: str | None) -> Deliver
     # Recorded before the raw file leaves landing: a crash in between leaves a file the next
     # run sees as a duplicate, never a delivery in bronze that the registry does not know.
     record(settings, entry)
-    _archive(settings, entry.feed, staged.path, entry.sha256)
+    _archive(settings, entry.feed, staged.path, entry.sha256, claim)
     return entry
 
 

@@ -70,11 +70,15 @@ def load_key(environ: dict[str, str] | None = None) -> bytes:
 
 
 def create_key_file(path: Path) -> Path:
-    """A new random key, readable by its owner only; an existing file is kept."""
+    """A new random key, readable by its owner only from its first byte, in a folder made
+    owner-only when this creates it; an existing file is kept."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
-        path.chmod(0o600)
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.chmod(0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
     return path
 
 

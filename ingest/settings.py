@@ -101,8 +101,16 @@ class Settings:
         }
 
     def ensure_dirs(self) -> None:
+        """Create the data root's folders; those that hold raw data (landing, quarantine,
+        archive, staging) owner-only, as the raw files and their error files in them are."""
         for feed in FEEDS:
             for path in (self.landing(feed), self.bronze(feed), self.quarantine(feed)):
                 path.mkdir(parents=True, exist_ok=True)
+        for path in (self.home / "landing", self.home / "quarantine", self.home / "archive"):
+            path.mkdir(parents=True, exist_ok=True)
+            path.chmod(0o700)
+        for feed in FEEDS:
+            for path in (self.landing(feed), self.quarantine(feed)):
+                path.chmod(0o700)
         for path in (self.build_db.parent, self.published, self.reports, self.data_docs):
             path.mkdir(parents=True, exist_ok=True)

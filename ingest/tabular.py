@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ingest.limits import BadFile, check_encoding, check_lines, check_text_layout, row_at
+
 SOURCE_ROW = "_source_row"
 
 
@@ -30,19 +32,42 @@ class RawTable:
 def detect_encoding(content: bytes) -> str:
     """UTF-8 with BOM, UTF-8, or cp1252: detected from the bytes, never assumed.
 
-    Checked a megabyte at a time, so a large delivery is not copied into a string.
+    Checked a megabyte at a time, so a large delivery is not copied into a string. A file
+    that mixes UTF-8 and another encoding is refused (`limits.check_encoding`), naming the
+    first row that is not UTF-8.
     """
     if content.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     decoder = codecs.getincrementaldecoder("utf-8")()
     view = memoryview(content)
     step = 1 << 20
-    try:
-        for start in range(0, len(view), step):
+    for start in range(0, len(view), step):
+        try:
             decoder.decode(view[start : start + step], final=start + step >= len(view))
-    except UnicodeDecodeError:
-        return "cp1252"
+        except UnicodeDecodeError:
+            check_encoding(content, _first_invalid_utf8(content))
+            return "cp1252"
     return "utf-8"
+
+
+def _first_invalid_utf8(content: bytes) -> int:
+    """The offset of the first byte that is not UTF-8 (the decoder stops there)."""
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return len(content)
+
+
+def _transcode_cp1252(content: bytes) -> bytes:
+    try:
+        return content.decode("cp1252").encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadFile(
+            f"row {row_at(content, exc.start)} (byte offset {exc.start:,}, byte "
+            f"0x{content[exc.start]:02X}) is neither UTF-8 nor Windows-1252: save the file as "
+            "'CSV UTF-8' and send it again"
+        ) from None
 
 
 def detect_separator(first_line: str) -> str:
@@ -57,9 +82,12 @@ def _number_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def read_csv(content: bytes) -> RawTable:
-    """Polars reads the UTF-8 bytes directly (BOM included); cp1252 is transcoded first."""
+    """Polars reads the UTF-8 bytes directly (BOM included); cp1252 is transcoded first.
+    Line endings, encodings and line lengths are checked before (`ingest.limits`)."""
+    check_text_layout(content)
+    check_lines(content)
     encoding = detect_encoding(content)
-    data = content.decode("cp1252").encode("utf-8") if encoding == "cp1252" else content
+    data = _transcode_cp1252(content) if encoding == "cp1252" else content
     end = data.find(b"\n")
     first_line = (data if end < 0 else data[:end]).decode("utf-8").lstrip("\ufeff").rstrip("\r")
     separator = detect_separator(first_line)

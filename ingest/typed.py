@@ -10,11 +10,13 @@ Dates: ISO (`2020-01-31`, with or without a time), `dd/mm/yyyy` and Excel serial
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
 from ingest.contracts import Column, Contract
 from ingest.countries import to_iso3
+from ingest.limits import VALUE_LENGTH
 from ingest.tabular import SOURCE_ROW, blank_rows, is_blank, read_table
 
 EXCEL_EPOCH = pl.date(1899, 12, 30)
@@ -44,6 +46,16 @@ def parse_decimal(expr: pl.Expr) -> pl.Expr:
 def parse_bool(expr: pl.Expr) -> pl.Expr:
     text = expr.str.strip_chars().str.to_lowercase()
     return pl.when(text.is_in(TRUE)).then(True).when(text.is_in(FALSE)).then(False)
+
+
+#: Integers at or beyond 2**63 do not fit the Int64 columns of bronze.
+INT64_BOUND = 2.0**63
+
+
+def _date_bound(bound: str) -> date:
+    """A contract's date bound: an ISO date or "today" (the date the rule was built: rules
+    are rebuilt each day, see `column_rule`)."""
+    return date.today() if bound == "today" else date.fromisoformat(bound)
 
 
 def _code_map(column: Column) -> dict[str, str]:
@@ -85,7 +97,9 @@ def rule(column: Column, countries: dict[str, str | None] | None = None) -> Rule
         code = "unparseable_date"
     elif kind in ("decimal", "int"):
         stage = parse_decimal(raw)
-        value = staged.round(0).cast(pl.Int64) if kind == "int" else staged
+        # NaN, inf and 1e309 parse as floats; they are no amount or count.
+        finite = staged.is_finite()
+        value = staged.round(0).cast(pl.Int64, strict=False) if kind == "int" else staged
         bad = present & (staged.is_null() | ((staged != staged.round(0)) & (kind == "int")))
         code = "not_a_number"
     elif kind == "bool":
@@ -149,8 +163,31 @@ def rule(column: Column, countries: dict[str, str | None] | None = None) -> Rule
         bad = pl.lit(False)
         code = ""
     problems = [pl.when(bad).then(pl.lit(f"{code}|{column.name}"))]
+    if kind in ("decimal", "int"):
+        problems.append(pl.when(present & ~finite).then(pl.lit(f"not_finite|{column.name}")))
+        if kind == "int":
+            problems.append(
+                pl.when(present & finite & (staged.abs() >= INT64_BOUND)).then(
+                    pl.lit(f"out_of_range|{column.name}")
+                )
+            )
     if column.required:
         problems.insert(0, pl.when(~present).then(pl.lit(f"missing_value|{column.name}")))
+    longest = column.max_length or VALUE_LENGTH.value
+    problems.insert(
+        0, pl.when(raw.str.len_chars() > longest).then(pl.lit(f"too_long|{column.name}"))
+    )
+    if kind == "date":
+        for bound, compare, reason in (
+            (column.earliest, staged.__lt__, "below_minimum"),
+            (column.latest, staged.__gt__, "above_maximum"),
+        ):
+            if bound is not None:
+                problems.append(
+                    pl.when(compare(pl.lit(_date_bound(bound)))).then(
+                        pl.lit(f"{reason}|{column.name}")
+                    )
+                )
     if column.min is not None and kind in ("decimal", "int"):
         problems.append(pl.when(value < column.min).then(pl.lit(f"below_minimum|{column.name}")))
     if column.max is not None and kind in ("decimal", "int"):
@@ -162,7 +199,7 @@ def rule(column: Column, countries: dict[str, str | None] | None = None) -> Rule
 
 #: Rules by column object (a Column holds dicts: it cannot be a key). Each entry keeps its
 #: column alive, so no other object can take its id.
-_RULES: dict[int, tuple[Column, Rule]] = {}
+_RULES: dict[int, tuple[Column, Rule, date]] = {}
 
 
 def column_rule(column: Column, countries: dict[str, str | None] | None = None) -> Rule:
@@ -172,8 +209,8 @@ def column_rule(column: Column, countries: dict[str, str | None] | None = None) 
     if column.type == "country":
         return rule(column, countries)
     cached = _RULES.get(id(column))
-    if cached is None:
-        cached = _RULES[id(column)] = (column, rule(column))
+    if cached is None or cached[2] != date.today():  # "today" bounds move with the date
+        cached = _RULES[id(column)] = (column, rule(column), date.today())
     return cached[1]
 
 

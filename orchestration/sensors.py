@@ -9,17 +9,21 @@ waiting forever. Whoever asks, the bronze asset never loads bytes already in bro
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import dagster as dg
 
-from ingest.deliveries import max_delivery_bytes, pending_files, read_registry, sha256_file
+from ingest import landing
+from ingest.deliveries import (
+    max_delivery_bytes,
+    pending_entries,
+    read_registry,
+    settle_seconds,
+    sha256_file,
+)
 from ingest.settings import FEEDS, Settings
 from orchestration.jobs import INGEST_TAG, rebuild_job
 
-#: A file younger than this may still be being copied; the sensor leaves it for a tick.
-SETTLE_ENV = "SLC_LANDING_SETTLE_SECONDS"
 #: A landed file that no run took within this time is stuck (its run failed): the rebuild
 #: no longer waits for it.
 STUCK_AFTER_S = 600
@@ -45,29 +49,39 @@ def landing_sensor(
     )
     def _sensor(context: dg.SensorEvaluationContext):
         settings = Settings.from_env()
-        settle = float(os.environ.get(SETTLE_ENV, "2"))
+        settle = settle_seconds()
         # The cursor remembers the digest of files still waiting, so a queued 150 MB file is
         # not hashed again on every tick.
         known: dict[str, list[str]] = json.loads(context.cursor) if context.cursor else {}
         waiting: dict[str, list[str]] = {}
         now = time.time()
-        for path in pending_files(settings, feed):
-            stat = path.stat()
-            if now - stat.st_mtime < settle:
-                continue
-            stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
+        # Links, FIFOs, folders and bad names get a run too: it refuses them, with one line
+        # in its log and in `slc status`; the sensor never opens them.
+        ready, _ = landing.settled(pending_entries(settings, feed), settle, now)
+        for entry in ready:
+            path = entry.path
+            stamp = f"{entry.size}:{entry.mtime_ns}"
             cached = known.get(path.name)
             if cached and cached[0] == stamp:
                 digest = cached[1]
-            elif stat.st_size > max_delivery_bytes():
-                digest = f"size-{stat.st_size}"  # refused unread by the run; not worth hashing
+            elif entry.problem is not None:
+                digest = f"refused-{entry.size}"
+            elif entry.size > max_delivery_bytes():
+                digest = f"size-{entry.size}"  # refused unread by the run; not worth hashing
             else:
-                digest = sha256_file(path)
+                try:
+                    digest = sha256_file(path)
+                except OSError:
+                    continue  # taken by a run, or swapped for a link: seen at the next tick
             waiting[path.name] = [stamp, digest]
             yield dg.RunRequest(
-                run_key=f"{feed}:{digest}:{stat.st_mtime_ns}",
+                run_key=f"{feed}:{digest}:{entry.mtime_ns}",
                 run_config={"ops": {op_name: {"config": {"file": path.name}}}},
-                tags={"slc/feed": feed, "slc/file": path.name, "slc/sha256": digest},
+                tags={
+                    "slc/feed": feed,
+                    "slc/file": landing.shown(path.name)[:200],
+                    "slc/sha256": digest,
+                },
             )
         context.update_cursor(json.dumps(waiting))
 
@@ -96,10 +110,10 @@ def rebuild_sensor(context: dg.SensorEvaluationContext):
         return dg.SkipReason("no delivery loaded since the last rebuild")
     now = time.time()
     waiting = [
-        path
+        entry
         for feed in FEEDS
-        for path in pending_files(settings, feed)
-        if now - path.stat().st_mtime < STUCK_AFTER_S
+        for entry in pending_entries(settings, feed)
+        if now - entry.mtime < STUCK_AFTER_S
     ]
     loading = context.instance.get_runs_count(
         dg.RunsFilter(statuses=IN_FLIGHT, tags={INGEST_TAG: list(FEEDS)})

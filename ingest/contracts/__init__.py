@@ -13,6 +13,8 @@ import yaml
 from ingest.tabular import SOURCE_ROW, is_blank
 
 _DIR = Path(__file__).parent
+#: The first date of birth accepted when a contract's date-of-birth column declares none.
+DATE_OF_BIRTH_EARLIEST = "1900-01-01"
 
 
 class DeliveryRejected(Exception):
@@ -47,6 +49,11 @@ class Column:
     description: str = ""
     min: float | None = None
     max: float | None = None
+    #: Longest value accepted, in characters (default: ingest.limits.VALUE_LENGTH).
+    max_length: int | None = None
+    #: A date column's first and last valid dates: an ISO date, or "today" (the run's date).
+    earliest: str | None = None
+    latest: str | None = None
 
     @property
     def aliases(self) -> tuple[str, ...]:
@@ -215,6 +222,12 @@ def _column(spec: dict) -> Column:
     header = spec.pop("header") if "header" in spec else next(iter(headers.values()))
     codes = {str(k): [str(x) for x in v] for k, v in (spec.pop("codes", None) or {}).items()}
     spec["age_at"] = tuple(spec.pop("age_at", None) or ())
+    if spec.get("pii") == "date_of_birth":  # nobody alive was born before 1900 or tomorrow
+        spec.setdefault("earliest", DATE_OF_BIRTH_EARLIEST)
+        spec.setdefault("latest", "today")
+    for bound in ("earliest", "latest"):
+        if spec.get(bound) is not None:
+            spec[bound] = str(spec[bound])
     return Column(
         header=str(header),
         headers=headers,

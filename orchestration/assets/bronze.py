@@ -4,22 +4,26 @@ The GX bronze suite runs on each delivery before it is accepted, and its outcome
 asset's blocking check: a rejected delivery stops dbt, publish and reports downstream.
 """
 
+import os
+import time
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
-from ingest import aecid, ejom, eutf_rsr, frontex, iom, kobo
+from ingest import aecid, ejom, eutf_rsr, frontex, iom, kobo, landing
 from ingest.contracts import load_contract
 from ingest.cumulative import KnownRows
 from ingest.deliveries import (
     Parser,
     load_files,
-    pending_files,
+    pending_entries,
     prepare_sources,
     read_registry,
     replacements,
+    settle_seconds,
     write_registry_table,
 )
 from ingest.feeds import bronze_tables
@@ -32,7 +36,8 @@ GATE_CHECK = "bronze_gate"
 
 
 class DeliveryConfig(dg.Config):
-    """Which landed file to load; empty means every file waiting in the landing folder."""
+    """Which landed file to load (its name in the feed's landing folder, never a path);
+    empty means every settled file waiting there."""
 
     file: str | None = None
 
@@ -99,7 +104,7 @@ def bronze_asset(
         settings.ensure_dirs()
         prepare_sources(settings)
         landing = settings.landing(feed)
-        files = [landing / config.file] if config.file else pending_files(settings, feed)
+        files = _files_to_load(context, settings, feed, config)
         from expectations.bronze import BronzeGate  # GX loads on first use
 
         gate = BronzeGate(feed, home=settings.home, data_docs=settings.data_docs)
@@ -114,14 +119,11 @@ def bronze_asset(
                 known = KnownRows(settings, secret, contract, scope_of_file)
                 parse_file = partial(parse, known=known)
 
-        present = []
-        for path in files:
-            if path.exists():
-                present.append(path)
-            else:
-                context.log.info(f"{path.name}: no longer in {landing} (already handled)")
-        records = load_files(settings, contract, present, parse_file, gate, guard, known)
+        records = load_files(settings, contract, files, parse_file, gate, guard, known)
         for entry in records:
+            if entry.status == "skipped":
+                context.log.info(entry.error or entry.file_name)
+                continue
             (context.log.error if entry.status == "rejected" else context.log.info)(
                 f"{entry.file_name}: {entry.status}"
                 + (
@@ -135,6 +137,7 @@ def bronze_asset(
             gate.render()
         # The registry table says which delivery of each key is current (dbt reads it).
         registry = pl.read_parquet(write_registry_table(settings))
+        records = [r for r in records if r.status != "skipped"]
         rejected = [r for r in records if r.status == "rejected"]
         loaded = [r for r in records if r.status == "loaded"]
         superseded = registry.filter(
@@ -188,6 +191,30 @@ def bronze_asset(
         release_memory()
 
     return _bronze
+
+
+def _files_to_load(
+    context: dg.AssetExecutionContext, settings: Settings, feed: str, config: DeliveryConfig
+) -> list[Path]:
+    """The run config's file (a name in the landing folder, nothing else), or every entry
+    waiting there that has settled: a copy still being written waits, as the sensor does."""
+    folder = settings.landing(feed)
+    if config.file:
+        try:
+            path = landing.config_file_name(config.file, folder)
+        except ValueError as exc:
+            raise dg.Failure(description=str(exc)) from None
+        if not os.path.lexists(path):
+            context.log.info(f"{landing.shown(path.name)}: no longer in {folder} (already handled)")
+            return []
+        return [path]
+    ready, copying = landing.settled(pending_entries(settings, feed), settle_seconds(), time.time())
+    for entry in copying:
+        context.log.info(
+            f"{landing.shown(entry.path.name)}: changed less than {settle_seconds():g} s ago "
+            "(still being copied?): left for the next run"
+        )
+    return [entry.path for entry in ready]
 
 
 frontex_detections = bronze_asset(frontex.FEED, "detections", frontex.parse)
