@@ -51,14 +51,16 @@ LINE_LENGTH = Limit(
 )
 COLUMNS = Limit("columns", 2_000, "SLC_MAX_COLUMNS", "columns", "checked on the header line")
 SHEET_CELLS = Limit(
-    "cells per sheet", 50_000_000, "SLC_MAX_SHEET_CELLS", "cells", "from each sheet's dimension"
-)
+    "cells per sheet", 10_000_000, "SLC_MAX_SHEET_CELLS", "cells",
+    "from each sheet's dimension, or counted while unzipping a large sheet (a cell read "
+    "costs about 100 bytes of memory)",
+)  # fmt: skip
 WORKBOOK_SIZE = Limit(
-    "uncompressed workbook size", 2_000, "SLC_MAX_WORKBOOK_MB", "MB", "from the zip directory"
+    "uncompressed workbook size", 1_000, "SLC_MAX_WORKBOOK_MB", "MB", "from the zip directory"
 )
 WORKBOOK_RATIO = Limit(
-    "workbook compression ratio", 200, "SLC_MAX_WORKBOOK_RATIO", "x",
-    "real workbooks compress 5-20x; a zip bomb hundreds or thousands of times",
+    "workbook compression ratio", 100, "SLC_MAX_WORKBOOK_RATIO", "x",
+    "workbooks of real data compress 5-30x; a zip bomb hundreds or thousands of times",
 )  # fmt: skip
 VALUE_LENGTH = Limit(
     "value length", 4_000, "SLC_MAX_VALUE_CHARS", "characters",
@@ -187,6 +189,9 @@ def check_encoding(content: bytes, first_invalid: int) -> None:
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
+_CELL = re.compile(rb"<(?:\w+:)?c[ >]")
+
+
 def _column_number(letters: bytes) -> int:
     number = 0
     for ch in letters:
@@ -232,20 +237,41 @@ def check_workbook(content: bytes) -> None:
                 f"a zip bomb?; {WORKBOOK_RATIO.hint()})"
             )
         for entry in entries:
-            if not re.match(r"xl/worksheets/[^/]+\.xml$", entry.filename):
-                continue
-            with archive.open(entry) as sheet:
-                head = sheet.read(4096)
-            match = _DIMENSION.search(head)
-            if not match or not match.group(3):
-                continue
+            if re.match(r"xl/worksheets/[^/]+\.xml$", entry.filename):
+                _check_sheet(archive, entry)
+
+
+def _check_sheet(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
+    """A sheet's declared dimension, and for a large sheet its cells counted as it unzips
+    (a sheet may declare no dimension, or a false one), a megabyte at a time."""
+    name = entry.filename.rsplit("/", 1)[-1]
+
+    def refuse(rows: int | None, cols: int | None, cells: int) -> BadFile:
+        shape = f"{rows:,} rows x {cols:,} columns" if rows and cols else f"{cells:,} cells"
+        return BadFile(
+            f"{name} declares {shape} (limits: {COLUMNS.value:,} columns, "
+            f"{SHEET_CELLS.value:,} cells; {SHEET_CELLS.hint()})"
+        )
+
+    with archive.open(entry) as sheet:
+        head = sheet.read(4096)
+        match = _DIMENSION.search(head)
+        if match and match.group(3):
             cols = _column_number(match.group(3)) - _column_number(match.group(1)) + 1
             rows = int(match.group(4)) - int(match.group(2)) + 1
             if cols > COLUMNS.value or rows * cols > SHEET_CELLS.value:
+                raise refuse(rows, cols, rows * cols)
+        if entry.file_size <= RATIO_FROM_BYTES:
+            return
+        cells, tail = 0, head[-16:]
+        while chunk := sheet.read(1 << 20):
+            data = tail + chunk
+            cells += len(_CELL.findall(data)) - len(_CELL.findall(tail))
+            tail = data[-16:]
+            if cells > SHEET_CELLS.value:
                 raise BadFile(
-                    f"{entry.filename.rsplit('/', 1)[-1]} declares {rows:,} rows x {cols:,} "
-                    f"columns (limits: {COLUMNS.value:,} columns, {SHEET_CELLS.value:,} cells; "
-                    f"{SHEET_CELLS.hint()})"
+                    f"{name} holds more than {SHEET_CELLS.value:,} cells (counted while "
+                    f"unzipping; {SHEET_CELLS.hint()})"
                 )
 
 

@@ -92,12 +92,25 @@ class Settings:
         """dbt's documentation site of the published build (`static_index.html` opens offline)."""
         return self.home / "dbt_docs"
 
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's artifacts (manifest, run results, compiled SQL, one folder per invocation)
+        and its logs: under the data root, never in the checkout."""
+        return self.home / "dbt" / "target"
+
+    @property
+    def dbt_logs(self) -> Path:
+        return self.home / "dbt" / "logs"
+
     def dbt_env(self) -> dict[str, str]:
-        """Environment the dbt project reads its paths from (see profiles.yml and sources)."""
+        """Environment the dbt project reads its paths from (see profiles.yml and sources);
+        dagster-dbt puts each invocation's folder under DBT_TARGET_PATH."""
         return {
             "SLC_HOME": str(self.home),
             "SLC_BUILD_DB": str(self.build_db),
             "SLC_BRONZE_DIR": str(self.home / "bronze"),
+            "DBT_TARGET_PATH": str(self.dbt_target),
+            "DBT_LOG_PATH": str(self.dbt_logs),
         }
 
     def ensure_dirs(self) -> None:

@@ -17,16 +17,40 @@ from ingest.deliveries import current_loads, read_registry, replacements
 from ingest.settings import REPO_ROOT, Settings
 
 
+def _dagster_home() -> Path:
+    """The Dagster instance's folder (DAGSTER_HOME, default .dagster_home/), with its
+    dagster.yaml."""
+    home = Path(os.environ.get("DAGSTER_HOME") or REPO_ROOT / ".dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    instance_yaml = home / "dagster.yaml"
+    if not instance_yaml.exists():
+        shutil.copy(REPO_ROOT / "dagster.yaml", instance_yaml)
+    return home
+
+
 def _dagster(*args: str) -> int:
     """Run the Dagster CLI of this virtualenv against our code location and instance."""
     exe = Path(sys.executable).parent / "dagster"
-    env = dict(os.environ)
-    env.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home"))
-    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    instance_yaml = Path(env["DAGSTER_HOME"]) / "dagster.yaml"
-    if not instance_yaml.exists():
-        shutil.copy(REPO_ROOT / "dagster.yaml", instance_yaml)
+    env = {**os.environ, "DAGSTER_HOME": str(_dagster_home())}
     return subprocess.call([str(exe), *args, "-m", "orchestration.definitions"], env=env)
+
+
+def _refresh(settings: Settings, *args: str) -> int:
+    """Run the refresh job: alone on the data root, after runs that died have released
+    their pool slots (orchestration.runs)."""
+    import dagster as dg
+
+    from orchestration.runs import RefreshRunning, reap_dead_runs, refresh_lock
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    try:
+        with refresh_lock(settings.home):
+            with dg.DagsterInstance.from_config(str(_dagster_home())) as instance:
+                reap_dead_runs(instance, lambda line: print(line, file=sys.stderr))
+            return _dagster("job", "execute", "-j", "refresh", *args)
+    except RefreshRunning as exc:
+        print(exc, file=sys.stderr)
+        return 3
 
 
 def cmd_sample(settings: Settings, args: argparse.Namespace) -> int:
@@ -151,7 +175,7 @@ def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_refresh(settings: Settings, args: argparse.Namespace) -> int:
     """Materialise the whole asset graph once through Dagster (recorded in DAGSTER_HOME)."""
-    return _dagster("job", "execute", "-j", "refresh")
+    return _refresh(settings)
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
@@ -164,7 +188,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         config = Path(folder) / "report.yaml"
         config.write_text(json.dumps(report_run_config(month)), encoding="utf-8")  # JSON is YAML
         tags = json.dumps({"month": month})
-        code = _dagster("job", "execute", "-j", "refresh", "-c", str(config), "--tags", tags)
+        code = _refresh(settings, "-c", str(config), "--tags", tags)
     if code == 0:
         print(f"reports for {month}: {settings.reports / month}")
     return code

@@ -10,6 +10,7 @@ No Dagster import here: the asset in orchestration/assets/publish.py is thin glu
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -81,15 +82,27 @@ def _point_at(settings: Settings, version: Path) -> None:
     _swap_symlink(settings.published / "manifest.json", version / "manifest.json")
 
 
-def publish(
-    settings: Settings, *, run_id: str | None = None, checks_passed: list[str] | None = None
+class PublishFailed(RuntimeError):
+    """A publish that stopped before its swap: the published files are the previous ones."""
+
+
+def _disk_full(exc: BaseException) -> bool:
+    return getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in str(exc)
+
+
+def _current_name(settings: Settings) -> str:
+    version = current_version(settings)
+    return version.name if version is not None else "none (nothing published yet)"
+
+
+def _write_version(
+    settings: Settings,
+    staging: Path,
+    stamp: str,
+    run_id: str | None,
+    checks_passed: list[str] | None,
 ) -> PublishManifest:
-    """Copy the published schemas of the build database into a new version and swap to it."""
-    wait_until_free(settings.build_db)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    root = settings.published / "versions"
-    _remove_unfinished(root)
-    staging = root / f".{stamp}.tmp"
+    """The new version, whole, in `staging`: the database, the marts' Parquet, the manifest."""
     (staging / "marts").mkdir(parents=True)
     row_counts: dict[str, int] = {}
     limit = os.environ.get("SLC_PUBLISH_MEMORY_LIMIT", PUBLISH_MEMORY_LIMIT)
@@ -128,6 +141,31 @@ def publish(
         checks_passed=sorted(checks_passed or []),
     )
     (staging / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
+    return manifest
+
+
+def publish(
+    settings: Settings, *, run_id: str | None = None, checks_passed: list[str] | None = None
+) -> PublishManifest:
+    """Copy the published schemas of the build database into a new version and swap to it."""
+    wait_until_free(settings.build_db)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    root = settings.published / "versions"
+    _remove_unfinished(root)
+    staging = root / f".{stamp}.tmp"
+    try:
+        manifest = _write_version(settings, staging, stamp, run_id, checks_passed)
+    except (OSError, duckdb.Error) as exc:
+        # Nothing was swapped: the published version is the one before. An unfinished copy
+        # is removed now, so a full disk gets its space back.
+        shutil.rmtree(staging, ignore_errors=True)
+        if _disk_full(exc):
+            raise PublishFailed(
+                f"disk full while writing the new version in {root}: nothing was published, "
+                f"analysts still read version {_current_name(settings)}; free space there "
+                "and run the rebuild again"
+            ) from exc
+        raise
     final = root / stamp
     os.replace(staging, final)
     _point_at(settings, final)

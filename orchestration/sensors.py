@@ -23,6 +23,7 @@ from ingest.deliveries import (
 )
 from ingest.settings import FEEDS, Settings
 from orchestration.jobs import INGEST_TAG, rebuild_job
+from orchestration.runs import reap_dead_runs
 
 #: A landed file that no run took within this time is stuck (its run failed): the rebuild
 #: no longer waits for it.
@@ -99,6 +100,8 @@ def landing_sensor(
     ),
 )
 def rebuild_sensor(context: dg.SensorEvaluationContext):
+    # A run killed while it held the writer pool would block every later rebuild.
+    reap_dead_runs(context.instance, context.log.warning)
     settings = Settings.from_env()
     records = read_registry(settings)
     done = int(context.cursor or 0)

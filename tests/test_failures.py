@@ -26,7 +26,14 @@ from ingest.settings import Settings
 from orchestration.build_db import BuildDatabaseLocked, wait_until_free
 from orchestration.publish import current_version
 
-from .conftest import FRONTEX_CSV, REFERENCE, run_landing_sensors, run_refresh, temporary_home
+from .conftest import (
+    DAGSTER_YAML,
+    FRONTEX_CSV,
+    REFERENCE,
+    run_landing_sensors,
+    run_refresh,
+    temporary_home,
+)
 
 #: Holds a read-write connection on a DuckDB file, as an analyst's notebook would.
 HOLDER = textwrap.dedent("""
@@ -127,13 +134,24 @@ def test_a_stray_lock_is_waited_for_then_reported_clearly(
         assert _published_state(settings)[0] != after_wait[0]
 
 
-def _kill_refresh_when(home: Path, moment) -> None:
+#: The refresh on the instance of DAGSTER_HOME, whose writer pool has one slot.
+REFRESH_ON_INSTANCE = textwrap.dedent("""
+    import dagster as dg
+    from tests.conftest import run_refresh
+    with dg.DagsterInstance.get() as instance:
+        raise SystemExit(0 if run_refresh(instance).success else 1)
+""")
+
+
+def _kill_refresh_when(
+    home: Path, moment, script: str = REFRESH, env: dict[str, str] | None = None
+) -> None:
     """Start the refresh in a process group of its own (dbt runs in a child process), wait
     until `moment(home)` holds, and SIGKILL the whole group, as a crash or the OOM killer
     would."""
-    env = {**os.environ, "SLC_HOME": str(home)}
+    env = {**os.environ, "SLC_HOME": str(home), **(env or {})}
     process = subprocess.Popen(
-        [sys.executable, "-c", REFRESH], env=env, start_new_session=True, cwd=Path.cwd()
+        [sys.executable, "-c", script], env=env, start_new_session=True, cwd=Path.cwd()
     )
     deadline = time.monotonic() + 300
     while process.poll() is None and not moment(home) and time.monotonic() < deadline:
@@ -180,6 +198,41 @@ def test_a_refresh_killed_then_rerun_loads_once_and_publishes_whole(frontex_home
         assert not list((settings.published / "versions").glob(".*"))
         reported = pl.read_parquet(settings.published_marts / "fct_reported_indicators.parquet")
         assert reported.height > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "moment", [_dbt_is_building, _publish_is_copying], ids=["during dbt build", "during publish"]
+)
+def test_a_run_killed_in_the_writer_pool_does_not_block_the_next_refresh(
+    frontex_home: Path, tmp_path: Path, moment
+):
+    """The killed run stays STARTED and holds the pool's one slot; `slc refresh` finds its
+    process gone, marks it failed, frees the slot, and completes."""
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copyfile(DAGSTER_YAML, dagster_home / "dagster.yaml")
+    env = {"DAGSTER_HOME": str(dagster_home)}
+    with temporary_home(frontex_home) as settings:
+        before = _published_state(settings)
+        for path in sorted((REFERENCE / "eutf_rsr").glob("*.csv")):
+            shutil.copyfile(path, settings.landing("eutf_rsr") / path.name)
+        _kill_refresh_when(frontex_home, moment, REFRESH_ON_INSTANCE, env)
+        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+            (killed,) = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+        slc = Path(sys.executable).parent / "slc"
+        done = subprocess.run(
+            [str(slc), "refresh"],
+            env={**os.environ, "SLC_HOME": str(frontex_home), **env},
+            capture_output=True,
+            text=True,
+            timeout=600,  # without the release, the refresh would wait for the slot forever
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert f"run {killed.run_id} (refresh) lost its process" in done.stderr
+        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+            assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
+        assert _published_state(settings)[0] != before[0]
 
 
 #: The deliveries of the order test: Mali's and Nigeria's IOM exports, EJOM's forms and

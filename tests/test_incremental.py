@@ -16,6 +16,8 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from ingest.settings import Settings
+
 from .conftest import FRONTEX_CSV, run_dbt, run_landing_sensors, temporary_home
 
 FACTS = {"fct_assistance_events": "event_id", "fct_returns": "return_id"}
@@ -37,9 +39,7 @@ def _facts(db: Path) -> dict[str, pl.DataFrame]:
 
 def _dbt_log(run_id: str) -> str:
     """What dbt logged in the dbt step of a run (its invocation folder, rotated files too)."""
-    from orchestration.assets.dbt import slc_dbt_project
-
-    (folder,) = (slc_dbt_project.project_dir / "target").glob(f"slc_dbt_models-{run_id[:7]}-*")
+    (folder,) = Settings.from_env().dbt_target.glob(f"slc_dbt_models-{run_id[:7]}-*")
     return "".join(p.read_text(encoding="utf-8") for p in folder.glob("dbt.log*"))
 
 

@@ -23,7 +23,9 @@ class DeliveryRejected(Exception):
     def __init__(self, file_name: str, message: str, column: str | None = None) -> None:
         self.file_name = file_name
         self.column = column
-        where = f", column {column!r}" if column else ""
+        # A header is the partner's text: a hostile one may be of any length.
+        shown = column if column is None or len(column) <= 120 else f"{column[:100]}…"
+        where = f", column {shown!r}" if column else ""
         # One line, whatever the library said (calamine adds "Context:" lines).
         super().__init__(" ".join(f"{file_name}{where}: {message}".split()))
 

@@ -4,9 +4,11 @@ The GX bronze suite runs on each delivery before it is accepted, and its outcome
 asset's blocking check: a rejected delivery stops dbt, publish and reports downstream.
 """
 
+import errno
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -101,85 +103,86 @@ def bronze_asset(
     )
     def _bronze(context: dg.AssetExecutionContext, config: DeliveryConfig):
         settings = Settings.from_env()
-        settings.ensure_dirs()
-        prepare_sources(settings)
-        landing = settings.landing(feed)
-        files = _files_to_load(context, settings, feed, config)
-        from expectations.bronze import BronzeGate  # GX loads on first use
+        with disk_full_is_said(settings, feed):
+            settings.ensure_dirs()
+            prepare_sources(settings)
+            landing_folder = settings.landing(feed)
+            files = _files_to_load(context, settings, feed, config)
+            from expectations.bronze import BronzeGate  # GX loads on first use
 
-        gate = BronzeGate(feed, home=settings.home, data_docs=settings.data_docs)
-        guard, known, parse_file = None, None, parse
-        if personal:
-            secret = load_key()  # a clear error, never a default key
+            gate = BronzeGate(feed, home=settings.home, data_docs=settings.data_docs)
+            guard, known, parse_file = None, None, parse
+            if personal:
+                secret = load_key()  # a clear error, never a default key
 
-            def guard(parsed):
-                return protect(parsed, feed, secret)
+                def guard(parsed):
+                    return protect(parsed, feed, secret)
 
-            if contract.raw.get("cumulative"):  # store each distinct row once
-                known = KnownRows(settings, secret, contract, scope_of_file)
-                parse_file = partial(parse, known=known)
+                if contract.raw.get("cumulative"):  # store each distinct row once
+                    known = KnownRows(settings, secret, contract, scope_of_file)
+                    parse_file = partial(parse, known=known)
 
-        records = load_files(settings, contract, files, parse_file, gate, guard, known)
-        for entry in records:
-            if entry.status == "skipped":
-                context.log.info(entry.error or entry.file_name)
-                continue
-            (context.log.error if entry.status == "rejected" else context.log.info)(
-                f"{entry.file_name}: {entry.status}"
-                + (
-                    f" — {entry.error}"
-                    if entry.error
-                    else f" ({entry.rows_read} read = {entry.rows_bronze} bronze"
-                    f" + {entry.rows_quarantined} quarantined)"
+            records = load_files(settings, contract, files, parse_file, gate, guard, known)
+            for entry in records:
+                if entry.status == "skipped":
+                    context.log.info(entry.error or entry.file_name)
+                    continue
+                (context.log.error if entry.status == "rejected" else context.log.info)(
+                    f"{entry.file_name}: {entry.status}"
+                    + (
+                        f" — {entry.error}"
+                        if entry.error
+                        else f" ({entry.rows_read} read = {entry.rows_bronze} bronze"
+                        f" + {entry.rows_quarantined} quarantined)"
+                    )
                 )
+            if gate.files:  # this run's pages; the index lists every result kept
+                gate.render()
+            # The registry table says which delivery of each key is current (dbt reads it).
+            registry = pl.read_parquet(write_registry_table(settings))
+            records = [r for r in records if r.status != "skipped"]
+            rejected = [r for r in records if r.status == "rejected"]
+            loaded = [r for r in records if r.status == "loaded"]
+            superseded = registry.filter(
+                pl.col("superseded_by").is_in([r.sha256 for r in loaded])
+            ).height
+            metadata: dict[str, dg.MetadataValue | int | str] = {
+                "deliveries_loaded": len(loaded),
+                "deliveries_duplicate": sum(r.status == "duplicate" for r in records),
+                "deliveries_rejected": len(rejected),
+                "deliveries_superseded": superseded,
+                "rows_read": sum(r.rows_read for r in records),
+                "rows_bronze": sum(r.rows_bronze for r in records),
+                "rows_quarantined": sum(r.rows_quarantined for r in records),
+                "source_files": dg.MetadataValue.json([r.file_name for r in records]),
+                "landing_folder": dg.MetadataValue.path(str(landing_folder)),
+            }
+            if loaded:
+                metadata["bronze_file"] = dg.MetadataValue.path(loaded[-1].bronze_file)
+                metadata["preview"] = dg.MetadataValue.md(
+                    markdown_preview(pl.read_parquet(loaded[-1].bronze_file))
+                )
+            replaced = replacements(read_registry(settings))
+            blocking = [r for r in rejected if not replaced[r.file_name]]
+            check = dg.AssetCheckResult(
+                check_name=GATE_CHECK,
+                passed=not rejected,
+                severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+                description="\n".join(
+                    (r.error or "")
+                    + (f" (replaced by {replaced[r.file_name]})" if replaced[r.file_name] else "")
+                    for r in rejected
+                )
+                or "all deliveries accepted",
+                metadata={
+                    "rejected_files": dg.MetadataValue.json([r.file_name for r in rejected]),
+                    "rejected_and_replaced": dg.MetadataValue.json(
+                        {name: by for name, by in replaced.items() if by}
+                    ),
+                    "suites": dg.MetadataValue.json([c.suite for c in gate.checks]),
+                    "data_docs": dg.MetadataValue.path(str(settings.data_docs / "index.html")),
+                },
             )
-        if gate.files:  # this run's pages; the index lists every result kept
-            gate.render()
-        # The registry table says which delivery of each key is current (dbt reads it).
-        registry = pl.read_parquet(write_registry_table(settings))
-        records = [r for r in records if r.status != "skipped"]
-        rejected = [r for r in records if r.status == "rejected"]
-        loaded = [r for r in records if r.status == "loaded"]
-        superseded = registry.filter(
-            pl.col("superseded_by").is_in([r.sha256 for r in loaded])
-        ).height
-        metadata: dict[str, dg.MetadataValue | int | str] = {
-            "deliveries_loaded": len(loaded),
-            "deliveries_duplicate": sum(r.status == "duplicate" for r in records),
-            "deliveries_rejected": len(rejected),
-            "deliveries_superseded": superseded,
-            "rows_read": sum(r.rows_read for r in records),
-            "rows_bronze": sum(r.rows_bronze for r in records),
-            "rows_quarantined": sum(r.rows_quarantined for r in records),
-            "source_files": dg.MetadataValue.json([r.file_name for r in records]),
-            "landing_folder": dg.MetadataValue.path(str(landing)),
-        }
-        if loaded:
-            metadata["bronze_file"] = dg.MetadataValue.path(loaded[-1].bronze_file)
-            metadata["preview"] = dg.MetadataValue.md(
-                markdown_preview(pl.read_parquet(loaded[-1].bronze_file))
-            )
-        replaced = replacements(read_registry(settings))
-        blocking = [r for r in rejected if not replaced[r.file_name]]
-        check = dg.AssetCheckResult(
-            check_name=GATE_CHECK,
-            passed=not rejected,
-            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-            description="\n".join(
-                (r.error or "")
-                + (f" (replaced by {replaced[r.file_name]})" if replaced[r.file_name] else "")
-                for r in rejected
-            )
-            or "all deliveries accepted",
-            metadata={
-                "rejected_files": dg.MetadataValue.json([r.file_name for r in rejected]),
-                "rejected_and_replaced": dg.MetadataValue.json(
-                    {name: by for name, by in replaced.items() if by}
-                ),
-                "suites": dg.MetadataValue.json([c.suite for c in gate.checks]),
-                "data_docs": dg.MetadataValue.path(str(settings.data_docs / "index.html")),
-            },
-        )
         yield dg.MaterializeResult(asset_key=key, metadata=metadata, check_results=[check])
         for table, table_key in related.items():
             folder = settings.bronze(feed) / table
@@ -191,6 +194,22 @@ def bronze_asset(
         release_memory()
 
     return _bronze
+
+
+@contextmanager
+def disk_full_is_said(settings: Settings, feed: str) -> Iterator[None]:
+    """A full disk stops the step with what it means: files not yet recorded stay in
+    landing, bronze and the registry hold what was recorded (nothing is half-recorded)."""
+    try:
+        yield
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        if getattr(exc, "errno", None) != errno.ENOSPC and "No space left" not in str(exc):
+            raise
+        raise dg.Failure(
+            description=f"disk full under {settings.home} while loading {feed} deliveries: the "
+            "files not yet recorded stay in landing, bronze and the registry hold only what was "
+            "recorded; free space and run again"
+        ) from exc
 
 
 def _files_to_load(

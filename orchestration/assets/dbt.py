@@ -45,6 +45,8 @@ _settings = dbt_environment()
 slc_dbt_project = DbtProject(
     project_dir=_settings.dbt_project_dir,
     profiles_dir=_settings.dbt_project_dir,
+    # The parse that defines the assets: under the data root, as every invocation's folder.
+    target_path=_settings.dbt_target,
 )
 
 
@@ -133,8 +135,8 @@ def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
         args.append("--full-refresh")
     invocation = dbt.cli(args, context=context)
     yield from invocation.stream()
-    target = slc_dbt_project.project_dir / "target"
-    keep_partial_parse(slc_dbt_project.project_dir / invocation.target_path, target)
+    target = settings.dbt_target
+    keep_partial_parse(Path(invocation.target_path), target)
     prune_invocation_targets(target)
 
 
@@ -194,7 +196,7 @@ def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> dg.Mater
     settings = dbt_environment()
     target = settings.dbt_docs
     target.mkdir(parents=True, exist_ok=True)
-    build = latest_build_artifacts(slc_dbt_project.project_dir / "target")
+    build = latest_build_artifacts(settings.dbt_target)
     args = ["docs", "generate", "--static", "--target-path", str(target)]
     if build is not None:
         # The build's own manifest (compiled SQL included) and its parse: dbt only reads the
