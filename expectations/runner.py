@@ -8,10 +8,13 @@ the rendered Data Docs under `<SLC_HOME>/data_docs`.
 
 from __future__ import annotations
 
+import fcntl
 import html
 import os
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +57,24 @@ class ValidationOutcome:
         lines = [f"{self.suite}: {len(self.failures)} of {self.evaluated} expectations failed"]
         lines += [f"  - {f}" for f in self.failures]
         return "\n".join(lines)
+
+
+_IN_PROCESS = threading.Lock()
+
+
+@contextmanager
+def gx_lock(home: Path) -> Iterator[None]:
+    """One writer of the GX project at a time, across runs and threads: GX's file stores
+    (great_expectations.yml, validation results, the Data Docs index) are read, changed and
+    written back whole, and two runs doing that at once lose or refuse each other's change."""
+    path = home / "gx" / ".lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _IN_PROCESS, path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _context(home: Path, data_docs: Path) -> Any:
@@ -157,6 +178,31 @@ def validate(
     `index_column`, each failure lists its unexpected rows by that column's values. With
     `columns` and `rows`, `frame` holds only the columns the expectations read
     (`columns_read`) and GX sees the others by name (`gx_frame`)."""
+    with gx_lock(home):
+        return _validate(
+            frame,
+            suite_name,
+            expectations,
+            home,
+            data_docs,
+            render_docs,
+            index_column,
+            columns,
+            rows,
+        )
+
+
+def _validate(
+    frame: pl.DataFrame,
+    suite_name: str,
+    expectations: Sequence[Any],
+    home: Path,
+    data_docs: Path,
+    render_docs: bool,
+    index_column: str | None,
+    columns: Sequence[str] | None,
+    rows: int | None,
+) -> ValidationOutcome:
     import great_expectations as gx
 
     context = _context(home, data_docs)
@@ -276,12 +322,13 @@ def render_data_docs(
 
     A whole site costs time in proportion to the results stored (about 0.1 s each); a run's
     own pages cost the same whatever the history."""
-    prune_results(home=home, data_docs=data_docs)
     ids = [o.result_id for o in outcomes or () if o.result_id is not None]
     if outcomes is not None and not ids:
         return data_docs / "index.html"  # nothing new to show
     suites = {i.expectation_suite_identifier for i in ids}
-    _context(home, data_docs).build_data_docs(
-        site_names=[SITE_NAME], resource_identifiers=[*ids, *suites] if ids else None
-    )
+    with gx_lock(home):
+        prune_results(home=home, data_docs=data_docs)
+        _context(home, data_docs).build_data_docs(
+            site_names=[SITE_NAME], resource_identifiers=[*ids, *suites] if ids else None
+        )
     return data_docs / "index.html"

@@ -533,3 +533,26 @@ def test_a_full_disk_during_ingest_loses_nothing(tmp_path: Path):
         filler.unlink()
         dg.materialize([asset], instance=dg.DagsterInstance.ephemeral())
         assert [r.status for r in read_registry(settings)] == ["loaded"]
+
+
+def test_report_tables_show_data_as_text():
+    """Report cells come from marts that hold partner text (action titles, centres): the
+    report templates escape them."""
+    from types import SimpleNamespace
+
+    from reports.output import templates
+
+    macro = templates().get_template("_tables.html.j2").module.data_table
+    table = SimpleNamespace(
+        table_id="t",
+        fine=False,
+        count_columns=[],
+        caption=PAYLOADS[1],
+        header=[PAYLOADS[0]],
+        rows=[[p] for p in PAYLOADS],
+        mart="mart_x",
+        source="mart_x",
+    )
+    html = str(macro(table, "en", SimpleNamespace(min_count=5, shown_as="<5")))
+    assert "<script" not in html and "<img" not in html
+    assert html.count("&lt;script&gt;") == 2
