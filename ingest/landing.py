@@ -236,11 +236,12 @@ class Claim:
             raise
 
     def read(self) -> bytes:
+        """The file's bytes, in one allocation when the file did not grow since the open."""
         os.lseek(self.fd, 0, os.SEEK_SET)
-        chunks = []
+        chunks = [os.read(self.fd, self.size + 1)]
         while chunk := os.read(self.fd, 1 << 24):
             chunks.append(chunk)
-        return b"".join(chunks)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def protect(self) -> None:
         """Owner-only, its age the time it was moved (`slc purge-raw`): on the descriptor."""
