@@ -12,24 +12,29 @@ export SLC_PSEUDONYM_KEY_FILE ?= $(HOME)/.config/slc/pseudonym.key
 
 install: $(VENV)/.installed
 
+# Quiet: pip's log goes to .venv/pip.log and is shown only when the install fails.
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
-	touch $@
+	@echo "installing the virtualenv in $(VENV) (a few minutes the first time)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -q --disable-pip-version-check --upgrade pip > $(VENV)/pip.log 2>&1 \
+	  || { cat $(VENV)/pip.log; exit 1; }
+	@$(BIN)/pip install -q --disable-pip-version-check -e '.[test]' >> $(VENV)/pip.log 2>&1 \
+	  || { cat $(VENV)/pip.log; exit 1; }
+	@touch $@
 
 dagster-home:
-	mkdir -p $(DAGSTER_HOME)
-	ln -sfn $(CURDIR)/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	@ln -sfn $(CURDIR)/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 key: install
-	$(BIN)/slc keygen
+	@$(BIN)/slc keygen
 
+# One line per step; `make demo VERBOSE=1` shows Dagster's full log.
 demo: install dagster-home key
-	$(BIN)/slc place-samples
-	$(BIN)/slc refresh
+	@$(BIN)/slc place-samples
+	@$(BIN)/slc refresh $(if $(VERBOSE),--verbose)
 	@echo
-	$(BIN)/slc paths
+	@$(BIN)/slc paths
 
 # Partner deliveries at another scale or seed: make sample SCALE=10 OUT=/tmp/sample10
 SCALE ?= 1

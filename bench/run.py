@@ -161,7 +161,7 @@ def phase_of(step_key: str) -> str:
         return "publish"
     if step_key.startswith("reports__"):
         return "reports"
-    if step_key == "publish__dbt_docs":
+    if step_key == "published__dbt_docs":
         return "docs"
     return "other"
 

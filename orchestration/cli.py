@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.deliveries import current_loads, read_registry, replacements
+from ingest.deliveries import current_loads, read_registry, registry_size, replacements
 from ingest.settings import REPO_ROOT, Settings
 
 
@@ -28,29 +28,73 @@ def _dagster_home() -> Path:
     return home
 
 
-def _dagster(*args: str) -> int:
-    """Run the Dagster CLI of this virtualenv against our code location and instance."""
+def _dagster(*args: str, quiet: bool = False) -> int:
+    """Run the Dagster CLI of this virtualenv against our code location and instance;
+    `quiet` drops Python's warnings (the libraries' deprecation notices)."""
     exe = Path(sys.executable).parent / "dagster"
     env = {**os.environ, "DAGSTER_HOME": str(_dagster_home())}
+    if quiet:
+        env.update(PYTHONWARNINGS="ignore", SLC_PROGRESS_ONLY="1")
     return subprocess.call([str(exe), *args, "-m", "orchestration.definitions"], env=env)
 
 
-def _refresh(settings: Settings, *args: str) -> int:
+def _refresh(
+    settings: Settings, run_config: dict | None = None, *args: str, verbose: bool = False
+) -> int:
     """Run the refresh job: alone on the data root, after runs that died have released
-    their pool slots (orchestration.runs)."""
+    their pool slots (orchestration.runs); one line per step unless `verbose` (Dagster's
+    console log, DEBUG events included), then a summary."""
     import dagster as dg
 
+    from orchestration.progress import RUN_CONFIG
     from orchestration.runs import RefreshRunning, reap_dead_runs, refresh_lock
 
     settings.home.mkdir(parents=True, exist_ok=True)
+    config = {**(run_config or {}), **({} if verbose else RUN_CONFIG)}
     try:
-        with refresh_lock(settings.home):
+        with refresh_lock(settings.home), tempfile.TemporaryDirectory() as folder:
             with dg.DagsterInstance.from_config(str(_dagster_home())) as instance:
                 reap_dead_runs(instance, lambda line: print(line, file=sys.stderr))
-            return _dagster("job", "execute", "-j", "refresh", *args)
+            since = registry_size(settings)
+            path = Path(folder) / "run_config.yaml"
+            path.write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
+            code = _dagster(
+                "job", "execute", "-j", "refresh", "-c", str(path), *args, quiet=not verbose
+            )
     except RefreshRunning as exc:
         print(exc, file=sys.stderr)
         return 3
+    print_summary(settings, since, code)
+    return code
+
+
+def print_summary(settings: Settings, since: int, code: int) -> None:
+    """What a refresh did, from the registry, the gate report and the publish manifest."""
+    from orchestration.publish import current_version, read_manifest
+
+    records = read_registry(settings, since)
+    counts = Counter(r.status for r in records)
+    print(
+        f"deliveries: {counts['loaded']} loaded, {counts['duplicate']} duplicate, "
+        f"{counts['rejected']} refused"
+        + (" (`slc status` lists the refusals and why)" if counts["rejected"] else "")
+    )
+    if settings.gate_report.exists():
+        report = json.loads(settings.gate_report.read_text(encoding="utf-8"))
+        print(f"mart gates: {len(report['passed'])} passed, {len(report['failed'])} failed")
+    version = current_version(settings)
+    if version is not None:
+        manifest = read_manifest(version)
+        marts = sum(1 for name in manifest.row_counts if name.startswith("marts."))
+        print(f"published: version {manifest.version}, {marts} marts ({settings.published_db})")
+    for report_file in sorted(settings.reports.glob("*/*.html")):
+        print(f"report: {report_file}")
+    if code != 0:
+        print(
+            "the refresh FAILED: `slc status` says which delivery or gate stopped it; "
+            "`slc refresh --verbose` shows Dagster's full log",
+            file=sys.stderr,
+        )
 
 
 def cmd_sample(settings: Settings, args: argparse.Namespace) -> int:
@@ -175,7 +219,7 @@ def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_refresh(settings: Settings, args: argparse.Namespace) -> int:
     """Materialise the whole asset graph once through Dagster (recorded in DAGSTER_HOME)."""
-    return _refresh(settings)
+    return _refresh(settings, verbose=args.verbose)
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
@@ -184,14 +228,35 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     from orchestration.jobs import report_run_config
 
     month = args.month or closed_month(datetime.now(UTC).date())
-    with tempfile.TemporaryDirectory() as folder:
-        config = Path(folder) / "report.yaml"
-        config.write_text(json.dumps(report_run_config(month)), encoding="utf-8")  # JSON is YAML
-        tags = json.dumps({"month": month})
-        code = _refresh(settings, "-c", str(config), "--tags", tags)
+    tags = json.dumps({"month": month})
+    code = _refresh(settings, report_run_config(month), "--tags", tags, verbose=args.verbose)
     if code == 0:
         print(f"reports for {month}: {settings.reports / month}")
     return code
+
+
+def cmd_sql(settings: Settings, args: argparse.Namespace) -> int:
+    """A read-only SQL shell on the published warehouse (`-c` runs one statement)."""
+    import duckdb
+
+    from orchestration import sql_shell
+
+    try:
+        con = sql_shell.connect(settings.published_db)
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    out, fmt = (Path(args.csv), "csv") if args.csv else (Path(args.parquet or "."), "parquet")
+    with con:
+        if args.command_sql is None:
+            return sql_shell.interactive(con, settings.published_db)
+        try:
+            return sql_shell.run(
+                con, args.command_sql, out if (args.csv or args.parquet) else None, fmt
+            )
+        except duckdb.Error as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
 
 
 def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
@@ -359,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         "rollback": (cmd_rollback, "point the published files back at the previous version"),
         "paths": (cmd_paths, "where the published warehouse, reports and data docs are"),
+        "sql": (cmd_sql, "read-only SQL on the published warehouse (slc sql -c 'select ...')"),
         "ui": (cmd_ui, "start the Dagster UI and daemon on 127.0.0.1"),
     }
     for name, (func, help_text) in commands.items():
@@ -395,6 +461,19 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if name == "report":
             command.add_argument("--month", type=parse_month, help="YYYY-MM")
+        if name in ("refresh", "report"):
+            command.add_argument(
+                "--verbose", action="store_true", help="Dagster's full log (DEBUG events too)"
+            )
+        if name == "sql":
+            command.add_argument(
+                "-c", dest="command_sql", metavar="SQL", help="run one statement and exit"
+            )
+            export = command.add_mutually_exclusive_group()
+            export.add_argument("--csv", metavar="OUT", help="with -c: write the result as CSV")
+            export.add_argument(
+                "--parquet", metavar="OUT", help="with -c: write the result as Parquet"
+            )
         if name == "ui":
             command.add_argument("--host", default="127.0.0.1")
             command.add_argument("--port", type=int, default=3000)

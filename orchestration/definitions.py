@@ -11,6 +11,7 @@ from orchestration.assets.publish import published_warehouse
 from orchestration.assets.quality import mart_gates
 from orchestration.assets.reports import mali_report, regional_report
 from orchestration.jobs import ingest_jobs, monthly_refresh, rebuild_job, refresh_job
+from orchestration.progress import slc_progress
 from orchestration.sensors import landing_sensor, rebuild_sensor
 
 # Personal data is pseudonymised at the door with a key that must exist before anything runs:
@@ -36,5 +37,6 @@ defs = dg.Definitions(
         rebuild_sensor,
     ],
     resources={"dbt": dbt_resource},
+    loggers={"slc_progress": slc_progress},
     executor=dg.in_process_executor,
 )

@@ -11,11 +11,16 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.assets.bronze import BRONZE_BY_FEED
+from orchestration.assets.dbt import DBT_DOCS_KEY, slc_dbt_models
 
 BRONZE = dg.AssetSelection.groups("bronze")
 #: dbt docs describe the models, which change with the code, not with a delivery: the
 #: refresh (monthly, `slc refresh`, `make demo`) generates them, the rebuild does not.
-DBT_DOCS = dg.AssetSelection.assets(dg.AssetKey(["publish", "dbt_docs"]))
+DBT_DOCS = dg.AssetSelection.assets(DBT_DOCS_KEY)
+#: dbt's tests on the bronze sources: checks of the bronze assets, run by the dbt step.
+SOURCE_TESTS = dg.AssetSelection.checks(
+    *(key for key in slc_dbt_models.check_keys if key.asset_key.path[0] == "bronze")
+)
 #: Tag of every ingest run: the rebuild sensor waits while such runs are in flight.
 INGEST_TAG = "slc/ingest"
 
@@ -35,7 +40,7 @@ refresh_job = dg.define_asset_job(
 #: incremental facts merge their recent months only.
 rebuild_job = dg.define_asset_job(
     "rebuild",
-    selection=dg.AssetSelection.all() - BRONZE - DBT_DOCS,
+    selection=(dg.AssetSelection.all() - BRONZE - DBT_DOCS) | SOURCE_TESTS,
     description="Build and test the warehouse from the current bronze, gate, publish, report "
     "(the dbt docs are left to the refresh).",
     executor_def=dg.in_process_executor,
@@ -45,7 +50,9 @@ rebuild_job = dg.define_asset_job(
 ingest_jobs: dict[str, dg.UnresolvedAssetJobDefinition] = {
     feed: dg.define_asset_job(
         f"ingest_{feed}",
-        selection=dg.AssetSelection.assets(asset),
+        # The asset and the checks its own step runs (not dbt's source tests on it).
+        selection=dg.AssetSelection.assets(asset).without_checks()
+        | dg.AssetSelection.checks(*asset.check_keys),
         description=f"Load one {feed} delivery (or every waiting one) into bronze.",
         tags={INGEST_TAG: feed},
         executor_def=dg.in_process_executor,

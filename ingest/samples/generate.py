@@ -97,10 +97,12 @@ def generate(
     with ProcessPoolExecutor(
         max_workers=min(workers or os.cpu_count() or 1, len(jobs)), mp_context=context
     ) as pool:
-        for iso3, written, entries, summary, cases in pool.map(_mission, jobs):
+        for done, (iso3, written, entries, summary, cases) in enumerate(
+            pool.map(_mission, jobs), start=1
+        ):
             deliveries += written
             dirt.entries.extend(entries)
-            log(f"iom {iso3}: {summary}")
+            log(f"[{done}/{len(jobs)}] iom {iso3}: {summary}")
             if cases is not None:
                 mali = cases
     assert mali is not None
@@ -153,11 +155,13 @@ def replay(
     manifest = read_manifest(sample_dir)
     copied: list[Path] = []
     current = None
+    total = sum(1 for e in manifest["deliveries"] if not until or e["delivered_on"][:7] <= until)
     for entry in manifest["deliveries"]:
         delivered = entry["delivered_on"][:7]
         if until and delivered > until:
             break
         if current is not None and delivered != current and pause:
+            log(f"{current}: landed, {len(copied)} of {total} deliveries so far")
             time.sleep(pause)
         current = delivered
         source = sample_dir / entry["path"]

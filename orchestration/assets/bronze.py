@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from ingest import aecid, ejom, eutf_rsr, frontex, iom, kobo, landing
+from ingest import aecid, calendars, ejom, eutf_rsr, frontex, iom, kobo, landing
 from ingest.contracts import load_contract
 from ingest.cumulative import KnownRows
 from ingest.deliveries import (
@@ -29,12 +29,14 @@ from ingest.deliveries import (
     write_registry_table,
 )
 from ingest.feeds import bronze_tables
+from ingest.limits import one_line
 from ingest.pseudonymise import load_key, pii_columns, protect
 from ingest.settings import Settings
 from orchestration.memory import release_memory
 from orchestration.metadata import markdown_preview
 
 GATE_CHECK = "bronze_gate"
+CALENDAR_CHECK = "delivered_on_calendar"
 
 
 class DeliveryConfig(dg.Config):
@@ -58,6 +60,9 @@ def bronze_asset(
     """
     key = dg.AssetKey(["bronze", f"{feed}_{dataset}"])
     contract = load_contract(feed)
+    owners = [calendars.owner_of(feed)]
+    docs = f"Feed contract and partner guide: `{calendars.docs_of(feed)}`."
+    calendar = calendars.calendar_of(feed)
     personal = bool(pii_columns(feed))
     gate_description = (
         f"Every delivery of the run passed the feed's contract and its GX suites "
@@ -78,16 +83,19 @@ def bronze_asset(
                 key,
                 kinds={"python", "parquet"},
                 tags={"feed": feed},
+                owners=owners,
                 description=f"Bronze Parquet of the {feed} feed, one file per delivery. "
-                + contract.description,
+                + contract.description
+                + f" {docs}",
             ),
             *(
                 dg.AssetSpec(
                     table_key,
                     kinds={"python", "parquet"},
                     tags={"feed": feed},
+                    owners=owners,
                     description=f"Bronze Parquet of the {feed} feed's `{table}` table, "
-                    "written with the main table, one file per delivery.",
+                    f"written with the main table, one file per delivery. {docs}",
                 )
                 for table, table_key in related.items()
             ),
@@ -98,7 +106,22 @@ def bronze_asset(
                 asset=key,
                 blocking=True,
                 description=gate_description,
-            )
+            ),
+            *(
+                [
+                    dg.AssetCheckSpec(
+                        CALENDAR_CHECK,
+                        asset=key,
+                        blocking=False,
+                        description=f"Every delivery the feed's calendar makes due "
+                        f"(ingest/feeds.yml: {calendar.every} per "
+                        f"{' and '.join(calendar.series)}) is in the registry; a late or "
+                        "missing one is a warning naming the series and periods.",
+                    )
+                ]
+                if calendar is not None
+                else []
+            ),
         ],
     )
     def _bronze(context: dg.AssetExecutionContext, config: DeliveryConfig):
@@ -183,7 +206,10 @@ def bronze_asset(
                     "data_docs": dg.MetadataValue.path(str(settings.data_docs / "index.html")),
                 },
             )
-        yield dg.MaterializeResult(asset_key=key, metadata=metadata, check_results=[check])
+        results = [check]
+        if calendar is not None:
+            results.append(calendar_check(feed, read_registry(settings)))
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata, check_results=results)
         for table, table_key in related.items():
             folder = settings.bronze(feed) / table
             yield dg.MaterializeResult(
@@ -194,6 +220,25 @@ def bronze_asset(
         release_memory()
 
     return _bronze
+
+
+def calendar_check(feed: str, records: list) -> dg.AssetCheckResult:
+    """The feed's deliveries against its calendar (ingest.calendars), as a warning check."""
+    loaded = [r.file_name for r in records if r.feed == feed and r.status == "loaded"]
+    missing = calendars.missing_deliveries(feed, loaded)
+    lines = [f"{series}: {', '.join(periods)}" for series, periods in missing.items()]
+    return dg.AssetCheckResult(
+        check_name=CALENDAR_CHECK,
+        passed=not missing,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=one_line(
+            "due and not delivered: " + "; ".join(lines) if lines else "every due delivery is in"
+        ),
+        metadata={
+            "missing_deliveries": sum(len(p) for p in missing.values()),
+            "series_behind": dg.MetadataValue.json(sorted(missing)),
+        },
+    )
 
 
 @contextmanager
@@ -258,6 +303,7 @@ bronze_assets = list(BRONZE_BY_FEED.values())
 delivery_registry = dg.AssetSpec(
     key=dg.AssetKey(["registry", "deliveries"]),
     group_name="bronze",
+    owners=[calendars.team("data")],
     kinds={"parquet"},
     description=(
         "registry/deliveries.parquet: every delivery handled (loaded, duplicate, rejected) "

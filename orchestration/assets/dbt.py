@@ -9,20 +9,38 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext, redirect_stdout
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 from packaging import version
 
+from ingest.calendars import team
 from ingest.deliveries import prepare_sources
 from ingest.settings import Settings
 from orchestration.build_db import wait_until_free
 
 WRITER_POOL = "duckdb_writer"
+#: The dbt docs site sits beside the published warehouse (`published/warehouse`).
+DBT_DOCS_KEY = dg.AssetKey(["published", "dbt_docs"])
+#: Set by `slc refresh` when it prints one line per step (orchestration.progress).
+PROGRESS_ONLY_ENV = "SLC_PROGRESS_ONLY"
+
+
+@contextmanager
+def quiet_stdout() -> Iterator[None]:
+    with open(os.devnull, "w", encoding="utf-8") as sink, redirect_stdout(sink):
+        yield
 
 
 VENV_BIN = Path(sys.executable).parent
@@ -98,6 +116,9 @@ def prune_invocation_targets(target: Path, keep: int = KEEP_INVOCATION_TARGETS) 
 class LayerTranslator(DagsterDbtTranslator):
     """Group dbt assets by layer (staging, marts, reference) as the bronze assets are."""
 
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        return [team("data")]
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
@@ -121,7 +142,10 @@ class DbtBuildConfig(dg.Config):
 @dbt_assets(
     manifest=slc_dbt_project.manifest_path,
     project=slc_dbt_project,
-    dagster_dbt_translator=LayerTranslator(),
+    # The tests on bronze sources are checks of the bronze assets, shown and gated as such.
+    dagster_dbt_translator=LayerTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
+    ),
     pool=WRITER_POOL,
 )
 def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
@@ -134,7 +158,10 @@ def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     if config.full_refresh:
         args.append("--full-refresh")
     invocation = dbt.cli(args, context=context)
-    yield from invocation.stream()
+    # dagster-dbt echoes every dbt log line to stdout; under `slc refresh` (one line per
+    # step) they go to the invocation's dbt.log only.
+    with quiet_stdout() if os.environ.get(PROGRESS_ONLY_ENV) == "1" else nullcontext():
+        yield from invocation.stream()
     target = settings.dbt_target
     keep_partial_parse(Path(invocation.target_path), target)
     prune_invocation_targets(target)
@@ -182,11 +209,12 @@ dbt_resource = SlcDbtCliResource(
 
 
 @dg.asset(
-    key=dg.AssetKey(["publish", "dbt_docs"]),
+    key=DBT_DOCS_KEY,
     group_name="publish",
     kinds={"dbt", "html"},
     deps=[dg.AssetKey(["published", "warehouse"])],
     pool=WRITER_POOL,
+    owners=[team("data")],
     description=(
         "dbt's documentation site (models, columns, tests, lineage) of the build that was just "
         "published: dbt_docs/static_index.html, one file that opens offline."
@@ -205,7 +233,8 @@ def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> dg.Mater
             if (build / name).exists():
                 shutil.copyfile(build / name, target / name)
         args.append("--no-compile")
-    dbt.cli(args, manifest=slc_dbt_project.manifest_path, raise_on_error=True).wait()
+    with quiet_stdout() if os.environ.get(PROGRESS_ONLY_ENV) == "1" else nullcontext():
+        dbt.cli(args, manifest=slc_dbt_project.manifest_path, raise_on_error=True).wait()
     page = target / "static_index.html"
     return dg.MaterializeResult(
         metadata={

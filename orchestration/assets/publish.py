@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from ingest.calendars import team
 from ingest.settings import Settings
 from orchestration.assets.dbt import WRITER_POOL
 from orchestration.assets.quality import GATE_CHECK, MARTS
@@ -13,6 +14,7 @@ PUBLISHED_WAREHOUSE = dg.AssetKey(["published", "warehouse"])
 @dg.asset(
     key=PUBLISHED_WAREHOUSE,
     group_name="publish",
+    owners=[team("data")],
     kinds={"duckdb", "parquet"},
     # Every mart: its blocking gate must pass before anything is published.
     deps=[dg.AssetKey(["marts", m]) for m in MARTS],

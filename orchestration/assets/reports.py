@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from ingest.calendars import team
 from ingest.settings import Settings
 from orchestration.assets.publish import PUBLISHED_WAREHOUSE
 from reports.mali import render_mali_report
@@ -34,7 +35,12 @@ def outputs(suffix: str, html: Path, pdf: Path) -> dict[str, dg.MetadataValue]:
 
 
 #: What every report asset shares: it reads the published warehouse only.
-REPORT = {"group_name": "reports", "kinds": {"html", "pdf"}, "deps": [PUBLISHED_WAREHOUSE]}
+REPORT = {
+    "group_name": "reports",
+    "kinds": {"html", "pdf"},
+    "deps": [PUBLISHED_WAREHOUSE],
+    "owners": [team("reports")],
+}
 
 
 @dg.asset(

@@ -1,0 +1,114 @@
+"""A Dagster logger that prints a run as a person follows it: one line per step.
+
+`slc refresh` (and so `make demo`) runs the refresh job with this logger instead of
+Dagster's console logger, whose DEBUG events (every step output's type check) are hundreds
+of lines; `slc refresh --verbose` brings the console logger back. Each line says how long
+the run has been going, the step, what it made and how long it took; warnings and errors
+of the steps are printed as they come, one line each.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections import Counter
+
+import dagster as dg
+
+from ingest.settings import FEEDS
+
+#: Steps by their op name, as a person calls them.
+STEP_NAMES = {
+    "slc_dbt_models": "dbt build: seeds, staging, facts, marts and their tests",
+    "mart_gates": "quality gates on the marts",
+    "published__warehouse": "publish the audited warehouse",
+    "published__dbt_docs": "dbt docs",
+    "reports__mali_report": "Mali report (HTML, PDF)",
+    "reports__regional_report": "regional report (HTML, PDF, en and fr)",
+}
+
+
+def _name(step: str) -> str:
+    if step in STEP_NAMES:
+        return STEP_NAMES[step]
+    if step.startswith("bronze__"):
+        asset = step.removeprefix("bronze__")
+        feed = next((f for f in FEEDS if asset.startswith(f"{f}_")), asset)
+        return f"load {feed} deliveries"
+    return step
+
+
+class ProgressHandler(logging.Handler):
+    """Turns Dagster's events into one line per finished step."""
+
+    def __init__(self, stream=None) -> None:
+        super().__init__(logging.DEBUG)  # Dagster logs its step events at DEBUG
+        self.stream = stream or sys.stdout
+        self.started = time.monotonic()
+        self.step_started: dict[str, float] = {}
+        self.made: Counter[str] = Counter()
+        self.checks: Counter[str] = Counter()
+        self.failed_checks: Counter[str] = Counter()
+        self.warned_checks: Counter[str] = Counter()
+
+    def _say(self, text: str) -> None:
+        elapsed = int(time.monotonic() - self.started)
+        self.stream.write(f"{elapsed // 60:>3}:{elapsed % 60:02d}  {text}\n")
+        self.stream.flush()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        step = meta.get("step_key") or ""
+        if event is None:
+            if record.levelno >= logging.WARNING and step:
+                message = str(meta.get("orig_message") or record.getMessage())
+                line = " ".join(message.split())
+                self._say(f"{'!' if record.levelno >= logging.ERROR else '~'} {line[:300]}")
+            return
+        kind = event.event_type_value
+        if kind == "RUN_START":
+            self.started = time.monotonic()
+            self._say(f"run {meta.get('run_id', '')[:8]} of {meta.get('job_name')} started")
+        elif kind == "STEP_START":
+            self.step_started[step] = time.monotonic()
+        elif kind == "ASSET_MATERIALIZATION":
+            self.made[step] += 1
+        elif kind == "ASSET_CHECK_EVALUATION":
+            self.checks[step] += 1
+            data = event.event_specific_data
+            if data is not None and not getattr(data, "passed", True):
+                warned = getattr(data, "severity", None) == dg.AssetCheckSeverity.WARN
+                (self.warned_checks if warned else self.failed_checks)[step] += 1
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
+            took = time.monotonic() - self.step_started.get(step, time.monotonic())
+            parts = []
+            if self.made[step]:
+                parts.append(f"{self.made[step]} asset(s)")
+            if self.checks[step]:
+                failed, warned = self.failed_checks[step], self.warned_checks[step]
+                parts.append(
+                    f"{self.checks[step]} check(s)"
+                    + (f", {failed} failed" if failed else "")
+                    + (f", {warned} warned" if warned else "")
+                )
+            detail = f" ({', '.join(parts)})" if parts else ""
+            mark = {"STEP_SUCCESS": "ok", "STEP_FAILURE": "FAILED", "STEP_SKIPPED": "skipped"}
+            self._say(f"{mark[kind]:<7} {_name(step)}{detail}, {took:.1f} s")
+        elif kind in ("RUN_SUCCESS", "RUN_FAILURE"):
+            self._say("run succeeded" if kind == "RUN_SUCCESS" else "run FAILED")
+
+
+@dg.logger(description="One line per step with what it made and its time (slc refresh).")
+def slc_progress(init_context: dg.InitLoggerContext) -> logging.Logger:
+    logger = logging.getLogger("slc_progress")
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    if not any(isinstance(h, ProgressHandler) for h in logger.handlers):
+        logger.addHandler(ProgressHandler())
+    return logger
+
+
+#: Run config that selects this logger (and so drops the console logger).
+RUN_CONFIG = {"loggers": {"slc_progress": {}}}
