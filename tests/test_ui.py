@@ -173,7 +173,7 @@ def test_asset_graph_page_renders_without_error(webserver: int, tmp_path: Path):
     dom, console_errors = render(
         f"http://127.0.0.1:{webserver}/asset-groups", tmp_path / "asset_graph.png", wait_ms=20000
     )
-    for group in ("bronze", "staging", "marts", "publish", "reports", "reference"):
+    for group in ("bronze", "staging", "marts", "published", "reports", "reference"):
         assert f">{group}<" in dom, f"group {group} missing from the lineage page"
     for marker in ("Something went wrong", "Unexpected Application Error", "PythonError"):
         assert marker not in dom

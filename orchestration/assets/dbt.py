@@ -210,7 +210,7 @@ dbt_resource = SlcDbtCliResource(
 
 @dg.asset(
     key=DBT_DOCS_KEY,
-    group_name="publish",
+    group_name="published",
     kinds={"dbt", "html"},
     deps=[dg.AssetKey(["published", "warehouse"])],
     pool=WRITER_POOL,

@@ -13,7 +13,7 @@ PUBLISHED_WAREHOUSE = dg.AssetKey(["published", "warehouse"])
 
 @dg.asset(
     key=PUBLISHED_WAREHOUSE,
-    group_name="publish",
+    group_name="published",
     owners=[team("data")],
     kinds={"duckdb", "parquet"},
     # Every mart: its blocking gate must pass before anything is published.
