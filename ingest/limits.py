@@ -154,18 +154,29 @@ def check_lines(content: bytes) -> None:
         return
     import numpy as np
 
-    ends = np.flatnonzero(np.frombuffer(content, dtype=np.uint8) == 0x0A)
-    starts = np.concatenate(([0], ends + 1))
-    stops = np.concatenate((ends, [len(content)]))
-    lengths = stops - starts
-    long = np.flatnonzero(lengths > limit)
-    if long.size:
-        first = int(long[0])
-        raise BadFile(
-            f"row {first + 1} (byte offset {int(starts[first]):,}) is "
-            f"{int(lengths[first]) / 1e6:,.1f} MB long > {LINE_LENGTH.value:,} MB "
-            f"({LINE_LENGTH.hint()})"
-        )
+    # The newlines of 16 MB at a time: memory stays bounded whatever the file's size.
+    view = np.frombuffer(content, dtype=np.uint8)
+    line_start, step = 0, 1 << 24
+    for offset in range(0, len(content), step):
+        ends = np.flatnonzero(view[offset : offset + step] == 0x0A) + offset
+        starts = np.concatenate(([line_start], ends[:-1] + 1)) if ends.size else np.array([])
+        long = np.flatnonzero(ends - starts > limit) if ends.size else ends
+        if long.size:
+            _too_long(content, int(starts[long[0]]), int(ends[long[0]] - starts[long[0]]))
+        if ends.size:
+            line_start = int(ends[-1]) + 1
+        if min(offset + step, len(content)) - line_start > limit:  # the line still open
+            stop = content.find(b"\n", line_start)
+            _too_long(content, line_start, (len(content) if stop < 0 else stop) - line_start)
+    if len(content) - line_start > limit:
+        _too_long(content, line_start, len(content) - line_start)
+
+
+def _too_long(content: bytes, start: int, length: int) -> None:
+    raise BadFile(
+        f"row {row_at(content, start)} (byte offset {start:,}) is {length / 1e6:,.1f} MB long "
+        f"> {LINE_LENGTH.value:,} MB ({LINE_LENGTH.hint()})"
+    )
 
 
 _VALID_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")

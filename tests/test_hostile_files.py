@@ -17,6 +17,8 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
+import textwrap
 import threading
 import zipfile
 from collections import Counter
@@ -556,3 +558,47 @@ def test_report_tables_show_data_as_text():
     html = str(macro(table, "en", SimpleNamespace(min_count=5, shown_as="<5")))
     assert "<script" not in html and "<img" not in html
     assert html.count("&lt;script&gt;") == 2
+
+
+#: Parses each bomb with its feed's reader in a process of its own and prints the peak
+#: resident memory (KiB) of that process.
+BOMBS = textwrap.dedent("""
+    import resource, sys
+    from ingest import iom
+    from ingest.contracts import DeliveryRejected
+    from ingest.limits import BadFile, check_delivery
+    from tests.test_hostile_files import _xlsx_bomb
+    bombs = {
+        "OIM_ML_cases_2020-06.csv": b"c;" * 22_000_000 + b"c\\n1\\n",  # 44 MB, 22 M columns
+        "OIM_ML_cases_2020-07.csv": b"a;b\\n1;" + b"x" * 200_000_000 + b"\\n",  # one 200 MB line
+        "IOM_NG_cases_2020-05.xlsx": _xlsx_bomb(1_000_000),  # a million rows, a few MB
+    }
+    for name, content in bombs.items():
+        try:
+            check_delivery(content, name)
+            iom.parse(content, name)
+        except (BadFile, DeliveryRejected) as exc:
+            print("refused", name, str(exc)[:120], file=sys.stderr)
+        else:
+            raise SystemExit(f"{name} was not refused")
+        del content
+    bombs.clear()
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+""")
+
+
+def test_bombs_are_refused_in_bounded_memory():
+    """The bombs of the issue (a 44 MB header of 22 M columns, one 200 MB line, a workbook of
+    a million rows) are refused from their first bytes or their zip directory: the process
+    that read them stays under 1.5 GB, its bombs included (about 250 MB of them at once)."""
+    done = subprocess.run(
+        [sys.executable, "-c", BOMBS],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=Path(__file__).parents[1],
+        env={**os.environ, "SLC_PSEUDONYM_KEY": "k"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stderr.count("refused") == 3, done.stderr
+    assert int(done.stdout.split()[-1]) < 1_500_000, done.stdout
