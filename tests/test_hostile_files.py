@@ -10,7 +10,6 @@ moved or changed, and the good files load in the same pass.
 
 from __future__ import annotations
 
-import csv
 import errno
 import io
 import os
@@ -40,39 +39,16 @@ from ingest.tabular import read_csv
 from orchestration.metadata import markdown_preview
 
 from .conftest import FRONTEX_CSV, run_landing_sensors, temporary_home
+from .test_feed_readers import _case
+from .test_feed_readers import _iom_csv as iom_export
 
-IOM = load_contract("iom")
 PAYLOADS = ("<script>alert('slc')</script>", '<img src=x onerror="alert(1)">', '=HYPERLINK("x")')
 OLD = 1_600_000_000  # a time in 2020: outside files keep it
 
 
-def _iom_csv(rows: list[dict[str, str]], encoding: str = "utf-8") -> bytes:
-    text = io.StringIO()
-    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-    writer.writerow([c.header_for("fr_v2") for c in IOM.columns])
-    for row in rows:
-        writer.writerow([row.get(c.name, "") for c in IOM.columns])
-    return text.getvalue().encode(encoding)
-
-
-def _case(n: int, **changes: str) -> dict[str, str]:
-    return {
-        "case_id": f"ML-2020-{n:06d}",
-        "case_type": "Migrant de retour",
-        "first_name": "Awa",
-        "last_name": "Traoré",
-        "date_of_birth": "12/03/1995",
-        "sex": "Femme",
-        "nationality": "Mali",
-        "host_country": "Libye",
-        "return_type": "RVA - vol charter",
-        "arrival_date": "02/03/2020",
-        "arrival_allowance_xof": "52000,00",
-        "household_adults": "2",
-        "status": "Enregistré",
-        "last_updated": "05/03/2020",
-        **changes,
-    }
+def _iom_csv(rows: list[dict[str, str] | None], encoding: str = "utf-8") -> bytes:
+    """An IOM export in the French v2 template, as Excel saves it."""
+    return iom_export(rows, "fr_v2", ";", encoding)
 
 
 def _xlsx_bomb(rows: int, declared: str | None = None) -> bytes:
