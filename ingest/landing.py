@@ -14,6 +14,7 @@ checked to be a real folder below it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -136,7 +137,8 @@ def check_inside(root: Path, folder: Path) -> Path:
         try:
             mode = os.lstat(current).st_mode
         except FileNotFoundError:
-            os.mkdir(current, 0o700)
+            with contextlib.suppress(FileExistsError):  # another run made it meanwhile
+                os.mkdir(current, 0o700)
             mode = os.lstat(current).st_mode
         if not stat.S_ISDIR(mode):
             raise OutsideDataRoot(
