@@ -102,16 +102,16 @@ def generate(
         ):
             deliveries += written
             dirt.entries.extend(entries)
-            log(f"[{done}/{len(jobs)}] iom {iso3}: {summary}")
+            log(f"{time.monotonic() - started:6.1f} s [{done}/{len(jobs)}] iom {iso3}: {summary}")
             if cases is not None:
                 mali = cases
     assert mali is not None
     deliveries += write_ejom(out, scale, seed, mali.referred, mali.returnees, dirt)
-    log("ejom: 4 Akvo Flow forms written")
+    log(f"{time.monotonic() - started:6.1f} s ejom: 4 Akvo Flow forms written")
     deliveries += write_aecid(out, scale, seed, dirt)
-    log("aecid: workbooks written")
+    log(f"{time.monotonic() - started:6.1f} s aecid: workbooks written")
     deliveries += write_surveys(out, seed, dirt)
-    log("kobo: survey exports written")
+    log(f"{time.monotonic() - started:6.1f} s kobo: survey exports written")
     for feed, relative, delivered in REAL_FEEDS:
         source = reference_dir / relative
         target = out / LANDING[feed] / source.name
