@@ -38,9 +38,7 @@ def test_the_docs_show_the_analyst_commands():
 
 
 @pytest.mark.parametrize(("doc", "commands"), runnable_blocks(), ids=lambda v: str(v)[:50])
-def test_documented_commands_run_as_written(
-    partner_warehouse, tmp_path, doc: str, commands: list[str]
-):
+def test_documented_commands_run_as_written(partner_warehouse, doc: str, commands: list[str]):
     settings = partner_warehouse[0]
     for command in commands:
         done = subprocess.run(
