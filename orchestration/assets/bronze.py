@@ -5,6 +5,7 @@ asset's blocking check: a rejected delivery stops dbt, publish and reports downs
 """
 
 import errno
+import html
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -191,12 +192,21 @@ def bronze_asset(
                 check_name=GATE_CHECK,
                 passed=not rejected,
                 severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-                description="\n".join(
-                    (r.error or "")
-                    + (f" (replaced by {replaced[r.file_name]})" if replaced[r.file_name] else "")
-                    for r in rejected
-                )
-                or "all deliveries accepted",
+                # The UI renders a check's description as Markdown: a partner's values in it
+                # (the gate quotes unexpected ones) are shown as text, never as HTML.
+                description=html.escape(
+                    "\n".join(
+                        (r.error or "")
+                        + (
+                            f" (replaced by {replaced[r.file_name]})"
+                            if replaced[r.file_name]
+                            else ""
+                        )
+                        for r in rejected
+                    )
+                    or "all deliveries accepted",
+                    quote=False,
+                ),
                 metadata={
                     "rejected_files": dg.MetadataValue.json([r.file_name for r in rejected]),
                     "rejected_and_replaced": dg.MetadataValue.json(
