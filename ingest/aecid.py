@@ -12,7 +12,7 @@ import re
 import polars as pl
 
 from ingest.contracts import DeliveryRejected, load_contract
-from ingest.deliveries import ParsedDelivery
+from ingest.delivery_types import ParsedDelivery
 from ingest.tabular import read_table, sheet_names
 from ingest.typed import parse_related, parse_rows
 

@@ -38,6 +38,7 @@ import duckdb
 import polars as pl
 
 from ingest.contracts import Contract
+from ingest.registry import read_registry
 from ingest.settings import Settings
 
 FINGERPRINT = "_row_fingerprint"
@@ -122,8 +123,6 @@ class KnownRows:
         """From the bronze files of recorded loads only: a load killed between moving its
         files and recording them is removed and loaded again by the rerun, so its states
         must not be referred to."""
-        from ingest.deliveries import read_registry
-
         loaded = self.loaded
         if loaded is None:
             loaded = {

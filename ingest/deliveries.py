@@ -4,66 +4,45 @@ A delivery is one file, identified by the sha256 of its bytes. Loaded bytes are 
 loaded again; a rejected file moves to `landing/<feed>/rejected/` with an `.error.txt`
 beside it; rows with a problem go to `quarantine/<feed>/` with a reason code. For every
 delivery: rows read = rows in bronze + rows quarantined.
+
+The loader's neighbours each do one job: `landing` (what waits, read without following
+links), `raw_files` (archive and rejection), `registry` (what was handled),
+`bronze_schema` (lineage, paths, empty sources) and `cumulative` (IOM's exports).
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import json
 import os
 import shutil
 import stat
 import tempfile
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 import polars as pl
 
 from ingest import landing
-from ingest.contracts import Contract, DeliveryRejected, load_contract
+from ingest.bronze_schema import bronze_path, with_lineage
+from ingest.contracts import Contract, DeliveryRejected
 from ingest.cumulative import FINGERPRINT, MEMBERS, KnownRows
+from ingest.delivery_types import ParsedDelivery, Parser
 from ingest.limits import FILE_SIZE, BadFile, check_delivery, check_size, one_line
+from ingest.parquet_io import write_parquet_atomic
+from ingest.raw_files import archive, reject
+from ingest.registry import (
+    DeliveryRecord,
+    loaded_since,
+    read_registry,
+    record,
+    registry_size,
+)
 from ingest.settings import Settings
-
-
-@dataclass(frozen=True)
-class ParsedDelivery:
-    """What a feed parser returns: typed bronze rows and the rows it could not type."""
-
-    bronze: pl.DataFrame
-    quarantine: pl.DataFrame
-    rows_read: int
-    sheet: str | None = None
-    #: Further tables of the same delivery: repeat groups, participant lists (by name).
-    related: dict[str, pl.DataFrame] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DeliveryRecord:
-    """One line of the delivery registry (`<SLC_HOME>/registry/deliveries.jsonl`)."""
-
-    feed: str
-    file_name: str
-    sha256: str
-    delivery_key: str | None
-    received_at: str
-    status: str  # loaded | duplicate | rejected (| skipped: returned by a run, never recorded)
-    rows_read: int = 0
-    rows_bronze: int = 0
-    rows_quarantined: int = 0
-    bronze_file: str | None = None
-    error: str | None = None
-
-
-Parser = Callable[[bytes, str], ParsedDelivery]
 
 
 def max_delivery_bytes() -> int:
@@ -115,316 +94,6 @@ def settle_seconds() -> float:
     """A landed file younger than this may still be being copied (SLC_LANDING_SETTLE_SECONDS):
     the sensors and `slc refresh` leave it for a later run."""
     return float(os.environ.get(SETTLE_ENV, "2"))
-
-
-def bronze_path(settings: Settings, feed: str, sha256: str) -> Path:
-    return settings.bronze(feed) / f"{sha256}.parquet"
-
-
-def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
-    """Readers see the whole file or none of it (write aside, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.write_parquet(tmp, compression="zstd")
-    os.replace(tmp, path)
-
-
-def registry_path(settings: Settings) -> Path:
-    return settings.home / "registry" / "deliveries.jsonl"
-
-
-def registry_table_path(settings: Settings) -> Path:
-    """The registry as a table, with which delivery of each key is current (dbt reads it)."""
-    return settings.home / "registry" / "deliveries.parquet"
-
-
-@contextmanager
-def registry_lock(settings: Settings) -> Iterator[None]:
-    """Runs of several feeds may finish together: one writer of the registry at a time."""
-    path = settings.home / "registry" / ".lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-#: The registry's file lock is per process; the loader's threads also take this one.
-_RECORDING = threading.Lock()
-
-
-def record(settings: Settings, entry: DeliveryRecord) -> None:
-    """Append one line, written whole in one call (a full disk raises, and the line is
-    not taken as a record: `read_registry`)."""
-    path = registry_path(settings)
-    line = (json.dumps(asdict(entry), ensure_ascii=False) + "\n").encode("utf-8")
-    with _RECORDING, registry_lock(settings):
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                line = b"\n" + line  # after a line cut short: start a line of our own
-            written = os.write(fd, line)
-            if written != len(line):
-                os.ftruncate(fd, size)
-                raise OSError(f"{path}: only {written} of {len(line)} bytes written")
-        finally:
-            os.close(fd)
-
-
-def loaded_since(settings: Settings, offset: int, sha256: str) -> bool:
-    """Whether another run recorded `sha256` as loaded after `offset` (two runs given the
-    same bytes under two names at once)."""
-    with _RECORDING, registry_lock(settings):
-        return any(
-            r.sha256 == sha256 and r.status == "loaded" for r in read_registry(settings, offset)
-        )
-
-
-def read_registry(settings: Settings, since: int = 0) -> list[DeliveryRecord]:
-    """The registry's records (from byte offset `since`). A last line cut short (a disk
-    that filled while it was written) is no record: its delivery is handled again."""
-    path = registry_path(settings)
-    if not path.exists():
-        return []
-    with path.open("rb") as handle:
-        handle.seek(since)
-        data = handle.read()
-    records = []
-    for line in data.decode("utf-8").splitlines(keepends=True):
-        if not line.endswith("\n") or not line.strip():
-            continue
-        try:
-            records.append(DeliveryRecord(**json.loads(line)))
-        except (json.JSONDecodeError, TypeError):
-            continue  # a line cut short by a full disk and completed by a later append
-    return records
-
-
-def registry_size(settings: Settings) -> int:
-    path = registry_path(settings)
-    return path.stat().st_size if path.exists() else 0
-
-
-REGISTRY_SCHEMA = {
-    "feed": pl.String,
-    "file_name": pl.String,
-    "sha256": pl.String,
-    "delivery_key": pl.String,
-    "revision": pl.String,
-    "received_at": pl.Datetime("us", "UTC"),
-    "status": pl.String,
-    "rows_read": pl.Int64,
-    "rows_bronze": pl.Int64,
-    "rows_quarantined": pl.Int64,
-    "bronze_file": pl.String,
-    "error": pl.String,
-    "is_current": pl.Boolean,
-    "superseded_by": pl.String,
-}
-
-
-def _order(entry: DeliveryRecord) -> tuple:
-    return (load_contract(entry.feed).revision(entry.file_name), entry.received_at)
-
-
-def _key(entry: DeliveryRecord) -> str | None:
-    """The delivery key under today's contract (a contract may have changed its key since
-    the file was loaded, as Frontex did when its releases became one series)."""
-    contract = load_contract(entry.feed)
-    return contract.delivery_key(entry.file_name) if contract.matches(entry.file_name) else None
-
-
-def current_loads(records: list[DeliveryRecord]) -> dict[tuple[str, str], DeliveryRecord]:
-    """(feed, delivery key) -> the loaded delivery that counts: the highest revision of the
-    key (`_v2`, a later export or release), the later received on a tie. Arrival order does
-    not matter: a v1 received after its v2 stays superseded."""
-    best: dict[tuple[str, str], DeliveryRecord] = {}
-    for entry in records:
-        key = _key(entry) if entry.status == "loaded" else None
-        if key is None:
-            continue
-        if (entry.feed, key) not in best or _order(entry) > _order(best[entry.feed, key]):
-            best[entry.feed, key] = entry
-    return best
-
-
-def write_registry_table(settings: Settings) -> Path:
-    """Rewrite registry/deliveries.parquet from the log: every delivery, current or not."""
-    target = registry_table_path(settings)
-    with registry_lock(settings):
-        records = read_registry(settings)
-        current = current_loads(records)
-        rows = []
-        for entry in records:
-            key = _key(entry)
-            winner = current.get((entry.feed, key or ""))
-            loaded = entry.status == "loaded" and winner is not None
-            rows.append(
-                {
-                    **asdict(entry),
-                    "delivery_key": key if entry.status == "loaded" else None,
-                    "revision": "/".join(
-                        str(p) for p in load_contract(entry.feed).revision(entry.file_name)
-                    )
-                    if loaded
-                    else None,
-                    "received_at": datetime.fromisoformat(entry.received_at),
-                    "is_current": loaded and winner.sha256 == entry.sha256,
-                    "superseded_by": winner.sha256
-                    if loaded and winner.sha256 != entry.sha256
-                    else None,
-                }
-            )
-        write_parquet_atomic(pl.DataFrame(rows, schema=REGISTRY_SCHEMA), target)
-    return target
-
-
-def _archive(
-    settings: Settings, feed: str, path: Path, sha256: str, claim: landing.Claim | None
-) -> None:
-    """Keep the raw file, readable by its owner only, out of the landing folder. The mode
-    and time are set on the descriptor the run read, never through a path."""
-    landing.move_aside(settings.home, path, settings.archive(feed), f"{sha256[:12]}__{path.name}")
-    if claim is not None:
-        claim.protect()  # its age is the time since it was archived (`slc purge-raw`)
-
-
-def _reject(
-    settings: Settings, feed: str, path: Path, error: str, claim: landing.Claim | None
-) -> None:
-    """Move a refused entry to `rejected/` (owner-only) with its one-line `.error.txt`."""
-    name = landing.stored_name(path.name)
-    folder = settings.rejected(feed)
-    if os.path.lexists(path):
-        target = landing.move_aside(settings.home, path, folder, name)
-        if claim is None:  # a link, FIFO or folder: its own time, never its target's
-            os.utime(target, follow_symlinks=False)
-    if claim is not None:
-        claim.protect()
-    landing.write_private(folder / f"{name}.error.txt", error + "\n")
-
-
-def purge_raw(settings: Settings, older_than_s: float, now: float | None = None) -> list[Path]:
-    """Delete raw files archived or rejected more than `older_than_s` seconds ago.
-
-    Raw files hold personal data in clear; bronze keeps only pseudonyms, so once a file is
-    older than the retention period the raw copy goes. The registry keeps its sha256.
-    """
-    from ingest.settings import FEEDS
-
-    cutoff = (now if now is not None else datetime.now(UTC).timestamp()) - older_than_s
-    deleted: list[Path] = []
-    for feed in FEEDS:
-        for folder in (settings.archive(feed), settings.rejected(feed)):
-            if not folder.is_dir():
-                continue
-            for path in sorted(folder.iterdir()):
-                info = path.lstat()  # a link is judged and removed itself, never its target
-                if info.st_mtime >= cutoff:
-                    continue
-                if stat.S_ISDIR(info.st_mode):
-                    shutil.rmtree(path)
-                else:
-                    path.unlink()
-                deleted.append(path)
-    return deleted
-
-
-def with_lineage(
-    frame: pl.DataFrame,
-    *,
-    feed: str,
-    file_name: str,
-    sha256: str,
-    sheet: str | None,
-    delivery_key: str,
-    ingested_at: datetime,
-) -> pl.DataFrame:
-    return frame.with_columns(
-        pl.lit(feed).alias("_feed"),
-        pl.lit(file_name).alias("_source_file"),
-        pl.lit(sha256).alias("_sha256"),
-        pl.lit(sheet, dtype=pl.String).alias("_sheet"),
-        pl.lit(delivery_key).alias("_delivery_key"),
-        pl.lit(ingested_at, dtype=pl.Datetime("us", "UTC")).alias("_ingested_at"),
-    )
-
-
-READER_TYPES = {"string": pl.String, "int": pl.Int64, "int32": pl.Int32, "decimal": pl.Float64}
-
-
-def empty_bronze(feed: str, table: str = "", protect=None) -> pl.DataFrame:
-    """A zero-row bronze table with every column and type a delivery of the feed has.
-
-    Built with the same typing code as a real delivery (contract columns, pseudonyms, the
-    columns the reader adds, lineage), so dbt can read a feed that has no delivery yet.
-    A table that mixes several contracts (EJOM's four forms) gets all their columns.
-    """
-    from ingest.feeds import bronze_tables, reader_columns
-    from ingest.tabular import SOURCE_ROW
-    from ingest.typed import type_frame
-
-    frames = []
-    for contract in bronze_tables(feed)[table]:
-        raw = pl.DataFrame(
-            schema={**{c.name: pl.String for c in contract.columns}, SOURCE_ROW: pl.Int64}
-        )
-        good, _ = type_frame(raw, contract, keep=[SOURCE_ROW])
-        added = reader_columns(contract, table)
-        frames.append(
-            good.with_columns(
-                pl.lit(None, dtype=READER_TYPES[kind]).alias(name) for name, kind in added.items()
-            )
-        )
-    empty = pl.concat(frames, how="diagonal_relaxed").clear()
-    parsed = ParsedDelivery(empty, pl.DataFrame(), 0)
-    if protect is not None:
-        parsed = protect(parsed)
-    return with_lineage(
-        parsed.bronze,
-        feed=feed,
-        file_name="",
-        sha256="",
-        sheet=None,
-        delivery_key="",
-        ingested_at=datetime(1970, 1, 1, tzinfo=UTC),
-    ).clear()
-
-
-def empty_bronze_path(settings: Settings, feed: str, table: str = "") -> Path:
-    """Lies among the deliveries (`bronze/<feed>[/<table>]/*.parquet`), adds no row to them."""
-    folder = settings.bronze(feed) / table if table else settings.bronze(feed)
-    return folder / "_empty.parquet"
-
-
-def prepare_sources(settings: Settings) -> None:
-    """What dbt reads exists before the first delivery: the registry table and, for feeds
-    whose contracts declare their reader columns, empty bronze files with the full schema."""
-    from ingest.feeds import bronze_tables, declares_schema
-    from ingest.settings import FEEDS
-
-    if not registry_table_path(settings).exists():
-        write_registry_table(settings)
-    for feed in FEEDS:
-        if not declares_schema(feed):
-            continue
-        for table in bronze_tables(feed):
-            path = empty_bronze_path(settings, feed, table)
-            write_parquet_atomic(_empty_source(feed, table), path)
-
-
-@cache
-def _empty_source(feed: str, table: str) -> pl.DataFrame:
-    """`empty_bronze` with pseudonym columns, made once per process (every ingest step
-    writes it: a tenth of a second of typing each time); contracts do not change while a
-    process runs."""
-    from ingest.pseudonymise import protect
-
-    # No value is hashed in a frame without rows: any key gives the same columns.
-    return empty_bronze(feed, table, lambda parsed: protect(parsed, feed, b"-"))
 
 
 class Gate(Protocol):
@@ -707,7 +376,7 @@ def _refuse(
     """Record a refused entry and move it aside. Its error is stored as one capped line
     (registry, `.error.txt`, logs): a hostile file cannot fill them."""
     error = one_line(error)
-    _reject(settings, feed, path, error, claim)
+    reject(settings, feed, path, error, claim)
     entry = _settled(path, feed, sha, "rejected", error=error)
     record(settings, entry)
     return entry
@@ -716,7 +385,7 @@ def _refuse(
 def _duplicate(
     settings: Settings, feed: str, path: Path, sha: str, claim: landing.Claim | None
 ) -> DeliveryRecord:
-    _archive(settings, feed, path, sha, claim)
+    archive(settings, feed, path, sha, claim)
     entry = _settled(
         path, feed, sha, "duplicate", bronze_file=str(bronze_path(settings, feed, sha))
     )
@@ -886,42 +555,5 @@ def _settle(
     # Recorded before the raw file leaves landing: a crash in between leaves a file the next
     # run sees as a duplicate, never a delivery in bronze that the registry does not know.
     record(settings, entry)
-    _archive(settings, entry.feed, staged.path, entry.sha256, claim)
+    archive(settings, entry.feed, staged.path, entry.sha256, claim)
     return entry
-
-
-def replacements(records: list[DeliveryRecord]) -> dict[str, str | None]:
-    """Rejected file -> the loaded delivery that replaces it: the current delivery of the
-    same key, when it is a later revision (a `_v2`, a later export); None when nothing did."""
-    current = current_loads(records)
-    out: dict[str, str | None] = {}
-    for entry in records:
-        if entry.status != "rejected":
-            continue
-        key = _key(entry)
-        best = current.get((entry.feed, key)) if key else None
-        out[entry.file_name] = (
-            best.file_name if best is not None and _order(best) > _order(entry) else None
-        )
-    return out
-
-
-def corrected_by(settings: Settings, entry: DeliveryRecord) -> str | None:
-    """The loaded delivery that replaces a rejected one, or None (see `replacements`)."""
-    return replacements(read_registry(settings)).get(entry.file_name)
-
-
-def current_versions(file_names: list[str], contract: Contract) -> list[str]:
-    """Of files not loaded yet, the ones that would count: the highest revision of each key.
-
-    The same rule as `current_loads`, for a folder of deliveries (calibration reads the
-    generated sample this way).
-    """
-    best: dict[str, str] = {}
-    for name in file_names:
-        if not contract.matches(name):
-            continue
-        key = contract.delivery_key(name)
-        if key not in best or contract.revision(name) > contract.revision(best[key]):
-            best[key] = name
-    return sorted(best.values())

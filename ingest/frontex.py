@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from ingest.contracts import DeliveryRejected, load_contract
-from ingest.deliveries import ParsedDelivery
+from ingest.delivery_types import ParsedDelivery
 from ingest.tabular import SOURCE_ROW, read_table
 
 FEED = "frontex"

@@ -15,7 +15,7 @@ import polars as pl
 from ingest.contracts import DeliveryRejected, load_contract
 from ingest.countries import to_iso3
 from ingest.cumulative import FINGERPRINT, MEMBERS, NUMBER, KnownRows
-from ingest.deliveries import ParsedDelivery
+from ingest.delivery_types import ParsedDelivery
 from ingest.tabular import SOURCE_ROW, read_table
 from ingest.typed import parse_rows
 

@@ -14,7 +14,7 @@ from functools import cache
 import polars as pl
 
 from ingest.contracts import _DIR, Column, Contract, DeliveryRejected, load_contract, read_yaml
-from ingest.deliveries import ParsedDelivery
+from ingest.delivery_types import ParsedDelivery
 from ingest.tabular import read_table
 from ingest.typed import parse_related, parse_rows, split_duplicates
 

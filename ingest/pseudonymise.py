@@ -22,6 +22,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from ingest.feeds import bronze_tables
+
 KEY_ENV = "SLC_PSEUDONYM_KEY"
 KEY_FILE_ENV = "SLC_PSEUDONYM_KEY_FILE"
 
@@ -328,8 +330,6 @@ def pseudonymise(
 
 def _contract_columns(feed: str):
     """Every column of every contract that makes one of the feed's bronze tables."""
-    from ingest.feeds import bronze_tables
-
     for contracts in bronze_tables(feed).values():
         for contract in contracts:
             yield from contract.columns

@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.deliveries import current_loads, read_registry, registry_size, replacements
+from ingest.registry import current_loads, read_registry, registry_size, replacements
 from ingest.settings import REPO_ROOT, Settings
 
 
@@ -379,7 +379,7 @@ def parse_age(text: str) -> float:
 
 def cmd_purge_raw(settings: Settings, args: argparse.Namespace) -> int:
     """Delete archived and rejected raw files older than the retention period."""
-    from ingest.deliveries import purge_raw
+    from ingest.raw_files import purge_raw
 
     deleted = purge_raw(settings, args.older_than)
     for path in deleted:

@@ -14,13 +14,8 @@ import time
 import dagster as dg
 
 from ingest import landing
-from ingest.deliveries import (
-    max_delivery_bytes,
-    pending_entries,
-    read_registry,
-    settle_seconds,
-    sha256_file,
-)
+from ingest.deliveries import max_delivery_bytes, pending_entries, settle_seconds, sha256_file
+from ingest.registry import read_registry
 from ingest.settings import FEEDS, Settings
 from orchestration.jobs import INGEST_TAG, rebuild_job
 from orchestration.runs import reap_dead_runs

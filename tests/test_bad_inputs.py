@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 import yaml
 
-from ingest.deliveries import read_registry
+from ingest.registry import read_registry
 
 from .conftest import FRONTEX_CSV, run_landing_sensors, temporary_home
 

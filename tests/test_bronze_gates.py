@@ -12,7 +12,7 @@ import pytest
 
 from ingest import ejom, iom, kobo
 from ingest.contracts import load_contract
-from ingest.deliveries import corrected_by, read_registry
+from ingest.registry import corrected_by, read_registry
 from ingest.samples.writers import write_xlsx
 from tests.conftest import run_refresh, temporary_home
 from tests.test_pipeline import published_fingerprint

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ingest.deliveries import read_registry
+from ingest.registry import read_registry
 from tests.conftest import temporary_home
 
 #: Loads every waiting IOM export, as the bronze asset does (staging, gate, accept).

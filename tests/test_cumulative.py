@@ -12,8 +12,9 @@ import polars as pl
 from ingest import iom
 from ingest.contracts import load_contract
 from ingest.cumulative import FINGERPRINT, MEMBERS, NUMBER, KnownRows, as_numbers
-from ingest.deliveries import load_files, pending_files, read_registry
+from ingest.deliveries import load_files, pending_files
 from ingest.pseudonymise import protect
+from ingest.registry import read_registry
 from tests.conftest import temporary_home
 
 KEY = b"k" * 32
@@ -159,7 +160,8 @@ def test_a_later_run_refers_to_the_states_earlier_runs_stored(small_sample, tmp_
 def test_files_leaning_on_a_reloaded_file_are_reloaded_too(tmp_path):
     """D is rejected; E lists a state of D; F lists only a state E stored; G one F stored:
     E's staged states go when E is loaded again, so F and G must be loaded again too."""
-    from ingest.deliveries import DeliveryRecord, _leaning_on_rejected, _Staged
+    from ingest.deliveries import _leaning_on_rejected, _Staged
+    from ingest.registry import DeliveryRecord
 
     def staged(name: str, listed: list[str], stores: list[str]) -> _Staged:
         def write(kind: str, values: list[str]) -> Path:

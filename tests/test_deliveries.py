@@ -16,7 +16,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from ingest.deliveries import purge_raw, read_registry
+from ingest.raw_files import purge_raw
+from ingest.registry import read_registry
 from ingest.settings import Settings
 from orchestration.jobs import INGEST_TAG
 from orchestration.sensors import rebuild_sensor
@@ -251,7 +252,7 @@ def test_purge_raw_reads_durations(text: str, seconds: int):
 def test_current_deliveries_follow_todays_contract_whatever_was_recorded():
     """A registry written before Frontex releases became one series (key = release date)
     still has one current release, and the highest revision wins in any arrival order."""
-    from ingest.deliveries import DeliveryRecord, current_loads
+    from ingest.registry import DeliveryRecord, current_loads
 
     def loaded(name: str, key: str | None, at: str) -> DeliveryRecord:
         return DeliveryRecord("frontex", name, name, key, at, "loaded")

@@ -21,7 +21,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from ingest.deliveries import read_registry
+from ingest.registry import read_registry
 from ingest.settings import Settings
 from orchestration.build_db import BuildDatabaseLocked, wait_until_free
 from orchestration.publish import current_version

@@ -414,7 +414,7 @@ def test_every_delivery_has_the_declared_bronze_schema(small_sample):
     types of the feed's declared schema (the one dbt reads before a first delivery)."""
     from datetime import UTC
 
-    from ingest.deliveries import empty_bronze, with_lineage
+    from ingest.bronze_schema import empty_bronze, with_lineage
     from ingest.feeds import MAIN, declares_schema
     from ingest.pseudonymise import protect
 

@@ -31,10 +31,11 @@ import pytest
 
 from ingest import iom, landing
 from ingest.contracts import load_contract
-from ingest.deliveries import load_files, read_registry
+from ingest.deliveries import load_files
 from ingest.frontex import parse as parse_frontex
 from ingest.limits import BadFile, check_workbook, one_line
 from ingest.pseudonymise import create_key_file
+from ingest.registry import read_registry
 from ingest.tabular import read_csv
 from orchestration.metadata import markdown_preview
 

@@ -12,8 +12,8 @@ import duckdb
 import polars as pl
 
 from ingest import ejom, iom, kobo
-from ingest.deliveries import corrected_by, read_registry
 from ingest.pseudonymise import pii_columns
+from ingest.registry import corrected_by, read_registry
 from ingest.settings import REPO_ROOT
 
 from .conftest import REFERENCE

@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from ingest.deliveries import read_registry
+from ingest.registry import read_registry
 from ingest.settings import Settings
 from tests.conftest import FRONTEX_CSV, FRONTEX_XLSX, drop, run_dbt, run_refresh
 

@@ -207,7 +207,7 @@ def test_a_feed_with_missing_months_fails_its_freshness_check(partner_warehouse)
     deliver in months of activity, late IOM months are still to come): the calendar check
     of each such feed failed, as a warning that names them, in the UI's API."""
     from ingest.calendars import missing_deliveries
-    from ingest.deliveries import read_registry
+    from ingest.registry import read_registry
 
     settings, _, _, _, dagster_home = partner_warehouse
     loaded = [r for r in read_registry(settings) if r.status == "loaded"]

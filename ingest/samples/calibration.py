@@ -17,7 +17,7 @@ import polars as pl
 from ingest import aecid, ejom, kobo
 from ingest.contracts import load_contract
 from ingest.countries import to_iso3
-from ingest.deliveries import current_versions
+from ingest.registry import current_versions
 from ingest.samples.config import Target, config, targets
 from ingest.tabular import read_table
 from ingest.typed import type_frame

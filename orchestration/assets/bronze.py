@@ -17,21 +17,15 @@ import dagster as dg
 import polars as pl
 
 from ingest import aecid, calendars, ejom, eutf_rsr, frontex, iom, kobo, landing
+from ingest.bronze_schema import prepare_sources
 from ingest.contracts import load_contract
 from ingest.cumulative import KnownRows
-from ingest.deliveries import (
-    Parser,
-    load_files,
-    pending_entries,
-    prepare_sources,
-    read_registry,
-    replacements,
-    settle_seconds,
-    write_registry_table,
-)
+from ingest.deliveries import load_files, pending_entries, settle_seconds
+from ingest.delivery_types import Parser
 from ingest.feeds import bronze_tables
 from ingest.limits import one_line
 from ingest.pseudonymise import load_key, pii_columns, protect
+from ingest.registry import read_registry, replacements, write_registry_table
 from ingest.settings import Settings
 from orchestration.memory import release_memory
 from orchestration.metadata import markdown_preview

@@ -25,8 +25,8 @@ from dagster_dbt import (
 )
 from packaging import version
 
+from ingest.bronze_schema import prepare_sources
 from ingest.calendars import team
-from ingest.deliveries import prepare_sources
 from ingest.settings import Settings
 from orchestration.build_db import wait_until_free
 

@@ -1,0 +1,28 @@
+"""What a feed reader returns: the one type every reader and the loader share.
+
+Readers are pure functions from a file's bytes to a `ParsedDelivery`; they depend on this
+module only, never on the loader that calls them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class ParsedDelivery:
+    """What a feed parser returns: typed bronze rows and the rows it could not type."""
+
+    bronze: pl.DataFrame
+    quarantine: pl.DataFrame
+    rows_read: int
+    sheet: str | None = None
+    #: Further tables of the same delivery: repeat groups, participant lists (by name).
+    related: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+
+#: A feed reader: (file bytes, file name) -> typed rows and the rows it could not type.
+Parser = Callable[[bytes, str], ParsedDelivery]
