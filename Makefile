@@ -8,7 +8,7 @@ export SLC_HOME ?= $(CURDIR)/warehouse
 # The pseudonymisation key lives outside the repository; `make demo` creates it once.
 export SLC_PSEUDONYM_KEY_FILE ?= $(HOME)/.config/slc/pseudonym.key
 
-.PHONY: install dagster-home key demo sample test bench ui lint chromium clean
+.PHONY: install dagster-home key demo sample test test-fast bench ui lint chromium clean
 
 install: $(VENV)/.installed
 
@@ -50,8 +50,13 @@ ui: install dagster-home key
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# Everything, as CI runs it: the unit tier, then the pipeline tests (Dagster runs, servers,
+# browsers). `make test-fast` is the unit tier alone: no Dagster run, a couple of minutes.
 test: install chromium
 	$(BIN)/pytest -q
+
+test-fast: install
+	$(BIN)/pytest -q tests/unit
 
 # Benchmarks, not part of `make test`: full and incremental refresh, latency, the DuckDB
 # floor and the fixed overheads at each scale, written to BENCHMARKS.md (bench/run.py).

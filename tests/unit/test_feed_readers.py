@@ -20,8 +20,7 @@ import xlsxwriter
 from ingest import aecid, ejom, eutf_rsr, iom, kobo
 from ingest.contracts import DeliveryRejected, load_contract
 from ingest.kobo import survey_contract
-
-from .conftest import REFERENCE
+from tests.conftest import REFERENCE
 
 
 def _reasons(quarantine: pl.DataFrame) -> Counter:

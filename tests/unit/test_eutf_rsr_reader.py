@@ -7,8 +7,7 @@ import pytest
 
 from ingest import eutf_rsr
 from ingest.contracts import DeliveryRejected
-
-from .conftest import REFERENCE
+from tests.conftest import REFERENCE
 
 RSR = REFERENCE / "eutf_rsr"
 
