@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ingest.pseudonymise import load_key
 from orchestration.assets.bronze import BRONZE_BY_FEED, bronze_assets, delivery_registry
 from orchestration.assets.dbt import dbt_docs, dbt_resource, slc_dbt_models
 from orchestration.assets.publish import published_warehouse
@@ -14,11 +13,11 @@ from orchestration.jobs import ingest_jobs, monthly_refresh, rebuild_job, refres
 from orchestration.progress import slc_progress
 from orchestration.sensors import landing_sensor, rebuild_sensor
 
-# Personal data is pseudonymised at the door with a key that must exist before anything runs:
-# without SLC_PSEUDONYM_KEY or SLC_PSEUDONYM_KEY_FILE the code location does not load, with a
-# message saying so (`make demo` and `slc keygen` create a local key file outside the repo).
-load_key()
-
+# Importing this module reads the code and the dbt manifest only. Personal data is
+# pseudonymised at the door with a key that must exist: each ingest step of a feed with
+# personal data loads it first (`load_key`) and, without SLC_PSEUDONYM_KEY or
+# SLC_PSEUDONYM_KEY_FILE, fails saying so (`make demo` and `slc keygen` create a local key
+# file outside the repository); nothing is read before.
 defs = dg.Definitions(
     assets=[
         *bronze_assets,

@@ -320,3 +320,22 @@ def test_a_full_disk_during_ingest_loses_nothing(tmp_path: Path):
         filler.unlink()
         dg.materialize([asset], instance=dg.DagsterInstance.ephemeral())
         assert [r.status for r in read_registry(settings)] == ["loaded"]
+
+
+def test_without_a_key_a_personal_feed_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The code location loads without a key; the ingest of a feed with personal data stops
+    at its first step, saying which variables to set, and the file waits in landing."""
+    from orchestration.assets.bronze import BRONZE_BY_FEED
+
+    monkeypatch.delenv("SLC_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("SLC_PSEUDONYM_KEY_FILE", raising=False)
+    with temporary_home(tmp_path / "warehouse") as settings:
+        landed = settings.landing("iom") / GOOD_IOM
+        landed.write_bytes(_iom_csv([_case(1)]))
+        result = dg.materialize(
+            [BRONZE_BY_FEED["iom"]], instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+        )
+        assert not result.success
+        (failure,) = [e for e in result.all_events if e.is_step_failure]
+        assert "no pseudonymisation key" in str(failure.step_failure_data.error)
+        assert landed.exists() and read_registry(settings) == []

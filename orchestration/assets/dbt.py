@@ -59,7 +59,21 @@ def dbt_environment() -> Settings:
     return settings
 
 
-_settings = dbt_environment()
+@contextmanager
+def dbt_environment_for(settings: Settings) -> Iterator[None]:
+    """`dbt_environment` for the block only: the parse that defines the assets runs at
+    import, which leaves the importing process's environment as it found it."""
+    saved = dict(os.environ)
+    try:
+        os.environ.update(settings.dbt_env())
+        os.environ["PATH"] = os.pathsep.join([str(VENV_BIN), saved.get("PATH", "")])
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+_settings = Settings.from_env()
 slc_dbt_project = DbtProject(
     project_dir=_settings.dbt_project_dir,
     profiles_dir=_settings.dbt_project_dir,
@@ -87,8 +101,9 @@ def _manifest_is_stale(project: DbtProject) -> bool:
     )
 
 
-if _manifest_is_stale(slc_dbt_project):
-    slc_dbt_project.preparer.prepare(slc_dbt_project)
+if _manifest_is_stale(slc_dbt_project):  # a fresh clone, or a dbt file changed since
+    with dbt_environment_for(_settings):
+        slc_dbt_project.preparer.prepare(slc_dbt_project)
 
 
 #: dagster-dbt gives each dbt invocation a target folder of its own (its artifacts: a
