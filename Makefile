@@ -66,7 +66,7 @@ bench: install key
 	$(BIN)/python -m bench.run --scales $(BENCH_SCALES) --work $(BENCH_WORK)
 
 lint: install
-	$(BIN)/ruff check ingest orchestration expectations reports bench tests
+	$(BIN)/ruff check ingest orchestration expectations reports publishing bench tests
 
 clean:
 	rm -rf $(VENV) $(DAGSTER_HOME) dbt_project/target dbt_project/logs

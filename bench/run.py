@@ -375,7 +375,7 @@ def latency(home: Path, sample: Path, entry: dict, work: Path) -> float | None:
     """Seconds from a delivery dropped in landing to a new published version, with the
     webserver and the daemon running (`dagster dev`); None after 10 minutes."""
     from ingest.settings import Settings
-    from orchestration.publish import current_version
+    from publishing.publish import current_version
 
     settings = Settings(home=home)
     dagster_home = work / "dagster_home_latency"

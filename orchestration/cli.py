@@ -70,7 +70,7 @@ def _refresh(
 
 def print_summary(settings: Settings, since: int, code: int) -> None:
     """What a refresh did, from the registry, the gate report and the publish manifest."""
-    from orchestration.publish import current_version, read_manifest
+    from publishing.publish import current_version, read_manifest
 
     records = read_registry(settings, since)
     counts = Counter(r.status for r in records)
@@ -239,7 +239,7 @@ def cmd_sql(settings: Settings, args: argparse.Namespace) -> int:
     """A read-only SQL shell on the published warehouse (`-c` runs one statement)."""
     import duckdb
 
-    from orchestration import sql_shell
+    from publishing import sql_shell
 
     try:
         con = sql_shell.connect(settings.published_db)
@@ -277,7 +277,7 @@ def cmd_paths(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
-    from orchestration.publish import current_version, read_manifest, versions
+    from publishing.publish import current_version, read_manifest, versions
 
     records = read_registry(settings)
     current = {r.sha256 for r in current_loads(records).values()}
@@ -389,7 +389,7 @@ def cmd_purge_raw(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
-    from orchestration.publish import rollback
+    from publishing.publish import rollback
 
     manifest = rollback(settings)
     print(f"published files now point at version {manifest.version} ({manifest.published_at})")

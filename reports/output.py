@@ -10,7 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ingest.settings import Settings
-from orchestration.publish import PublishManifest, current_version, read_manifest
+from publishing.publish import PublishManifest, current_version, read_manifest
 
 
 @cache

@@ -23,8 +23,8 @@ import pytest
 
 from ingest.registry import read_registry
 from ingest.settings import Settings
-from orchestration.build_db import BuildDatabaseLocked, wait_until_free
-from orchestration.publish import current_version
+from publishing.build_db import BuildDatabaseLocked, wait_until_free
+from publishing.publish import current_version
 
 from .conftest import (
     DAGSTER_YAML,

@@ -269,7 +269,7 @@ def _fill(folder: Path) -> Path:
 
 
 def test_a_full_disk_during_publish_leaves_the_published_version(tmp_path: Path):
-    from orchestration.publish import PublishFailed, current_version, publish
+    from publishing.publish import PublishFailed, current_version, publish
 
     with temporary_home(tmp_path / "warehouse") as settings:
         settings.build_db.parent.mkdir(parents=True, exist_ok=True)

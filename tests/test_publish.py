@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 
 from ingest.settings import Settings
-from orchestration.publish import current_version, publish, rollback
+from publishing.publish import current_version, publish, rollback
 
 READER = textwrap.dedent("""
     import sys, time, pathlib, duckdb
@@ -83,7 +83,7 @@ def test_published_file_is_never_half_written(settings: Settings):
         import os
         os.environ["SLC_HOME"] = {str(settings.home)!r}
         from ingest.settings import Settings
-        from orchestration.publish import publish
+        from publishing.publish import publish
         publish(Settings.from_env())
     """),
         ]

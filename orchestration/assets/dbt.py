@@ -28,7 +28,7 @@ from packaging import version
 from ingest.bronze_schema import prepare_sources
 from ingest.calendars import team
 from ingest.settings import Settings
-from orchestration.build_db import wait_until_free
+from publishing.build_db import wait_until_free
 
 WRITER_POOL = "duckdb_writer"
 #: The dbt docs site sits beside the published warehouse (`published/warehouse`).

@@ -6,7 +6,7 @@ from ingest.calendars import team
 from ingest.settings import Settings
 from orchestration.assets.dbt import WRITER_POOL
 from orchestration.assets.quality import GATE_CHECK, MARTS
-from orchestration.publish import publish
+from publishing.publish import publish
 
 PUBLISHED_WAREHOUSE = dg.AssetKey(["published", "warehouse"])
 

@@ -17,9 +17,9 @@ import polars as pl
 
 from ingest.settings import Settings
 from orchestration.assets.dbt import WRITER_POOL, slc_dbt_project
-from orchestration.build_db import wait_until_free
 from orchestration.memory import release_memory
-from orchestration.publish import current_version, read_manifest
+from publishing.build_db import wait_until_free
+from publishing.publish import current_version, read_manifest
 
 GATE_CHECK = "gx_gate"
 RECONCILIATION = "mart_indicator_reconciliation"

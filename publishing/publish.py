@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.settings import REPO_ROOT, Settings
-from orchestration.build_db import wait_until_free
+from publishing.build_db import wait_until_free
 
 #: Schemas of the build database that analysts get.
 PUBLISHED_SCHEMAS = ("marts", "reference")
