@@ -151,17 +151,19 @@ class JobTiming:
 
 
 def phase_of(step_key: str) -> str:
-    if step_key.startswith("bronze__"):
+    from orchestration import keys
+
+    if step_key.startswith(f"{keys.BRONZE}__"):
         return "ingest"
     if step_key == "slc_dbt_models":
         return "transform"
     if "gate" in step_key:
         return "gates"
-    if step_key == "published__warehouse":
+    if step_key == keys.step(keys.PUBLISHED_WAREHOUSE):
         return "publish"
-    if step_key.startswith("reports__"):
+    if step_key in {keys.step(k) for k in keys.REPORTS}:
         return "reports"
-    if step_key == "published__dbt_docs":
+    if step_key == keys.step(keys.DBT_DOCS):
         return "docs"
     return "other"
 

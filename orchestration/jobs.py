@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration import keys
 from orchestration.assets.bronze import BRONZE_BY_FEED
-from orchestration.assets.dbt import DBT_DOCS_KEY, slc_dbt_models
+from orchestration.assets.dbt import slc_dbt_models
 
 BRONZE = dg.AssetSelection.groups("bronze")
 #: dbt docs describe the models, which change with the code, not with a delivery: the
 #: refresh (monthly, `slc refresh`, `make demo`) generates them, the rebuild does not.
-DBT_DOCS = dg.AssetSelection.assets(DBT_DOCS_KEY)
+DBT_DOCS = dg.AssetSelection.assets(keys.DBT_DOCS)
 #: dbt's tests on the bronze sources: checks of the bronze assets, run by the dbt step.
 SOURCE_TESTS = dg.AssetSelection.checks(
     *(key for key in slc_dbt_models.check_keys if key.asset_key.path[0] == "bronze")
@@ -63,8 +64,7 @@ ingest_jobs: dict[str, dg.UnresolvedAssetJobDefinition] = {
 
 def report_run_config(month: str) -> dict:
     """Run config of a refresh whose reports are for `month` (YYYY-MM)."""
-    reports = ("reports__mali_report", "reports__regional_report")
-    return {"ops": {op: {"config": {"month": month}} for op in reports}}
+    return {"ops": {keys.step(key): {"config": {"month": month}} for key in keys.REPORTS}}
 
 
 @dg.schedule(

@@ -17,23 +17,24 @@ from collections import Counter
 import dagster as dg
 
 from ingest.settings import FEEDS
+from orchestration import keys
 
 #: Steps by their op name, as a person calls them.
 STEP_NAMES = {
     "slc_dbt_models": "dbt build: seeds, staging, facts, marts and their tests",
     "mart_gates": "quality gates on the marts",
-    "published__warehouse": "publish the audited warehouse",
-    "published__dbt_docs": "dbt docs",
-    "reports__mali_report": "Mali report (HTML, PDF)",
-    "reports__regional_report": "regional report (HTML, PDF, en and fr)",
+    keys.step(keys.PUBLISHED_WAREHOUSE): "publish the audited warehouse",
+    keys.step(keys.DBT_DOCS): "dbt docs",
+    keys.step(keys.MALI_REPORT): "Mali report (HTML, PDF)",
+    keys.step(keys.REGIONAL_REPORT): "regional report (HTML, PDF, en and fr)",
 }
 
 
 def _name(step: str) -> str:
     if step in STEP_NAMES:
         return STEP_NAMES[step]
-    if step.startswith("bronze__"):
-        asset = step.removeprefix("bronze__")
+    if step.startswith(f"{keys.BRONZE}__"):
+        asset = step.removeprefix(f"{keys.BRONZE}__")
         feed = next((f for f in FEEDS if asset.startswith(f"{f}_")), asset)
         return f"load {feed} deliveries"
     return step

@@ -27,11 +27,12 @@ from ingest.limits import one_line
 from ingest.pseudonymise import load_key, pii_columns, protect
 from ingest.registry import read_registry, replacements, write_registry_table
 from ingest.settings import Settings
+from orchestration import keys
 from orchestration.memory import release_memory
 from orchestration.metadata import markdown_preview
 
-GATE_CHECK = "bronze_gate"
-CALENDAR_CHECK = "delivered_on_calendar"
+GATE_CHECK = keys.BRONZE_GATE
+CALENDAR_CHECK = keys.CALENDAR
 
 
 class DeliveryConfig(dg.Config):
@@ -53,7 +54,7 @@ def bronze_asset(
     Feeds with personal data are pseudonymised before anything is written. A cumulative
     feed's `scope_of_file` names the scope of a file's rows (ingest.cumulative.KnownRows).
     """
-    key = dg.AssetKey(["bronze", f"{feed}_{dataset}"])
+    key = keys.bronze(feed, dataset)
     contract = load_contract(feed)
     owners = [calendars.owner_of(feed)]
     docs = f"Feed contract and partner guide: `{calendars.docs_of(feed)}`."
@@ -66,9 +67,7 @@ def bronze_asset(
     )
     # A feed's related tables (EJOM attendance, AECID participants, KoBo activities) are
     # written by the same run: one asset each, so dbt sources map one to one.
-    related = {
-        table: dg.AssetKey(["bronze", f"{feed}_{table}"]) for table in bronze_tables(feed) if table
-    }
+    related = {table: keys.bronze(feed, table) for table in bronze_tables(feed) if table}
 
     @dg.multi_asset(
         name=key.to_python_identifier(),
@@ -305,7 +304,7 @@ bronze_assets = list(BRONZE_BY_FEED.values())
 #: The registry every ingest run rewrites (dbt's source `registry.deliveries`): declared so
 #: the lineage from ingestion to staging shows it; it is not materialised on its own.
 delivery_registry = dg.AssetSpec(
-    key=dg.AssetKey(["registry", "deliveries"]),
+    key=keys.REGISTRY,
     group_name="bronze",
     owners=[calendars.team("data")],
     kinds={"parquet"},

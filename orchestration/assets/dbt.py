@@ -28,11 +28,10 @@ from packaging import version
 from ingest.bronze_schema import prepare_sources
 from ingest.calendars import team
 from ingest.settings import Settings
+from orchestration import keys
 from publishing.build_db import wait_until_free
 
 WRITER_POOL = "duckdb_writer"
-#: The dbt docs site sits beside the published warehouse (`published/warehouse`).
-DBT_DOCS_KEY = dg.AssetKey(["published", "dbt_docs"])
 #: Set by `slc refresh` when it prints one line per step (orchestration.progress).
 PROGRESS_ONLY_ENV = "SLC_PROGRESS_ONLY"
 
@@ -224,10 +223,10 @@ dbt_resource = SlcDbtCliResource(
 
 
 @dg.asset(
-    key=DBT_DOCS_KEY,
+    key=keys.DBT_DOCS,
     group_name="published",
     kinds={"dbt", "html"},
-    deps=[dg.AssetKey(["published", "warehouse"])],
+    deps=[keys.PUBLISHED_WAREHOUSE],
     pool=WRITER_POOL,
     owners=[team("data")],
     description=(

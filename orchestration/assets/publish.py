@@ -4,11 +4,12 @@ import dagster as dg
 
 from ingest.calendars import team
 from ingest.settings import Settings
+from orchestration import keys
 from orchestration.assets.dbt import WRITER_POOL
-from orchestration.assets.quality import GATE_CHECK, MARTS
+from orchestration.assets.quality import MARTS
 from publishing.publish import publish
 
-PUBLISHED_WAREHOUSE = dg.AssetKey(["published", "warehouse"])
+PUBLISHED_WAREHOUSE = keys.PUBLISHED_WAREHOUSE
 
 
 @dg.asset(
@@ -17,7 +18,7 @@ PUBLISHED_WAREHOUSE = dg.AssetKey(["published", "warehouse"])
     owners=[team("data")],
     kinds={"duckdb", "parquet"},
     # Every mart: its blocking gate must pass before anything is published.
-    deps=[dg.AssetKey(["marts", m]) for m in MARTS],
+    deps=[keys.mart(m) for m in MARTS],
     pool=WRITER_POOL,
     description=(
         "Analysts' copy: published/slc.duckdb (read-only) and published/marts/*.parquet, "
@@ -27,7 +28,7 @@ PUBLISHED_WAREHOUSE = dg.AssetKey(["published", "warehouse"])
 )
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = Settings.from_env()
-    checks = [f"{m}:{GATE_CHECK}" for m in MARTS]
+    checks = [f"{m}:{keys.MART_GATE}" for m in MARTS]
     manifest = publish(settings, run_id=context.run.run_id, checks_passed=checks)
     return dg.MaterializeResult(
         metadata={

@@ -16,12 +16,13 @@ import duckdb
 import polars as pl
 
 from ingest.settings import Settings
+from orchestration import keys
 from orchestration.assets.dbt import WRITER_POOL, slc_dbt_project
 from orchestration.memory import release_memory
 from publishing.build_db import wait_until_free
 from publishing.publish import current_version, read_manifest
 
-GATE_CHECK = "gx_gate"
+GATE_CHECK = keys.MART_GATE
 RECONCILIATION = "mart_indicator_reconciliation"
 VARIANCE_CHECK = "reconciliation_variance"
 
@@ -105,7 +106,7 @@ def write_gate_report(settings: Settings, run_id: str, report: dict[str, list]) 
         *(
             dg.AssetCheckSpec(
                 GATE_CHECK,
-                asset=dg.AssetKey(["marts", mart]),
+                asset=keys.mart(mart),
                 blocking=True,
                 description=f"GX suite on {mart} in the build database; blocks publishing "
                 "on failure (expectations/suites/marts.py).",
@@ -114,7 +115,7 @@ def write_gate_report(settings: Settings, run_id: str, report: dict[str, list]) 
         ),
         dg.AssetCheckSpec(
             VARIANCE_CHECK,
-            asset=dg.AssetKey(["marts", RECONCILIATION]),
+            asset=keys.mart(RECONCILIATION),
             blocking=False,
             description="Computed EUTF indicators against the reported ones: a warning names "
             "each action beyond the variance threshold (expectations/domain_rules.yml).",
@@ -135,9 +136,7 @@ def mart_gates(context: dg.AssetCheckExecutionContext):
     report: dict[str, list] = {"passed": [], "failed": []}
     outcomes = []
     for mart in MARTS:
-        if dg.AssetCheckKey(dg.AssetKey(["marts", mart]), GATE_CHECK) not in (
-            context.selected_asset_check_keys
-        ):
+        if dg.AssetCheckKey(keys.mart(mart), GATE_CHECK) not in (context.selected_asset_check_keys):
             continue
         shape = mart_shape(settings, mart)
         outcome = validate_mart(
@@ -155,7 +154,7 @@ def mart_gates(context: dg.AssetCheckExecutionContext):
         else:
             report["failed"].append({"mart": mart, "failures": [str(f) for f in outcome.failures]})
         yield dg.AssetCheckResult(
-            asset_key=dg.AssetKey(["marts", mart]),
+            asset_key=keys.mart(mart),
             check_name=GATE_CHECK,
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR,
@@ -171,12 +170,12 @@ def mart_gates(context: dg.AssetCheckExecutionContext):
         )
     render_data_docs(home=settings.home, data_docs=settings.data_docs, outcomes=outcomes)
     write_gate_report(settings, context.run.run_id, report)
-    variance_key = dg.AssetCheckKey(dg.AssetKey(["marts", RECONCILIATION]), VARIANCE_CHECK)
+    variance_key = dg.AssetCheckKey(keys.mart(RECONCILIATION), VARIANCE_CHECK)
     if variance_key in context.selected_asset_check_keys:
         threshold = rules()["reconciliation_warn_variance_pct"]
         warnings = variance_warnings(read_build_table(settings, RECONCILIATION), threshold)
         yield dg.AssetCheckResult(
-            asset_key=dg.AssetKey(["marts", RECONCILIATION]),
+            asset_key=keys.mart(RECONCILIATION),
             check_name=VARIANCE_CHECK,
             passed=not warnings,
             severity=dg.AssetCheckSeverity.WARN,

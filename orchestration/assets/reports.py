@@ -7,6 +7,7 @@ import dagster as dg
 
 from ingest.calendars import team
 from ingest.settings import Settings
+from orchestration import keys
 from orchestration.assets.publish import PUBLISHED_WAREHOUSE
 from reports.mali import render_mali_report
 from reports.regional import render_regional_reports
@@ -44,7 +45,7 @@ REPORT = {
 
 
 @dg.asset(
-    key=dg.AssetKey(["reports", "mali_report"]),
+    key=keys.MALI_REPORT,
     **REPORT,
     description=(
         "The Mali report (French, self-contained HTML and PDF) from the published marts, "
@@ -65,7 +66,7 @@ def mali_report(context: dg.AssetExecutionContext, config: ReportConfig) -> dg.M
 
 
 @dg.asset(
-    key=dg.AssetKey(["reports", "regional_report"]),
+    key=keys.REGIONAL_REPORT,
     **REPORT,
     description=(
         "The regional report (the twelve surveyed countries; English, and its French version; "
