@@ -412,26 +412,26 @@ def _stage(
     skipped, not recorded."""
     feed = contract.feed
     now = datetime.now(UTC)
-    name = landing.shown(path.name)
+    label = landing.shown(path.name)  # the name as an error line may show it
     if (problem := landing.name_problem(path.name)) is not None:
-        return _refuse(settings, feed, path, f"{name}: {problem}")
+        return _refuse(settings, feed, path, f"{label}: {problem}")
     try:
         claim = landing.Claim(path)
     except landing.NotADelivery as exc:
-        return _refuse(settings, feed, path, f"{name}: {exc}")
+        return _refuse(settings, feed, path, f"{label}: {exc}")
     except landing.Busy as exc:
         return _skipped(path, feed, str(exc))
     except FileNotFoundError:
-        return _skipped(path, feed, f"{name}: no longer in landing (handled by another run)")
+        return _skipped(path, feed, f"{label}: no longer in landing (handled by another run)")
     claims[path] = claim
     if claim.size == 0:
-        return _refuse(settings, feed, path, f"{name}: empty file (0 bytes)", claim=claim)
+        return _refuse(settings, feed, path, f"{label}: empty file (0 bytes)", claim=claim)
     try:
         check_size(claim.size)  # refused unread
         content = claim.read()
         check_delivery(content, path.name)
     except BadFile as exc:
-        return _refuse(settings, feed, path, f"{name}: {exc}", claim=claim)
+        return _refuse(settings, feed, path, f"{label}: {exc}", claim=claim)
     sha = sha256_of(content)
     target = bronze_path(settings, feed, sha)
     if target.exists():
@@ -450,13 +450,13 @@ def _stage(
         if isinstance(exc, DeliveryRejected):
             return _refuse(settings, feed, path, str(exc), claim=claim)
         if isinstance(exc, BadFile):
-            return _refuse(settings, feed, path, f"{name}: {exc}", claim=claim)
+            return _refuse(settings, feed, path, f"{label}: {exc}", claim=claim)
         first = (str(exc).strip().splitlines() or [""])[0][:200]
         return _refuse(
             settings,
             feed,
             path,
-            f"{name}: unreadable ({type(exc).__name__}: {first})",
+            f"{label}: unreadable ({type(exc).__name__}: {first})",
             claim=claim,
         )
     lineage = dict(
