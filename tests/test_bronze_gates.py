@@ -14,6 +14,7 @@ from ingest import ejom, iom, kobo
 from ingest.contracts import load_contract
 from ingest.registry import corrected_by, read_registry
 from ingest.samples.writers import write_xlsx
+from orchestration.keys import BRONZE_GATE
 from tests.conftest import run_refresh, temporary_home
 from tests.test_pipeline import published_fingerprint
 
@@ -102,6 +103,7 @@ def test_corrupted_deliveries_fail_their_gates_and_publish_nothing(
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
         and not e.asset_check_evaluation_data.passed
+        and e.asset_check_evaluation_data.check_name == BRONZE_GATE
     }
     assert {"iom_cases", "ejom_forms", "kobo_surveys"} <= set(failed)
     assert all(failed[k].severity.value == "ERROR" for k in ("iom_cases", "ejom_forms"))
@@ -156,6 +158,7 @@ def test_a_rejected_delivery_replaced_by_its_correction_is_a_warning(partner_war
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
         and e.asset_check_evaluation_data.asset_key.path[-1] == "iom_cases"
+        and e.asset_check_evaluation_data.check_name == BRONZE_GATE
     ]
     assert [(w.passed, w.severity.value) for w in warned] == [(False, "WARN")]
 
