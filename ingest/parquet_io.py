@@ -1,7 +1,8 @@
-"""Parquet files that readers see whole or not at all."""
+"""Parquet files that readers see whole or not at all, and what a full disk looks like."""
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -14,3 +15,8 @@ def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     frame.write_parquet(tmp, compression="zstd")
     os.replace(tmp, path)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """An OSError with ENOSPC, or a library's error (Polars, DuckDB) that carries its text."""
+    return getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in str(exc)

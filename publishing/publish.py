@@ -10,7 +10,6 @@ No Dagster import here: the asset in orchestration/assets/publish.py is thin glu
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.parquet_io import is_disk_full
 from ingest.settings import REPO_ROOT, Settings
 from publishing.build_db import wait_until_free
 
@@ -84,10 +84,6 @@ def _point_at(settings: Settings, version: Path) -> None:
 
 class PublishFailed(RuntimeError):
     """A publish that stopped before its swap: the published files are the previous ones."""
-
-
-def _disk_full(exc: BaseException) -> bool:
-    return getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in str(exc)
 
 
 def _current_name(settings: Settings) -> str:
@@ -159,7 +155,7 @@ def publish(
         # Nothing was swapped: the published version is the one before. An unfinished copy
         # is removed now, so a full disk gets its space back.
         shutil.rmtree(staging, ignore_errors=True)
-        if _disk_full(exc):
+        if is_disk_full(exc):
             raise PublishFailed(
                 f"disk full while writing the new version in {root}: nothing was published, "
                 f"analysts still read version {_current_name(settings)}; free space there "

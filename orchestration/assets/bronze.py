@@ -4,7 +4,6 @@ The GX bronze suite runs on each delivery before it is accepted, and its outcome
 asset's blocking check: a rejected delivery stops dbt, publish and reports downstream.
 """
 
-import errno
 import html
 import os
 import time
@@ -24,6 +23,7 @@ from ingest.deliveries import load_files, pending_entries, settle_seconds
 from ingest.delivery_types import Parser
 from ingest.feeds import bronze_tables
 from ingest.limits import one_line
+from ingest.parquet_io import is_disk_full
 from ingest.pseudonymise import load_key, pii_columns, protect
 from ingest.registry import read_registry, replacements, write_registry_table
 from ingest.settings import Settings
@@ -251,7 +251,7 @@ def disk_full_is_said(settings: Settings, feed: str) -> Iterator[None]:
     try:
         yield
     except (OSError, pl.exceptions.PolarsError) as exc:
-        if getattr(exc, "errno", None) != errno.ENOSPC and "No space left" not in str(exc):
+        if not is_disk_full(exc):
             raise
         raise dg.Failure(
             description=f"disk full under {settings.home} while loading {feed} deliveries: the "
