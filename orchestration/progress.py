@@ -69,10 +69,7 @@ class ProgressHandler(logging.Handler):
                 self._say(f"{'!' if record.levelno >= logging.ERROR else '~'} {line[:300]}")
             return
         kind = event.event_type_value
-        if kind == "RUN_START":
-            self.started = time.monotonic()
-            self._say(f"run {meta.get('run_id', '')[:8]} of {meta.get('job_name')} started")
-        elif kind == "STEP_START":
+        if kind == "STEP_START":
             self.step_started[step] = time.monotonic()
         elif kind == "ASSET_MATERIALIZATION":
             self.made[step] += 1
@@ -97,8 +94,6 @@ class ProgressHandler(logging.Handler):
             detail = f" ({', '.join(parts)})" if parts else ""
             mark = {"STEP_SUCCESS": "ok", "STEP_FAILURE": "FAILED", "STEP_SKIPPED": "skipped"}
             self._say(f"{mark[kind]:<7} {_name(step)}{detail}, {took:.1f} s")
-        elif kind in ("RUN_SUCCESS", "RUN_FAILURE"):
-            self._say("run succeeded" if kind == "RUN_SUCCESS" else "run FAILED")
 
 
 @dg.logger(description="One line per step with what it made and its time (slc refresh).")
@@ -106,8 +101,10 @@ def slc_progress(init_context: dg.InitLoggerContext) -> logging.Logger:
     logger = logging.getLogger("slc_progress")
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
-    if not any(isinstance(h, ProgressHandler) for h in logger.handlers):
-        logger.addHandler(ProgressHandler())
+    # A handler per run: its clock and counts start with the run.
+    for old in [h for h in logger.handlers if isinstance(h, ProgressHandler)]:
+        logger.removeHandler(old)
+    logger.addHandler(ProgressHandler())
     return logger
 
 
