@@ -30,6 +30,11 @@ STEP_NAMES = {
 }
 
 
+#: Warnings and errors printed per step; the others are counted (a sample's refused
+#: deliveries are dozens, and `slc status` lists every one).
+SHOWN_PER_STEP = 3
+
+
 def _name(step: str) -> str:
     if step in STEP_NAMES:
         return STEP_NAMES[step]
@@ -52,6 +57,7 @@ class ProgressHandler(logging.Handler):
         self.checks: Counter[str] = Counter()
         self.failed_checks: Counter[str] = Counter()
         self.warned_checks: Counter[str] = Counter()
+        self.said: Counter[str] = Counter()
 
     def _say(self, text: str) -> None:
         elapsed = int(time.monotonic() - self.started)
@@ -64,9 +70,12 @@ class ProgressHandler(logging.Handler):
         step = meta.get("step_key") or ""
         if event is None:
             if record.levelno >= logging.WARNING and step:
+                self.said[step] += 1
+                if self.said[step] > SHOWN_PER_STEP:
+                    return  # counted, and said at the step's end
                 message = str(meta.get("orig_message") or record.getMessage())
                 line = " ".join(message.split())
-                self._say(f"{'!' if record.levelno >= logging.ERROR else '~'} {line[:300]}")
+                self._say(f"{'!' if record.levelno >= logging.ERROR else '~'} {line[:160]}")
             return
         kind = event.event_type_value
         if kind == "STEP_START":
@@ -92,6 +101,9 @@ class ProgressHandler(logging.Handler):
                     + (f", {warned} warned" if warned else "")
                 )
             detail = f" ({', '.join(parts)})" if parts else ""
+            if self.said[step] > SHOWN_PER_STEP:
+                hidden = self.said[step] - SHOWN_PER_STEP
+                self._say(f"  and {hidden} more warning(s) or error(s): `slc status` lists them")
             mark = {"STEP_SUCCESS": "ok", "STEP_FAILURE": "FAILED", "STEP_SKIPPED": "skipped"}
             self._say(f"{mark[kind]:<7} {_name(step)}{detail}, {took:.1f} s")
 

@@ -19,6 +19,8 @@ def test_a_run_prints_one_line_per_step_and_its_warnings(monkeypatch):
     def made(context):
         context.log.info("a detail nobody needs on the console")
         context.log.warning("a partner's file\nwas refused")
+        for n in range(5):
+            context.log.error(f"file {n} refused")
         yield dg.MaterializeResult(
             check_results=[
                 dg.AssetCheckResult(
@@ -32,9 +34,11 @@ def test_a_run_prints_one_line_per_step_and_its_warnings(monkeypatch):
     ).resolve_implicit_global_asset_job_def()
     job.execute_in_process(run_config={"loggers": {"slc_progress": {}}})
     lines = out.getvalue().splitlines()
-    assert len(lines) == 2, lines
+    assert len(lines) == 5, lines
     assert lines[0].endswith("~ a partner's file was refused")
-    assert "ok      made (1 asset(s), 1 check(s), 1 warned)" in lines[1]
+    assert lines[2].endswith("! file 1 refused")
+    assert lines[3].endswith("and 3 more warning(s) or error(s): `slc status` lists them")
+    assert "ok      made (1 asset(s), 1 check(s), 1 warned)" in lines[4]
     assert all(line[:6].strip().count(":") == 1 for line in lines)  # m:ss elapsed
 
 
