@@ -72,6 +72,11 @@ def shown(name: str) -> str:
     return text if len(text) <= limit else f"{text[: limit - 30]}… ({len(text):,} characters)"
 
 
+def not_regular(kind: str) -> str:
+    """Why an entry that is not a regular file is refused (one wording everywhere)."""
+    return f"not a regular file ({kind}): only files are loaded, nothing is followed"
+
+
 def name_problem(name: str) -> str | None:
     """Why a file name cannot be a delivery, or None."""
     if name in (".", "..") or "/" in name or "\x00" in name:
@@ -117,9 +122,9 @@ class Entry:
     @property
     def problem(self) -> str | None:
         """Why it is refused without being read, or None for a loadable file."""
-        if self.kind != "regular file":
-            return f"not a regular file ({self.kind}): only files are loaded, nothing is followed"
-        return name_problem(self.path.name)
+        return (
+            not_regular(self.kind) if self.kind != "regular file" else name_problem(self.path.name)
+        )
 
 
 def check_inside(root: Path, folder: Path) -> Path:
@@ -213,16 +218,12 @@ class Claim:
             self.fd = os.open(path, flags)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                raise NotADelivery(
-                    "not a regular file (symbolic link): only files are loaded, nothing is followed"
-                ) from None
+                raise NotADelivery(not_regular("symbolic link")) from None
             raise
         try:
             info = os.fstat(self.fd)
             if not stat.S_ISREG(info.st_mode):
-                raise NotADelivery(
-                    f"not a regular file ({kind_of(info.st_mode)}): only files are loaded"
-                )
+                raise NotADelivery(not_regular(kind_of(info.st_mode)))
             try:
                 fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

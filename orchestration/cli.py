@@ -246,14 +246,13 @@ def cmd_sql(settings: Settings, args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(exc, file=sys.stderr)
         return 2
-    out, fmt = (Path(args.csv), "csv") if args.csv else (Path(args.parquet or "."), "parquet")
+    fmt = "csv" if args.csv else "parquet"
+    out = Path(args.csv or args.parquet) if (args.csv or args.parquet) else None
     with con:
         if args.command_sql is None:
             return sql_shell.interactive(con, settings.published_db)
         try:
-            return sql_shell.run(
-                con, args.command_sql, out if (args.csv or args.parquet) else None, fmt
-            )
+            return sql_shell.run(con, args.command_sql, out, fmt)
         except duckdb.Error as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
