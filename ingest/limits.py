@@ -287,8 +287,8 @@ def _check_sheet(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
 
 
 def check_delivery(content: bytes, file_name: str) -> None:
-    """The checks a delivery's bytes pass before its feed's parser reads them (a CSV's
-    layout is checked by `tabular.read_csv`, the one way a CSV is read)."""
-    check_size(len(content))
+    """The checks a delivery's bytes pass before its feed's parser reads them (its size is
+    checked before it is read, `check_size`; a CSV's layout by `tabular.read_csv`, the one
+    way a CSV is read)."""
     if file_name.lower().endswith((".xlsx", ".xlsm")):
         check_workbook(content)
