@@ -65,8 +65,12 @@ BENCH_WORK ?= /tmp/slc-bench
 bench: install key
 	$(BIN)/python -m bench.run --scales $(BENCH_SCALES) --work $(BENCH_WORK)
 
+# Ruff (rules and format) and pyright in basic mode ([tool.pyright] in pyproject.toml); CI runs it.
+PY_CODE := ingest orchestration expectations reports publishing bench tests
 lint: install
-	$(BIN)/ruff check ingest orchestration expectations reports publishing bench tests
+	$(BIN)/ruff check $(PY_CODE)
+	$(BIN)/ruff format --check $(PY_CODE)
+	$(BIN)/pyright
 
 clean:
 	rm -rf $(VENV) $(DAGSTER_HOME) dbt_project/target dbt_project/logs

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
+from typing import Literal
 
 import great_expectations as gx
 import polars as pl
@@ -43,9 +44,12 @@ def gate_frame(frame: pl.DataFrame) -> pl.DataFrame:
     column with a date outside (a 9999 typo) keeps microseconds, and the slow comparison."""
     low, high = NANOSECOND_DATES
 
-    def unit(column: pl.Series) -> str:
+    def unit(column: pl.Series) -> Literal["ns", "us"]:
         values = column.drop_nulls()
-        fits = values.is_empty() or (low <= values.min() and values.max() <= high)
+        if values.is_empty():
+            return "ns"
+        first, last = values.min(), values.max()
+        fits = isinstance(first, date) and isinstance(last, date) and low <= first <= last <= high
         return "ns" if fits else "us"
 
     return frame.with_columns(

@@ -156,7 +156,7 @@ def gx_frame(frame: pl.DataFrame, columns: Sequence[str] | None = None, rows: in
         return data
     empty = pd.Categorical.from_codes(np.full(rows, -1, np.int8), categories=[])
     data = pd.concat([data, pd.DataFrame(dict.fromkeys(absent, empty), index=data.index)], axis=1)
-    return data[list(columns)]
+    return data[list(columns or ())]
 
 
 def validate(

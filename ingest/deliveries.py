@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import polars as pl
 
@@ -102,12 +102,15 @@ class Gate(Protocol):
     def add(self, file_name: str, bronze: pl.DataFrame, related: dict[str, pl.DataFrame]) -> None:
         """Take the rows of one parsed, pseudonymised delivery (the loader's threads may
         call it at once)."""
+        ...
 
     def verdicts(self) -> dict[str, str]:
         """File name -> why it failed, for the deliveries that failed."""
+        ...
 
     def fresh(self) -> Gate:
         """An empty gate of the same feed, for files loaded again after a rejection."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -223,7 +226,9 @@ def load_files(
             settings,
             contract,
             again,
-            partial(parse, known=fresh),
+            # A cumulative reader takes `known` (ingest.iom.parse); `parse` came bound to the
+            # first pass's rows, the second pass binds the fresh ones.
+            partial(cast(Callable[..., ParsedDelivery], parse), known=fresh),
             gate.fresh() if gate is not None else None,
             protect,
             fresh,
@@ -459,20 +464,20 @@ def _stage(
             f"{label}: unreadable ({type(exc).__name__}: {first})",
             claim=claim,
         )
-    lineage = dict(
-        feed=feed,
-        file_name=path.name,
-        sha256=sha,
-        sheet=parsed.sheet,
-        delivery_key=key,
-        ingested_at=now,
-    )
-    bronze = with_lineage(parsed.bronze, **lineage)
-    related = {
-        name: with_lineage(frame, **lineage)
-        for name, frame in parsed.related.items()
-        if frame.height
-    }
+
+    def lined(frame: pl.DataFrame) -> pl.DataFrame:
+        return with_lineage(
+            frame,
+            feed=feed,
+            file_name=path.name,
+            sha256=sha,
+            sheet=parsed.sheet,
+            delivery_key=key,
+            ingested_at=now,
+        )
+
+    bronze = lined(parsed.bronze)
+    related = {name: lined(frame) for name, frame in parsed.related.items() if frame.height}
     if gate is not None:
         gate.add(
             path.name, bronze, {n: f for n, f in related.items() if not n.endswith("_quarantine")}
@@ -486,9 +491,7 @@ def _stage(
         return held
 
     if parsed.quarantine.height:
-        aside(
-            with_lineage(parsed.quarantine, **lineage), settings.quarantine(feed) / f"{sha}.parquet"
-        )
+        aside(lined(parsed.quarantine), settings.quarantine(feed) / f"{sha}.parquet")
     # Related tables (repeat groups, participant lists) go to bronze/<feed>/<name>/<sha>.parquet.
     members = None
     for name, frame in related.items():

@@ -39,13 +39,17 @@ def parse(content: bytes, file_name: str, known: KnownRows | None = None) -> Par
         raise DeliveryRejected(
             file_name, f"file name does not match {contract.file_pattern.pattern!r}"
         )
+    mission = to_iso3(match.group("country"))
+    if mission is None:  # its rows would belong to no mission, and its scope to none
+        raise DeliveryRejected(
+            file_name, f"file name: {match.group('country')!r} is no country code we know"
+        )
     try:
         table = read_table(content, file_name, contract.xlsx_sheet)
     except (ValueError, pl.exceptions.PolarsError) as exc:
         raise DeliveryRejected(file_name, f"unreadable: {exc}") from exc
     canonical = table.frame.rename(contract.check_header(file_name, table.headers))
     contract.check_row_key(file_name, canonical)
-    mission = mission_of(file_name)
     extra = [
         pl.lit(mission).alias("mission"),
         pl.lit(match.group("month")).alias("report_month"),

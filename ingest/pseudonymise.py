@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from ingest.delivery_types import ParsedDelivery
 from ingest.feeds import bronze_tables
 
 KEY_ENV = "SLC_PSEUDONYM_KEY"
@@ -351,7 +352,7 @@ def age_references(feed: str) -> dict[str, tuple[str, ...]]:
     return {c.name: c.age_at for c in _contract_columns(feed) if c.age_at}
 
 
-def protect(parsed, feed: str, key: bytes):
+def protect(parsed: ParsedDelivery, feed: str, key: bytes) -> ParsedDelivery:
     """A ParsedDelivery whose bronze, quarantine and related tables hold pseudonyms only;
     bronze keeps the age at the event where a date of birth was given."""
     from dataclasses import replace

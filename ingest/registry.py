@@ -186,9 +186,9 @@ def write_registry_table(settings: Settings) -> Path:
                     if loaded
                     else None,
                     "received_at": datetime.fromisoformat(entry.received_at),
-                    "is_current": loaded and winner.sha256 == entry.sha256,
+                    "is_current": winner is not None and loaded and winner.sha256 == entry.sha256,
                     "superseded_by": winner.sha256
-                    if loaded and winner.sha256 != entry.sha256
+                    if winner is not None and loaded and winner.sha256 != entry.sha256
                     else None,
                 }
             )

@@ -91,6 +91,7 @@ def rule(column: Column, countries: dict[str, str | None] | None = None) -> Rule
     present = ~is_blank(raw)
     kind = column.type
     value = staged
+    finite = pl.lit(True)  # numbers only: NaN and infinities are no value
     if kind == "date":
         stage = parse_date(raw)
         bad = present & staged.is_null()

@@ -108,7 +108,7 @@ class ProgressHandler(logging.Handler):
             self._say(f"{mark[kind]:<7} {_name(step)}{detail}, {took:.1f} s")
 
 
-@dg.logger(description="One line per step with what it made and its time (slc refresh).")
+@dg.logger(None, description="One line per step with what it made and its time (slc refresh).")
 def slc_progress(init_context: dg.InitLoggerContext) -> logging.Logger:
     logger = logging.getLogger("slc_progress")
     logger.setLevel(logging.DEBUG)

@@ -117,7 +117,7 @@ def _write_version(
             con.execute(
                 f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"'
             )
-            (count,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+            [(count,)] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()
             row_counts[f"{schema}.{table}"] = count
             if schema == "marts":
                 target = staging / "marts" / f"{table}.parquet"

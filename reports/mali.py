@@ -11,7 +11,7 @@ import polars as pl
 from ingest.settings import Settings
 from reports import tables
 from reports.figures import FIGURE_1_YEARS, irregular_crossings_chart
-from reports.numbers import fmt_number
+from reports.numbers import as_number, fmt_date, fmt_number
 from reports.output import published, templates, write_report
 from reports.reproduction import reproduction_rows
 from reports.survey_charts import survey_figures
@@ -59,12 +59,12 @@ def render_mali_report(settings: Settings, month: str | None = None) -> Rendered
         .render(
             **provenance,
             as_of=manifest.published_at[:10],
-            release=mali["frontex_release"].max().isoformat(),
+            release=fmt_date(mali["frontex_release"].max()),
             first_year=mali["year"].min(),
             last_year=mali["year"].max(),
-            share_min=round(mali["share_of_slc"].min() * 100),
-            share_max=round(mali["share_of_slc"].max() * 100),
-            n_total=fmt_number(mali["detections"].sum(), "people"),
+            share_min=round(as_number(mali["share_of_slc"].min()) * 100),
+            share_max=round(as_number(mali["share_of_slc"].max()) * 100),
+            n_total=fmt_number(as_number(mali["detections"].sum()), "people"),
             figure_1_svg=irregular_crossings_chart(mali, lang="fr"),
             rows=rows,
             tables=report_tables,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 
 def _localised(text: str, lang: str) -> str:
     """ "12,345.6" as the language writes it: French uses a narrow no-break space for
@@ -9,7 +12,27 @@ def _localised(text: str, lang: str) -> str:
     return text if lang == "en" else text.replace(",", "\u202f").replace(".", ",")
 
 
-def fmt_number(value: float | None, unit: str, lang: str = "fr") -> str:
+def as_date(value: object) -> date | None:
+    """A date read back from a frame (`Series.max()` is typed loosely): a date or None."""
+    if value is None or isinstance(value, date):
+        return value
+    raise TypeError(f"expected a date, got {type(value).__name__}")
+
+
+def fmt_date(value: object) -> str:
+    """A date read back from a frame, as ISO 8601; "–" when there is none."""
+    day = as_date(value)
+    return day.isoformat() if day else "–"
+
+
+def as_number(value: object) -> float:
+    """A number read back from a frame (`Series.sum()`/`min()` are typed loosely)."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return float(value)
+    raise TypeError(f"expected a number, got {type(value).__name__}")
+
+
+def fmt_number(value: float | Decimal | None, unit: str, lang: str = "fr") -> str:
     """French: "12 345", "12,5 %" for shares. English: "12,345", "12.5%"."""
     if value is None:
         return "–"

@@ -11,7 +11,7 @@ import polars as pl
 from ingest.settings import Settings
 from reports import tables
 from reports.figures import FIGURE_1_YEARS, slc_crossings_chart
-from reports.numbers import fmt_number
+from reports.numbers import as_number, fmt_date, fmt_number
 from reports.output import PdfInChild, published, templates, write_html, write_pdf
 from reports.reproduction import reproduction_rows
 from reports.survey_charts import survey_figures
@@ -155,10 +155,10 @@ def crossings(marts: Path, lang: str, top: int = 5) -> dict:
         .sort("rank", "year")
     )
     words = {
-        "n": fmt_number(yearly["detections"].sum(), "people", lang),
+        "n": fmt_number(as_number(yearly["detections"].sum()), "people", lang),
         "first": yearly["year"].min(),
         "last": yearly["year"].max(),
-        "release": yearly["frontex_release"].max().isoformat(),
+        "release": fmt_date(yearly["frontex_release"].max()),
     }
     return {
         "svg": slc_crossings_chart(stacked, lang=lang),

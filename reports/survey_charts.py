@@ -13,7 +13,7 @@ import polars as pl
 import vl_convert as vlc
 import yaml
 
-from reports.numbers import fmt_number
+from reports.numbers import as_number, fmt_date, fmt_number
 
 CHARTS_FILE = Path(__file__).parent / "charts.yml"
 HIGHLIGHT, OTHER, RULE = "#1f5fa8", "#9bb7d4", "#d9822b"
@@ -55,7 +55,7 @@ class SurveyFigure:
 def _answers(shares: pl.DataFrame, question: str, lang: str) -> tuple[pl.DataFrame, int]:
     """One question's answers over all cycles: label (in `lang`), position, respondents, share."""
     rows = shares.filter(pl.col("question") == question)
-    base = rows.unique(["country_iso3", "cycle"])["respondents"].sum()
+    base = int(as_number(rows.unique(["country_iso3", "cycle"])["respondents"].sum()))
     label = f"answer_label_{lang}"
     return (
         rows.group_by("answer", label, "answer_position")
@@ -66,20 +66,18 @@ def _answers(shares: pl.DataFrame, question: str, lang: str) -> tuple[pl.DataFra
     ), base
 
 
-def _svg(chart: alt.Chart) -> str:
+def _svg(chart: alt.Chart | alt.LayerChart | alt.FacetChart) -> str:
     return vlc.vegalite_to_svg(chart.to_json())
 
 
 def _bars(data: list[dict], y: str, lang: str, **encodings) -> alt.Chart:
     """Horizontal bars of `share` (as %), one per `y`, in the data's order."""
-    return (
-        alt.Chart(alt.Data(values=data))
-        .mark_bar(**({} if encodings else {"color": HIGHLIGHT}))
-        .encode(
-            y=alt.Y(f"{y}:N", sort=None, title=None),
-            x=alt.X("share:Q", title=WORDS[lang]["share"], axis=alt.Axis(format="%")),
-            **encodings,
-        )
+    chart = alt.Chart(alt.Data(values=data))
+    marked = chart.mark_bar() if encodings else chart.mark_bar(color=HIGHLIGHT)
+    return marked.encode(
+        y=alt.Y(f"{y}:N", sort=None, title=None),
+        x=alt.X("share:Q", title=WORDS[lang]["share"], axis=alt.Axis(format="%")),
+        **encodings,
     )
 
 
@@ -93,7 +91,7 @@ def _answers_figure(spec: dict, shares: pl.DataFrame, lang: str) -> tuple[str, l
 
 
 def _by_country_figure(
-    spec: dict, shares: pl.DataFrame, country: str, names: dict[str, str], lang: str
+    spec: dict, shares: pl.DataFrame, country: str | None, names: dict[str, str], lang: str
 ) -> tuple[str, list, int, int | None]:
     rows = shares.filter(pl.col("question") == spec["question"])
     bases = (
@@ -112,7 +110,9 @@ def _by_country_figure(
         .with_columns((pl.col("hits") / pl.col("base")).alias("share"))
         .sort("share", descending=True)
     )
-    region = frame["hits"].sum() / frame["base"].sum() if frame.height else 0.0
+    region = (
+        as_number(frame["hits"].sum()) / as_number(frame["base"].sum()) if frame.height else 0.0
+    )
     ranked = frame["country_iso3"].to_list()
     rank = ranked.index(country) + 1 if country in ranked else None
     values = [
@@ -193,7 +193,7 @@ def survey_figures(marts: Path, country: str | None, lang: str = "fr") -> list[S
         scope = survey if spec["kind"] == "by_country" else own
         last = scope["last_submitted_on"].max()
         source = WORDS[lang]["source"].format(
-            last=last.isoformat() if last else "–",
+            last=fmt_date(last),
             n=fmt_number(n, "people", lang),
             respondents=WORDS[lang]["respondents"],
         )

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from reports.numbers import fmt_number, one_decimal
+from reports.numbers import as_date, as_number, fmt_number, one_decimal
 
 RULES_FILE = Path(__file__).parent / "report_rules.yml"
 
@@ -213,7 +213,7 @@ def returns_by_host(marts: Path, country: str | None, lang: str = "fr") -> Table
         total = (
             "–" if masked else count_cell(sum(r.get(h) or 0 for h in hosts), fine=True, lang=lang)
         )
-        rows.append([_quarter(r["return_quarter"], lang), *cells, total])
+        rows.append([_quarter(as_date(r["return_quarter"]), lang), *cells, total])
     caption, header, source = words["returns"]
     return Table(
         "table-returns-host",
@@ -221,8 +221,8 @@ def returns_by_host(marts: Path, country: str | None, lang: str = "fr") -> Table
         [*header, *[h or "?" for h in hosts], words["total"]],
         rows,
         source.format(
-            last=_quarter(frame["return_quarter"].max(), lang),
-            n=fmt_number(frame["returns"].sum(), "people", lang),
+            last=_quarter(as_date(frame["return_quarter"].max()), lang),
+            n=fmt_number(as_number(frame["returns"].sum()), "people", lang),
         ),
         fine=True,
         count_columns=list(range(1, len(hosts) + 2)),
@@ -292,7 +292,7 @@ def referral_funnel(marts: Path, country: str | None, lang: str = "fr") -> Table
         header,
         rows,
         source.format(
-            last=_quarter(frame["referral_quarter"].max(), lang),
+            last=_quarter(as_date(frame["referral_quarter"].max()), lang),
             n=fmt_number(referred, "people", lang),
         ),
         fine=True,

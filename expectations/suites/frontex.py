@@ -24,7 +24,7 @@ def detection_rows(delivery: Delivery) -> pl.DataFrame:
     contract = load_contract("frontex")
     ids = [c.name for c in contract.columns]
     bronze = delivery.bronze
-    months = [c for c in bronze.columns if contract.period_pattern.match(c.upper())]
+    months = [c for c in bronze.columns if contract.period_columns().match(c.upper())]
     return bronze.unpivot(index=ids, on=months, variable_name="month_code", value_name="detections")
 
 
@@ -35,7 +35,7 @@ def bronze_expectations() -> list:
         *[e.ExpectColumnValuesToNotBeNull(column=c.name) for c in contract.columns if c.required],
         e.ExpectColumnValuesToBeInSet(column="border_type", value_set=["Land", "Sea"]),
         e.ExpectColumnValuesToMatchRegex(
-            column="month_code", regex=contract.period_pattern.pattern.lower()
+            column="month_code", regex=contract.period_columns().pattern.lower()
         ),
         e.ExpectColumnValuesToNotBeNull(column="detections"),
         e.ExpectColumnValuesToBeInTypeList(column="detections", type_list=["int64", "Int64"]),

@@ -89,6 +89,12 @@ class Contract:
         columns = tuple(c if isinstance(c, Column) else _column(c) for c in specs)
         return replace(self, columns=columns)
 
+    def period_columns(self) -> re.Pattern[str]:
+        """The header pattern of a wide feed's period columns (Frontex: one column a month)."""
+        if self.period_pattern is None:
+            raise ValueError(f"the {self.feed} contract declares no period columns")
+        return self.period_pattern
+
     def column(self, name: str) -> Column:
         for column in self.columns:
             if column.name == name:

@@ -62,9 +62,8 @@ def iom_cases(sample_dir: Path) -> pl.DataFrame:
             raw = table.frame.rename(contract.check_header(path.name, table.headers))
             fresh = raw.join(seen, on="case_id", how="anti").filter(pl.col("case_id").is_not_null())
             match = contract.file_pattern.match(path.name)
-            fresh_rows.append(
-                fresh.with_columns(pl.lit(to_iso3(match.group("country"))).alias("_mission"))
-            )
+            mission = to_iso3(match.group("country")) if match else None
+            fresh_rows.append(fresh.with_columns(pl.lit(mission).alias("_mission")))
             seen = pl.concat([seen, fresh.select("case_id")])
         raw = pl.concat(fresh_rows, how="diagonal_relaxed")
         good, _ = type_frame(raw, contract, keep=["_mission"])
@@ -156,13 +155,13 @@ def measure(
     results = []
     for t in all_targets:
         query = t.query or f"select {t.measure} from {t.source} where {t.sql}"
-        value = con.execute(query).fetchone()[0]
+        [(value,)] = con.execute(query).fetchall()
         value = None if value is None else float(value)
         if value is None and t.measure.startswith(("count", "sum")):
             value = 0.0
         base = None
         if t.tolerance and t.query is None:
-            base = con.execute(f"select count(*) from {t.source} where {t.sql}").fetchone()[0]
+            [(base,)] = con.execute(f"select count(*) from {t.source} where {t.sql}").fetchall()
         if t.met(value, scale, base):
             status, note = "met", ""
         elif t.id in conflicts:

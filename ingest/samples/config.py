@@ -113,7 +113,9 @@ def rsr_actuals(reference_dir: Path) -> pl.DataFrame:
 
 def iom_volumes(reference_dir: Path) -> dict[str, dict[str, int]]:
     """{iso3: {"3.4": n, "3.5": n, "3.5 bis": n}} with 0 where a contract reports nothing."""
-    volumes = {iso3: dict.fromkeys(IOM_INDICATORS, 0) for iso3 in config()["countries"]}
+    volumes: dict[str, dict[str, int]] = {
+        iso3: dict.fromkeys(IOM_INDICATORS, 0) for iso3 in config()["countries"]
+    }
     for row in rsr_actuals(reference_dir).iter_rows(named=True):
         volumes[row["iso3"]][row["indicator"]] = row["actual"]
     return volumes

@@ -882,9 +882,8 @@ def _write(
     else:
         with_blanks = insert_blank_rows(frame, positions)
         serial = rng.random(with_blanks.height) < rates["excel_serial_date"]
-        write_xlsx(
-            path, {CONTRACT.xlsx_sheet: with_blanks}, serial_dates={CONTRACT.xlsx_sheet: serial}
-        )
+        sheet = CONTRACT.xlsx_sheet or "Sheet1"
+        write_xlsx(path, {sheet: with_blanks}, serial_dates={sheet: serial})
         if serial.any():
             dirt.add("excel_serial_date", path.name, [int(i) + 2 for i in np.flatnonzero(serial)])
     if n_blank:

@@ -53,13 +53,13 @@ def measure_linkage(database: Path, truth_csv: Path) -> LinkageQuality:
                 "and t.iom_case_id = l.iom_case_id group by 1 order by 1"
             ).fetchall()
         }
-        reachable, found = con.execute(
+        [(reachable, found)] = con.execute(
             "select count(*), count(l.beneficiary_id) from truth as t "
             "inner join marts.dim_beneficiary as e on e.ejom_beneficiary_id = t.ejom_identifier "
             "inner join marts.dim_beneficiary as i on i.beneficiary_key = 'MLI:' || t.iom_case_id "
             f"left join {links} as l on l.beneficiary_id = t.ejom_identifier "
             "and l.iom_case_id = t.iom_case_id"
-        ).fetchone()
+        ).fetchall()
     finally:
         con.close()
     return LinkageQuality(

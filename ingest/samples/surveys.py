@@ -286,7 +286,12 @@ def write_surveys(out: Path, seed: int, dirt: DirtLog) -> list[Delivery]:
                 answered = answered.with_columns(
                     pl.Series(
                         "raison_depart_autre",
-                        list(np.where(other, rng.choice(OTHER_REASONS, answered.height), None)),
+                        [
+                            str(reason) if chosen else None
+                            for chosen, reason in zip(
+                                other, rng.choice(OTHER_REASONS, answered.height), strict=True
+                            )
+                        ],
                         dtype=pl.String,
                     )
                 )

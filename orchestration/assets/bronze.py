@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 import dagster as dg
 import polars as pl
@@ -20,7 +21,7 @@ from ingest.bronze_schema import prepare_sources
 from ingest.contracts import load_contract
 from ingest.cumulative import KnownRows
 from ingest.deliveries import load_files, pending_entries, settle_seconds
-from ingest.delivery_types import Parser
+from ingest.delivery_types import ParsedDelivery, Parser
 from ingest.feeds import bronze_tables
 from ingest.limits import one_line
 from ingest.parquet_io import is_disk_full
@@ -128,16 +129,18 @@ def bronze_asset(
             from expectations.bronze import BronzeGate  # GX loads on first use
 
             gate = BronzeGate(feed, home=settings.home, data_docs=settings.data_docs)
-            guard, known, parse_file = None, None, parse
+            guard: Callable[[ParsedDelivery], ParsedDelivery] | None = None
+            known: KnownRows | None = None
+            parse_file: Parser = parse
             if personal:
                 secret = load_key()  # a clear error, never a default key
 
-                def guard(parsed):
-                    return protect(parsed, feed, secret)
+                guard = partial(protect, feed=feed, key=secret)
 
                 if contract.raw.get("cumulative"):  # store each distinct row once
                     known = KnownRows(settings, secret, contract, scope_of_file)
-                    parse_file = partial(parse, known=known)
+                    # a cumulative reader takes the rows already stored (ingest.iom.parse)
+                    parse_file = partial(cast(Callable[..., ParsedDelivery], parse), known=known)
 
             records = load_files(settings, contract, files, parse_file, gate, guard, known)
             for entry in records:
@@ -174,11 +177,10 @@ def bronze_asset(
                 "source_files": dg.MetadataValue.json([r.file_name for r in records]),
                 "landing_folder": dg.MetadataValue.path(str(landing_folder)),
             }
-            if loaded:
-                metadata["bronze_file"] = dg.MetadataValue.path(loaded[-1].bronze_file)
-                metadata["preview"] = dg.MetadataValue.md(
-                    markdown_preview(pl.read_parquet(loaded[-1].bronze_file))
-                )
+            newest = loaded[-1].bronze_file if loaded else None
+            if newest:
+                metadata["bronze_file"] = dg.MetadataValue.path(newest)
+                metadata["preview"] = dg.MetadataValue.md(markdown_preview(pl.read_parquet(newest)))
             replaced = replacements(read_registry(settings))
             blocking = [r for r in rejected if not replaced[r.file_name]]
             check = dg.AssetCheckResult(

@@ -215,7 +215,8 @@ class SlcDbtCliResource(DbtCliResource):
 
 
 dbt_resource = SlcDbtCliResource(
-    project_dir=slc_dbt_project,
+    # DbtCliResource.__init__ takes a DbtProject (its field is typed as the path it keeps).
+    project_dir=slc_dbt_project,  # pyright: ignore[reportArgumentType]
     profiles_dir=str(slc_dbt_project.profiles_dir),
     # The dbt of this virtualenv, whether or not the virtualenv is activated.
     dbt_executable=str(VENV_BIN / "dbt"),

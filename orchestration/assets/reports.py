@@ -1,6 +1,7 @@
 """Reports, rendered from the published marts only, for a reporting month."""
 
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
@@ -36,17 +37,17 @@ def outputs(suffix: str, html: Path, pdf: Path) -> dict[str, dg.MetadataValue]:
 
 
 #: What every report asset shares: it reads the published warehouse only.
-REPORT = {
-    "group_name": "reports",
-    "kinds": {"html", "pdf"},
-    "deps": [PUBLISHED_WAREHOUSE],
-    "owners": [team("reports")],
-}
+report_asset = partial(
+    dg.asset,
+    group_name="reports",
+    kinds={"html", "pdf"},
+    deps=[PUBLISHED_WAREHOUSE],
+    owners=[team("reports")],
+)
 
 
-@dg.asset(
+@report_asset(
     key=keys.MALI_REPORT,
-    **REPORT,
     description=(
         "The Mali report (French, self-contained HTML and PDF) from the published marts, "
         "under warehouse/reports/<YYYY-MM>/ for the reporting month."
@@ -65,9 +66,8 @@ def mali_report(context: dg.AssetExecutionContext, config: ReportConfig) -> dg.M
     )
 
 
-@dg.asset(
+@report_asset(
     key=keys.REGIONAL_REPORT,
-    **REPORT,
     description=(
         "The regional report (the twelve surveyed countries; English, and its French version; "
         "self-contained HTML and PDF) from the published marts, under "

@@ -182,6 +182,13 @@ def test_iom_xlsx_in_english_with_excel_serial_dates():
     assert set(parsed.bronze["nationality"]) == {"GHA"} and parsed.sheet == "Cases"
 
 
+def test_iom_file_naming_no_known_mission_is_refused():
+    """A two-letter code no country has: its rows would belong to no mission."""
+    content = _iom_csv([_case(1)], "fr", ";", "utf-8")
+    with pytest.raises(DeliveryRejected, match="'ZZ' is no country code we know"):
+        iom.parse(content, "OIM_ZZ_cases_2020-03.csv")
+
+
 def test_iom_renamed_header_rejects_the_delivery():
     content = _iom_csv([_case(1)], "fr", ";", "utf-8").replace(b"Statut", b"Etat du dossier", 1)
     with pytest.raises(DeliveryRejected, match="Etat du dossier.*unknown column"):
