@@ -21,6 +21,8 @@ from typing import Any
 
 import polars as pl
 
+from ingest.settings import Settings
+
 SITE_NAME = "slc_data_docs"
 
 
@@ -284,11 +286,6 @@ def escape_stored_result(context: Any, result_id: Any) -> None:
     store.set(result_id, stored)
 
 
-#: Validation results kept per suite (SLC_GX_KEEP_RESULTS): the site renders every stored
-#: result, so without a bound each run would make the next one's rendering slower.
-KEEP_RESULTS = 20
-
-
 def prune_results(*, home: Path, data_docs: Path, keep: int | None = None) -> list[Path]:
     """Drop all but the `keep` newest validation results of each suite, and their pages.
 
@@ -296,7 +293,9 @@ def prune_results(*, home: Path, data_docs: Path, keep: int | None = None) -> li
     times sort as text. Returns the removed result folders."""
     import shutil
 
-    keep = int(os.environ.get("SLC_GX_KEEP_RESULTS", KEEP_RESULTS)) if keep is None else keep
+    # The site renders every stored result: without a bound (Settings.gx_keep_results) each
+    # run would make the next one's rendering slower.
+    keep = Settings.from_env().gx_keep_results if keep is None else keep
     store = home / "gx" / "uncommitted" / "validations"
     removed: list[Path] = []
     if not store.exists():

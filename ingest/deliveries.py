@@ -50,14 +50,6 @@ def max_delivery_bytes() -> int:
     return FILE_SIZE.bytes()
 
 
-def ingest_threads() -> int:
-    """Files staged at once (SLC_INGEST_THREADS; default: the machine's cores, at most 4).
-
-    Polars, DuckDB and the Parquet writer release the GIL, so threads use both cores."""
-    value = os.environ.get("SLC_INGEST_THREADS")
-    return max(1, int(value) if value else min(4, os.cpu_count() or 1))
-
-
 def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
@@ -85,15 +77,6 @@ def pending_entries(settings: Settings, feed: str) -> list[landing.Entry]:
 def pending_files(settings: Settings, feed: str) -> list[Path]:
     """The paths of `pending_entries`."""
     return [entry.path for entry in pending_entries(settings, feed)]
-
-
-SETTLE_ENV = "SLC_LANDING_SETTLE_SECONDS"
-
-
-def settle_seconds() -> float:
-    """A landed file younger than this may still be being copied (SLC_LANDING_SETTLE_SECONDS):
-    the sensors and `slc refresh` leave it for a later run."""
-    return float(os.environ.get(SETTLE_ENV, "2"))
 
 
 class Gate(Protocol):
@@ -170,6 +153,7 @@ def load_files(
         }
     try:
         outcomes = _stage_all(
+            settings.ingest_threads,
             contract,
             paths,
             lambda path: _stage(
@@ -240,13 +224,15 @@ Outcome = DeliveryRecord | _Staged | tuple[Path, str]
 
 
 def _stage_all(
+    threads: int,
     contract: Contract,
     paths: list[Path],
     stage: Callable[[Path], Outcome],
     staged: dict[str, _Staged],
     known: KnownRows | None,
 ) -> list[Outcome]:
-    """Stage every file (`stage`), lane by lane, lanes side by side (`ingest_threads`);
+    """Stage every file (`stage`), lane by lane, lanes side by side on `threads`
+    (`Settings.ingest_threads`: Polars, DuckDB and the Parquet writer release the GIL);
     outcomes in the order of `paths`.
 
     A lane holds the files that must be staged in run order: those of one delivery key, of
@@ -268,7 +254,7 @@ def _stage_all(
             outcomes[i] = outcome
 
     lanes = _lanes(contract, paths, known.scope_of_file if known is not None else None)
-    workers = min(ingest_threads(), len(lanes))
+    workers = min(threads, len(lanes))
     if workers <= 1:
         for lane in lanes:
             run(lane)

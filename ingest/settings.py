@@ -1,17 +1,62 @@
-"""The one settings object: every path the platform reads or writes comes from here.
+"""The one settings object: every path the platform reads or writes, and every knob.
 
 `SLC_HOME` points the data root elsewhere (tests use temporary folders); the default is
-the repository's `warehouse/` folder. It lives in `ingest` because that is the lowest
-layer and has no Dagster dependency.
+the repository's `warehouse/` folder. Every other knob is declared once in `KNOBS` (its
+variable, default and meaning; docs/architecture.md lists them, a test keeps the list in
+step) and read by `Settings.from_env`; the file limits are declared in `ingest.limits`, the
+pseudonymisation key's variables in `ingest.pseudonymise`. It lives in `ingest` because
+that is the lowest layer and has no Dagster dependency.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Knob:
+    """A setting read from the environment: its variable, its default, what it changes."""
+
+    env: str
+    default: str
+    says: str
+
+    def read(self, environ: Mapping[str, str]) -> str:
+        return environ.get(self.env) or self.default
+
+
+#: Every tuning knob, in the order docs/architecture.md ("Settings") lists them.
+KNOBS: dict[str, Knob] = {
+    knob.env: knob
+    for knob in (
+        Knob("SLC_INGEST_THREADS", "", "files staged at once (default: the cores, at most 4)"),
+        Knob(
+            "SLC_LANDING_SETTLE_SECONDS",
+            "2",
+            "a landed file changed more recently than this is left for a later run",
+        ),
+        Knob(
+            "SLC_LOCK_WAIT_SECONDS",
+            "120",
+            "how long a writer waits for the build database's lock before it fails",
+        ),
+        Knob("SLC_DUCKDB_MEMORY_LIMIT", "1.25GB", "DuckDB's memory cap for dbt's build"),
+        Knob("SLC_PUBLISH_MEMORY_LIMIT", "512MB", "DuckDB's memory cap for the publish copy"),
+        Knob("SLC_GX_KEEP_RESULTS", "20", "validation results kept per suite in the Data Docs"),
+        Knob("SLC_SQL_MAX_ROWS", "40", "rows `slc sql` shows of a result"),
+        Knob(
+            "SLC_REAP_DEAD_RUNS",
+            "1",
+            "0: do not release the runs whose process died (for a multi-host deployment)",
+        ),
+    )
+}
+
 
 #: Feeds that have a landing folder, in the order the README documents them.
 FEEDS: tuple[str, ...] = ("frontex", "eutf_rsr", "iom", "ejom", "aecid", "kobo")
@@ -25,14 +70,37 @@ class Settings:
     dbt_project_dir: Path = REPO_ROOT / "dbt_project"
     #: Real public files shipped beside the repository (`../shared/reference`).
     reference_dir: Path = REPO_ROOT.parent / "shared" / "reference"
+    #: The knobs (`KNOBS`), typed; the defaults are the declared ones.
+    ingest_threads: int = min(4, os.cpu_count() or 1)
+    landing_settle_seconds: float = float(KNOBS["SLC_LANDING_SETTLE_SECONDS"].default)
+    lock_wait_seconds: float = float(KNOBS["SLC_LOCK_WAIT_SECONDS"].default)
+    duckdb_memory_limit: str = KNOBS["SLC_DUCKDB_MEMORY_LIMIT"].default
+    publish_memory_limit: str = KNOBS["SLC_PUBLISH_MEMORY_LIMIT"].default
+    gx_keep_results: int = int(KNOBS["SLC_GX_KEEP_RESULTS"].default)
+    sql_max_rows: int = int(KNOBS["SLC_SQL_MAX_ROWS"].default)
+    reap_dead_runs: bool = True
 
     @classmethod
-    def from_env(cls) -> Settings:
-        home = os.environ.get("SLC_HOME")
-        reference = os.environ.get("SLC_REFERENCE_DIR")
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        home = env.get("SLC_HOME")
+        reference = env.get("SLC_REFERENCE_DIR")
+
+        def knob(name: str) -> str:
+            return KNOBS[name].read(env)
+
+        threads = knob("SLC_INGEST_THREADS")
         return cls(
             home=Path(home).resolve() if home else REPO_ROOT / "warehouse",
             reference_dir=Path(reference).resolve() if reference else cls.reference_dir,
+            ingest_threads=max(1, int(threads)) if threads else cls.ingest_threads,
+            landing_settle_seconds=float(knob("SLC_LANDING_SETTLE_SECONDS")),
+            lock_wait_seconds=float(knob("SLC_LOCK_WAIT_SECONDS")),
+            duckdb_memory_limit=knob("SLC_DUCKDB_MEMORY_LIMIT"),
+            publish_memory_limit=knob("SLC_PUBLISH_MEMORY_LIMIT"),
+            gx_keep_results=int(knob("SLC_GX_KEEP_RESULTS")),
+            sql_max_rows=int(knob("SLC_SQL_MAX_ROWS")),
+            reap_dead_runs=knob("SLC_REAP_DEAD_RUNS") != "0",
         )
 
     def landing(self, feed: str) -> Path:
@@ -111,6 +179,7 @@ class Settings:
             "SLC_BRONZE_DIR": str(self.home / "bronze"),
             "DBT_TARGET_PATH": str(self.dbt_target),
             "DBT_LOG_PATH": str(self.dbt_logs),
+            "SLC_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
         }
 
     def ensure_dirs(self) -> None:

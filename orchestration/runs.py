@@ -25,7 +25,7 @@ from pathlib import Path
 
 import dagster as dg
 
-REAP_ENV = "SLC_REAP_DEAD_RUNS"
+from ingest.settings import Settings
 
 
 def _process_start(pid: int) -> float | None:
@@ -73,7 +73,7 @@ def run_process(instance: dg.DagsterInstance, run_id: str) -> tuple[int, float] 
 def reap_dead_runs(instance: dg.DagsterInstance, log: Callable[[str], object] = print) -> list[str]:
     """Mark failed every STARTED run whose process is gone and free its pool slots; returns
     their run ids."""
-    if os.environ.get(REAP_ENV, "1") == "0":
+    if not Settings.from_env().reap_dead_runs:
         return []
     reaped = []
     for record in instance.get_run_records(

@@ -14,7 +14,7 @@ import time
 import dagster as dg
 
 from ingest import landing
-from ingest.deliveries import max_delivery_bytes, pending_entries, settle_seconds, sha256_file
+from ingest.deliveries import max_delivery_bytes, pending_entries, sha256_file
 from ingest.registry import read_registry
 from ingest.settings import FEEDS, Settings
 from orchestration.jobs import INGEST_TAG, rebuild_job
@@ -45,7 +45,7 @@ def landing_sensor(
     )
     def _sensor(context: dg.SensorEvaluationContext):
         settings = Settings.from_env()
-        settle = settle_seconds()
+        settle = settings.landing_settle_seconds
         # The cursor remembers the digest of files still waiting, so a queued 150 MB file is
         # not hashed again on every tick.
         known: dict[str, list[str]] = json.loads(context.cursor) if context.cursor else {}

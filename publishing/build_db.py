@@ -10,7 +10,6 @@ written anything.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable
@@ -18,16 +17,11 @@ from pathlib import Path
 
 import duckdb
 
-#: How long a step waits for a stray lock to go (SLC_LOCK_WAIT_SECONDS overrides).
-DEFAULT_WAIT_SECONDS = 120.0
+from ingest.settings import Settings
 
 
 class BuildDatabaseLocked(RuntimeError):
     """Another process holds the build database; the message names it."""
-
-
-def lock_wait_seconds() -> float:
-    return float(os.environ.get("SLC_LOCK_WAIT_SECONDS", DEFAULT_WAIT_SECONDS))
 
 
 def _holder(message: str) -> str:
@@ -43,7 +37,8 @@ def wait_until_free(
 ) -> float:
     """Return once `path` can be opened read-write (or does not exist yet), having waited
     the seconds returned; raise BuildDatabaseLocked after `wait_seconds`."""
-    wait_seconds = lock_wait_seconds() if wait_seconds is None else wait_seconds
+    # How long a step waits for a stray lock to go (Settings.lock_wait_seconds).
+    wait_seconds = Settings.from_env().lock_wait_seconds if wait_seconds is None else wait_seconds
     start = time.monotonic()
     delay, announced = 0.5, False
     while True:

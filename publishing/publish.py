@@ -27,10 +27,6 @@ from publishing.build_db import wait_until_free
 #: Schemas of the build database that analysts get.
 PUBLISHED_SCHEMAS = ("marts", "reference")
 KEEP_VERSIONS = 5
-#: DuckDB's memory for the copy (SLC_PUBLISH_MEMORY_LIMIT overrides). Copying streams: on
-#: the scale-10 build the copy took 20.0 s and 1.4 GB uncapped (DuckDB's default is 80% of
-#: the machine), 20.6 s and 0.6 GB at 500 MB; it runs in the run process, beside the rest.
-PUBLISH_MEMORY_LIMIT = "512MB"
 
 
 @dataclass(frozen=True)
@@ -101,8 +97,11 @@ def _write_version(
     """The new version, whole, in `staging`: the database, the marts' Parquet, the manifest."""
     (staging / "marts").mkdir(parents=True)
     row_counts: dict[str, int] = {}
-    limit = os.environ.get("SLC_PUBLISH_MEMORY_LIMIT", PUBLISH_MEMORY_LIMIT)
-    con = duckdb.connect(str(staging / "slc.duckdb"), config={"memory_limit": limit})
+    # The copy streams, so a small cap (Settings.publish_memory_limit) costs it little; it
+    # runs in the run process, beside the rest of the run.
+    con = duckdb.connect(
+        str(staging / "slc.duckdb"), config={"memory_limit": settings.publish_memory_limit}
+    )
     try:
         con.execute("attach ? as build (read_only)", [str(settings.build_db)])
         tables = con.execute(

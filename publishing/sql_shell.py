@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.settings import Settings
+
 HISTORY = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "slc"
 HELP = """\
 Queries end with ';' and may span lines. Commands:
@@ -49,7 +51,7 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, out: Path | None = None, fmt: 
         rows = con.execute(f"select count(*) from {_reader(fmt)}(?)", [str(out)]).fetchone()
         print(f"wrote {rows[0] if rows else 0:,} rows to {out}")
         return 0
-    relation.show(max_rows=int(os.environ.get("SLC_SQL_MAX_ROWS", "40")), max_width=200)
+    relation.show(max_rows=Settings.from_env().sql_max_rows, max_width=200)
     return 0
 
 

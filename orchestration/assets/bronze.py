@@ -20,7 +20,7 @@ from ingest import aecid, calendars, ejom, eutf_rsr, frontex, iom, kobo, landing
 from ingest.bronze_schema import prepare_sources
 from ingest.contracts import load_contract
 from ingest.cumulative import KnownRows
-from ingest.deliveries import load_files, pending_entries, settle_seconds
+from ingest.deliveries import load_files, pending_entries
 from ingest.delivery_types import ParsedDelivery, Parser
 from ingest.feeds import bronze_tables
 from ingest.limits import one_line
@@ -277,11 +277,13 @@ def _files_to_load(
             context.log.info(f"{landing.shown(path.name)}: no longer in {folder} (already handled)")
             return []
         return [path]
-    ready, copying = landing.settled(pending_entries(settings, feed), settle_seconds(), time.time())
+    ready, copying = landing.settled(
+        pending_entries(settings, feed), settings.landing_settle_seconds, time.time()
+    )
     for entry in copying:
         context.log.info(
-            f"{landing.shown(entry.path.name)}: changed less than {settle_seconds():g} s ago "
-            "(still being copied?): left for the next run"
+            f"{landing.shown(entry.path.name)}: changed less than "
+            f"{settings.landing_settle_seconds:g} s ago (still being copied?): left for next run"
         )
     return [entry.path for entry in ready]
 
