@@ -319,8 +319,8 @@ def render_data_docs(
     """Render the Data Docs: the pages of `outcomes` (their results and suites) and the
     index, or with no outcomes the whole site, from the results kept (`prune_results`).
 
-    A whole site costs time in proportion to the results stored (about 0.1 s each); a run's
-    own pages cost the same whatever the history."""
+    A whole site costs time in proportion to the results stored; a run's own pages cost
+    the same whatever the history."""
     ids = [o.result_id for o in outcomes or () if o.result_id is not None]
     if outcomes is not None and not ids:
         return data_docs / "index.html"  # nothing new to show

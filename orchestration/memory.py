@@ -1,10 +1,10 @@
 """Give memory back to the system at the end of a heavy step.
 
 The in-process executor runs every step of a refresh in one process, and the dbt build's
-DuckDB (a child process, capped at 1.25 GB) comes on top of what that process holds. After the
-scale-10 ingest it held about 960 MB: allocator caches and the pseudonymisation's in-memory
-DuckDB, not live objects (no Polars frame survived the step). Closing that database and
-returning glibc's free pages brought it to 710 MB, measured (bench/notes.md).
+DuckDB (a child process, with its own cap) comes on top of what that process holds. What a
+heavy ingest leaves is allocator caches and the pseudonymisation's in-memory DuckDB, not live
+objects (no Polars frame survives the step): this closes that database and returns glibc's
+free pages (BENCHMARKS.md, "Measurements behind the design").
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ import gc
 import os
 import sys
 
-#: Above this resident size the step ends with a full garbage collection. A full collection
-#: walks the half million objects of Dagster, GX and their imports (0.3-0.4 s): after a
-#: one-file ingest run it freed nothing measurable and was a third of the run, while without
-#: it a scale-10 refresh kept its ingest's garbage to the end (publish peaked at 2.9 GB
-#: instead of 2.0 GB, bench/notes.md).
+#: Above this resident size the step ends with a full garbage collection: a full collection
+#: walks every object of Dagster, GX and their imports, which a small run does not need,
+#: while a large ingest's garbage would otherwise be kept to the end of the refresh.
 FULL_COLLECTION_ABOVE_BYTES = 1 << 30
 
 

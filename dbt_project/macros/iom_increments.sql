@@ -1,7 +1,7 @@
 {#- What an incremental build of the IOM staging tables reads: the deliveries it has not
     seen yet, as a constant list, so DuckDB skips the other bronze files on their Parquet
-    statistics (one file per delivery, one `_sha256` in each) instead of reading 54 M
-    listed rows at scale 10. Both tables are rebuilt whole by `--full-refresh` (the monthly
+    statistics (one file per delivery, one `_sha256` in each) instead of reading every
+    listed row of every export. Both tables are rebuilt whole by `--full-refresh` (the monthly
     refresh). See docs/architecture.md, "Incremental IOM staging". -#}
 
 {#- `values` as a SQL list of string literals; `false` when empty (DuckDB refuses `in ()`). -#}

@@ -142,7 +142,7 @@ class LayerTranslator(DagsterDbtTranslator):
 
 #: Unit tests check the models' logic on fixed inputs, not the data: dbt advises running
 #: them in development and CI only. `make test` runs them (tests/test_pipeline.py); the
-#: production build skips them (about 2 s of every build).
+#: production build skips them.
 PRODUCTION_BUILD_EXCLUDE = ["--exclude", "resource_type:unit_test"]
 
 
@@ -186,8 +186,8 @@ def keep_partial_parse(invocation: Path, target: Path) -> bool:
 
     dagster-dbt copies `target/partial_parse.msgpack` into each invocation's folder. dbt
     discards a parse made under another profile (the build database's path is part of
-    it), so a parse left by `dbt parse` in another data root meant a full parse (about 7 s)
-    at every build. Writers run one at a time (the writer pool)."""
+    it), so a parse left by `dbt parse` in another data root meant a full parse at every
+    build. Writers run one at a time (the writer pool)."""
     made = invocation / "partial_parse.msgpack"
     if not made.exists():
         return False
@@ -199,10 +199,10 @@ def keep_partial_parse(invocation: Path, target: Path) -> bool:
 
 class SlcDbtCliResource(DbtCliResource):
     """dagster-dbt's resource, without two things it does in this process before each dbt
-    command, 3.8 s on this machine before dbt starts (dagster-dbt 0.29):
-    - it runs `dbt --version` (2.4 s) to learn the version of the executable, which is this
+    command starts (dagster-dbt 0.29; their cost is in BENCHMARKS.md):
+    - it runs `dbt --version` to learn the version of the executable, which is this
       virtualenv's dbt-core: its installed version says the same;
-    - it opens a dbt adapter (1.4 s: dbt's macros and partial parse), which only serves
+    - it opens a dbt adapter (dbt's macros and partial parse), which only serves
       `fetch_row_counts` and `fetch_column_metadata`; no asset here calls them, and without
       one dagster-dbt streams the events as before."""
 

@@ -61,8 +61,8 @@ def read_build_table(
     settings: Settings, table: str, columns: list[str] | None = None, schema: str = "marts"
 ) -> pl.DataFrame:
     """A table of the build database, or only `columns` of it: a gate reads what its
-    expectations read (at scale 10, the whole of fct_assistance_events took 5.6 GB as
-    Polars then pandas frames)."""
+    expectations read, since a whole wide fact held as Polars then pandas frames costs
+    gigabytes (BENCHMARKS.md, "Measurements behind the design")."""
     if columns == []:
         return pl.DataFrame()
     names = ", ".join(f'"{c}"' for c in columns) if columns else "*"

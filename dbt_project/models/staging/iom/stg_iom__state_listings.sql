@@ -1,7 +1,7 @@
 -- One row per IOM state (a distinct case row of a mission, stg_iom__case_states) and the
 -- latest current export that lists it, with the state's row in that export. A case's latest
 -- state is then a choice among its few states (int_iom__cases_latest), not a ranking of its
--- every listing: at scale 10 the exports list 54 M rows for 4.4 M states, and ranking them
+-- every listing: the exports list each state about a dozen times, and ranking every listing
 -- spilled to disk. The aggregate stays narrow (key, month, row); the export's file and
 -- delivery join on mission and month, since one export of each is current. arg_max is
 -- DuckDB's (Spark and Trino call it max_by): staging keeps it. A state listed twice in one
@@ -15,10 +15,8 @@
 -- refresh rebuilds it whole.
 --
 -- Built after stg_iom__case_states although it does not read it: the two are the build's
--- largest queries and share DuckDB's memory cap when side by side. At scale 10, before
--- either was rewritten as it is now, both spilled (79 s and 65 s together, 27 s and 29 s one
--- after the other); now the build takes as long either way, and its peak is 1.8 GB one
--- after the other against 2.1 GB together.
+-- largest queries and share DuckDB's memory cap when side by side: one after the other, the
+-- build's peak memory is lower (BENCHMARKS.md, "Measurements behind the design").
 -- depends_on: {{ ref('stg_iom__case_states') }}
 {{ config(
     materialized='incremental',
@@ -34,8 +32,8 @@
 {%- set missions = iom_listing_missions(reading) %}
 
 -- Read once: the listed rows are read again by each mission's aggregate (`not materialized`:
--- 54 M rows at scale 10 are not kept), and finding the whole-loaded ones reads every wide
--- bronze file (1.1 GB more memory when each aggregate did it).
+-- every listed row is not kept), and finding the whole-loaded ones reads every wide bronze
+-- file (so it is done once, not by each aggregate).
 with whole_loaded as materialized (
     {{ iom_whole_loaded_rows(reading) }}
 ),
@@ -50,8 +48,8 @@ exports as (
 ),
 
 -- Large row lists are grouped mission by mission (a state belongs to one), then any other
--- mission's: at scale 10, 4.4 M states grouped at once spilled out of DuckDB's memory cap
--- (24 s), mission by mission they do not (8 s). See the `iom_listings_split_rows` var.
+-- mission's: all states grouped at once can spill out of DuckDB's memory cap, mission by
+-- mission they do not. See the `iom_listings_split_rows` var.
 {%- set each_state %}
     select
         state_key,
