@@ -1,8 +1,9 @@
 """The bronze gate: every delivery is validated by its feed's GX suites before it is accepted.
 
 A refresh loads hundreds of deliveries, and GX has a fixed cost per expectation and
-validation whatever the frame's size: one validation per delivery would add minutes. Cumulative exports also repeat most of the previous month's
-rows. So the deliveries of a run are validated together, and judged one by one:
+validation whatever the frame's size: one validation per delivery would add minutes.
+Cumulative exports also repeat most of the previous month's rows. So the deliveries of a run
+are validated together, and judged one by one:
 
 - each check (`BronzeCheck`) takes the rows it needs from a delivery (a few columns, derived
   ones such as the household cash formula included); the gate keeps the distinct rows with
