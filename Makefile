@@ -13,12 +13,12 @@ export SLC_PSEUDONYM_KEY_FILE ?= $(HOME)/.config/slc/pseudonym.key
 install: $(VENV)/.installed
 
 # Quiet: pip's log goes to .venv/pip.log and is shown only when the install fails.
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml samples/pyproject.toml
 	@echo "installing the virtualenv in $(VENV) (a few minutes the first time)"
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install -q --disable-pip-version-check --upgrade pip > $(VENV)/pip.log 2>&1 \
 	  || { cat $(VENV)/pip.log; exit 1; }
-	@$(BIN)/pip install -q --disable-pip-version-check -e '.[test]' >> $(VENV)/pip.log 2>&1 \
+	@$(BIN)/pip install -q --disable-pip-version-check -e '.[test]' -e ./samples >> $(VENV)/pip.log 2>&1 \
 	  || { cat $(VENV)/pip.log; exit 1; }
 	@touch $@
 
@@ -31,7 +31,7 @@ key: install
 
 # One line per step; `make demo VERBOSE=1` shows Dagster's full log.
 demo: install dagster-home key
-	@$(BIN)/slc place-samples
+	@$(BIN)/slc-samples place
 	@$(BIN)/slc refresh $(if $(VERBOSE),--verbose)
 	@echo
 	@$(BIN)/slc paths
@@ -41,7 +41,7 @@ SCALE ?= 1
 SEED ?= 20210401
 OUT ?= $(SLC_HOME)/samples
 sample: install
-	$(BIN)/slc sample --scale $(SCALE) --seed $(SEED) --out $(OUT)
+	$(BIN)/slc-samples generate --scale $(SCALE) --seed $(SEED) --out $(OUT)
 
 ui: install dagster-home key
 	$(BIN)/slc ui --host 127.0.0.1 --port 3000
@@ -66,7 +66,7 @@ bench: install key
 	$(BIN)/python -m bench.run --scales $(BENCH_SCALES) --work $(BENCH_WORK)
 
 # Ruff (rules and format) and pyright in basic mode ([tool.pyright] in pyproject.toml); CI runs it.
-PY_CODE := ingest orchestration expectations reports publishing bench tests
+PY_CODE := ingest orchestration expectations reports publishing samples bench tests
 lint: install
 	$(BIN)/ruff check $(PY_CODE)
 	$(BIN)/ruff format --check $(PY_CODE)

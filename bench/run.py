@@ -221,7 +221,7 @@ def deliveries(sample: Path) -> list[dict]:
 
 
 def land(sample: Path, home: Path, entries: list[dict]) -> None:
-    from ingest.samples.generate import LANDING
+    from slc_samples.generate import LANDING
 
     for entry in entries:
         source = sample / entry["path"]
@@ -464,7 +464,8 @@ def latest_full_month(entries: list[dict]) -> str:
 
 
 def bench_scale(scale: float, seed: int, work: Path, with_latency: bool) -> dict:
-    from ingest.samples.generate import generate
+    from slc_samples.generate import generate
+
     from ingest.settings import Settings
 
     root = work / f"scale-{scale:g}"

@@ -30,6 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from expectations.rules import end_of_today, gate_frame, programme_start
+from ingest import feed_registry
 
 ROW_KEY = "_row_key"
 #: Rows kept per check before the first compaction to distinct rows (memory stays bounded).
@@ -91,7 +92,7 @@ def _date_expectations() -> list:
 
 def checks_of(feed: str) -> list[BronzeCheck]:
     """The feed's checks: its module's BRONZE_CHECKS, and the dates check unless it opts out."""
-    module = importlib.import_module(f"expectations.suites.{feed}")
+    module = importlib.import_module(feed_registry.feed(feed).suites)
     checks = list(module.BRONZE_CHECKS)
     if getattr(module, "CHECK_DATES", True):
         checks.append(

@@ -11,29 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-from ingest.contracts import load_contract, read_yaml
-
-REGISTRY = Path(__file__).with_name("feeds.yml")
-
-
-@cache
-def feed_registry() -> dict:
-    return read_yaml(REGISTRY)
-
-
-def owner_of(feed: str) -> str:
-    return feed_registry()["feeds"][feed]["owner"]
-
-
-def team(layer: str) -> str:
-    return feed_registry()["teams"][layer]
-
-
-def docs_of(feed: str) -> str:
-    return feed_registry()["feeds"][feed]["docs"]
+from ingest import feed_registry
+from ingest.contracts import load_contract
 
 
 @dataclass(frozen=True)
@@ -66,7 +46,7 @@ class Calendar:
 
 
 def calendar_of(feed: str) -> Calendar | None:
-    spec = feed_registry()["feeds"][feed].get("calendar")
+    spec = feed_registry.feed(feed).calendar
     if not spec:
         return None
     return Calendar(

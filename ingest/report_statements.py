@@ -1,46 +1,101 @@
-"""The seed report's quantitative statements as a dbt seed, generated from the calibration
-targets (`ingest/samples/sample_config.yml`), the one list of what the 2021 Mali report
-states: its id, section, sentence, value, how a computed value is compared with it, and
-where the report's statements cannot all hold, the note saying which one the sample keeps.
+"""The statements the warehouse is checked against (`report_statements.yml`, kept by hand:
+the 2021 Mali report's quantitative statements, and five EUTF actuals of the Mali actions),
+and the dbt seed written from them.
 
-`mart_report_figures` joins it to say, for each figure, what the report stated and whether
-the warehouse reproduces it (the reports' reproduction appendix). `slc docs` writes the
-seed and a test fails when it differs from the targets. The EUTF results export's actuals
-are left out: they are the RSR's statements, reconciled in `mart_indicator_reconciliation`.
+`mart_report_figures` joins the seed to say, for each figure, what the report stated and
+whether the warehouse reproduces it (the reports' reproduction appendix). `slc docs` writes
+the seed and a test fails when it differs from the registry. The sample generator reads the
+registry to know what its deliveries must reproduce; nothing here depends on it. The EUTF
+results export's actuals (section "RSR") are left out of the seed: they are the RSR's
+statements, reconciled in `mart_indicator_reconciliation`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-from ingest.samples.config import config, targets
-from ingest.settings import REPO_ROOT, Settings
+import yaml
 
+from ingest.settings import REPO_ROOT
+
+REGISTRY = Path(__file__).with_name("report_statements.yml")
 SEED = REPO_ROOT / "dbt_project" / "seeds" / "report_statements.csv"
 FIELDS = [
     "figure_key", "section", "statement", "stated_value", "comparison", "tolerance",
     "is_programme_volume", "note_en", "note_fr",
 ]  # fmt: skip
+COMPARISONS = ("equal", "at_least", "at_most")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One stated figure: what was stated and how a computed value is compared with it."""
+
+    id: str
+    section: str
+    statement: str
+    value: float
+    comparison: str = "equal"
+    tolerance: float = 0.0
+    #: A volume of the programme (grows with the sample's scale), or a fixed figure.
+    programme_volume: bool = True
+    note_en: str = ""
+    note_fr: str = ""
+
+
+@cache
+def statements() -> tuple[Statement, ...]:
+    """The registry's statements, in its order; a malformed entry is an error naming it."""
+    raw = yaml.safe_load(REGISTRY.read_text(encoding="utf-8"))["statements"]
+    out, seen = [], set()
+    for i, entry in enumerate(raw, start=1):
+        where = f"{REGISTRY.name}, statement {i} ({entry.get('id', '?')})"
+        unknown = set(entry) - set(Statement.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}")
+        if entry["id"] in seen:
+            raise ValueError(f"{where}: the id is used twice")
+        if entry.get("comparison", "equal") not in COMPARISONS:
+            raise ValueError(f"{where}: comparison is one of {COMPARISONS}")
+        seen.add(entry["id"])
+        out.append(
+            Statement(
+                **{
+                    **entry,
+                    "section": str(entry.get("section", "")),
+                    "value": float(entry["value"]),
+                    "tolerance": float(entry.get("tolerance", 0.0)),
+                    "note_en": " ".join(str(entry.get("note_en", "")).split()),
+                    "note_fr": " ".join(str(entry.get("note_fr", "")).split()),
+                }
+            )
+        )
+    return tuple(out)
+
+
+def by_id() -> dict[str, Statement]:
+    return {s.id: s for s in statements()}
 
 
 def rendered() -> str:
-    notes = config().get("conflicts", {})
     rows = [
         {
-            "figure_key": t.id,
-            "section": t.section,
-            "statement": t.statement,
-            "stated_value": f"{t.target:g}",
-            "comparison": t.compare,
-            "tolerance": f"{t.tolerance:g}",
-            "is_programme_volume": str(t.scaled).lower(),
-            "note_en": " ".join(notes.get(t.id, {}).get("en", "").split()),
-            "note_fr": " ".join(notes.get(t.id, {}).get("fr", "").split()),
+            "figure_key": s.id,
+            "section": s.section,
+            "statement": s.statement,
+            "stated_value": f"{s.value:g}",
+            "comparison": s.comparison,
+            "tolerance": f"{s.tolerance:g}",
+            "is_programme_volume": str(s.programme_volume).lower(),
+            "note_en": s.note_en,
+            "note_fr": s.note_fr,
         }
-        for t in targets(Settings.from_env().reference_dir)
-        if t.section != "RSR"
+        for s in statements()
+        if s.section != "RSR"
     ]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")

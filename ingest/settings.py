@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -58,8 +60,11 @@ KNOBS: dict[str, Knob] = {
 }
 
 
-#: Feeds that have a landing folder, in the order the README documents them.
-FEEDS: tuple[str, ...] = ("frontex", "eutf_rsr", "iom", "ejom", "aecid", "kobo")
+#: Feeds that have a landing folder: those the feed registry (ingest/feeds.yml) declares, in
+#: its order (read here, not through ingest.feed_registry, so settings import nothing).
+FEEDS: tuple[str, ...] = tuple(
+    yaml.safe_load(Path(__file__).with_name("feeds.yml").read_text(encoding="utf-8"))["feeds"]
+)
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,7 @@ class Settings:
 
     @property
     def samples(self) -> Path:
-        """Where `slc sample` writes the generated partner deliveries by default."""
+        """Where `slc-samples generate` writes the generated partner deliveries by default."""
         return self.home / "samples"
 
     @property

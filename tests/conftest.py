@@ -101,7 +101,7 @@ def temporary_home(home: Path):
 @pytest.fixture(scope="session")
 def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Partner deliveries at scale 0.1 (seed 11): every feed, every kind of dirt, small files."""
-    from ingest.samples.generate import generate
+    from slc_samples.generate import generate
 
     out = tmp_path_factory.mktemp("small_sample")
     generate(out, 0.1, 11, REFERENCE, log=lambda *a: None)
@@ -128,7 +128,8 @@ def partner_warehouse(tmp_path_factory: pytest.TempPathFactory, small_sample: Pa
     publish, report) with the Frontex release and the EUTF results export, on an instance
     that keeps its logs on disk. Yields (settings, sample, landed files, bronze result,
     dagster home)."""
-    from ingest.samples.generate import replay
+    from slc_samples.generate import replay
+
     from orchestration.assets.bronze import BRONZE_BY_FEED
     from orchestration.definitions import defs
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from slc_samples.writers import write_xlsx
 
 from ingest import ejom, iom, kobo
 from ingest.contracts import load_contract
 from ingest.registry import corrected_by, read_registry
-from ingest.samples.writers import write_xlsx
 from orchestration.keys import BRONZE_GATE
 from tests.conftest import run_refresh, temporary_home
 from tests.test_pipeline import published_fingerprint

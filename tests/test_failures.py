@@ -243,7 +243,7 @@ ORDER_TEST_IOM = ("_ML_", "_NG_")
 
 def _quarters_of_deliveries(sample: Path) -> list[list[tuple[str, Path]]]:
     """(landing folder, file) of each delivery, quarter by quarter of delivery."""
-    from ingest.samples.generate import LANDING
+    from slc_samples.generate import LANDING
 
     manifest = json.loads((sample / "manifest.json").read_text(encoding="utf-8"))
     quarters: dict[str, list[tuple[str, Path]]] = {}

@@ -207,8 +207,8 @@ def test_report_figures_are_the_counts_of_the_deliveries(partner_warehouse, tmp_
     """Every figure of mart_report_figures equals what the sample generator's calibration
     counts on the same delivered files (its own readers, no warehouse): the figures come
     through bronze, staging, de-duplication, linkage and the marts unchanged."""
-    from ingest.samples.calibration import canonical_tables, measure
-    from ingest.samples.config import targets
+    from slc_samples.calibration import canonical_tables, measure
+    from slc_samples.config import targets
 
     settings, sample, landed, _, _ = partner_warehouse
     subset = tmp_path / "delivered"
@@ -245,7 +245,7 @@ def test_report_figures_are_the_counts_of_the_deliveries(partner_warehouse, tmp_
 def test_linkage_of_ejom_beneficiaries_to_iom_cases_is_measured(partner_warehouse):
     """The IOM-EJOM linkage against the generator's truth (never landed): every link made is
     true and every true pair whose two records were delivered is found."""
-    from ingest.samples.linkage import measure_linkage
+    from slc_samples.linkage import measure_linkage
 
     settings, sample, *_ = partner_warehouse
     quality = measure_linkage(settings.published_db, sample / "truth" / "ejom_iom_links.csv")

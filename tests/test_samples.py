@@ -11,12 +11,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from slc_samples.calibration import calibrate, current_files, markdown
+from slc_samples.config import config, notes
+from slc_samples.generate import DIRT_MANIFEST, generate, read_manifest, replay
 
 from ingest import aecid, ejom, iom, kobo, survey_seeds
 from ingest.feed_docs import stale
-from ingest.samples.calibration import calibrate, current_files, markdown
-from ingest.samples.config import config
-from ingest.samples.generate import DIRT_MANIFEST, generate, read_manifest, replay
 from ingest.settings import REPO_ROOT
 from ingest.survey_seeds import SEEDS
 
@@ -59,8 +59,8 @@ def test_calibration_has_no_unexplained_miss(results):
     # Every EU-IOM Joint Initiative contract of the RSR export is a target, and met.
     eutf = [r for r in results if r.target.id.startswith("eutf.") and r.target.section == "RSR"]
     assert len(eutf) >= 13 * 3 - 1 and all(r.status == "met" for r in eutf)
-    # Conflicts are explained in the config, never silently accepted.
-    conflicts = config()["conflicts"]
+    # Conflicts are explained in the statements' registry, never silently accepted.
+    conflicts = notes()
     assert all(r.target.id in conflicts for r in results if r.status == "conflict")
 
 
@@ -68,7 +68,9 @@ def test_calibration_doc_is_the_measurement(results, sample_dir):
     """docs/calibration.md is produced by code from the generated files, not typed."""
     expected = markdown(results, read_manifest(sample_dir))
     committed = (REPO_ROOT / "docs" / "calibration.md").read_text(encoding="utf-8")
-    assert committed == expected, "run `slc sample && slc calibration --write-docs`"
+    assert committed == expected, (
+        "run `slc-samples generate && slc-samples calibration --write-docs`"
+    )
 
 
 def test_feed_docs_match_the_contracts():

@@ -16,7 +16,7 @@ from typing import cast
 import dagster as dg
 import polars as pl
 
-from ingest import aecid, calendars, ejom, eutf_rsr, frontex, iom, kobo, landing
+from ingest import calendars, feed_registry, landing
 from ingest.bronze_schema import prepare_sources
 from ingest.contracts import load_contract
 from ingest.cumulative import KnownRows
@@ -57,8 +57,8 @@ def bronze_asset(
     """
     key = keys.bronze(feed, dataset)
     contract = load_contract(feed)
-    owners = [calendars.owner_of(feed)]
-    docs = f"Feed contract and partner guide: `{calendars.docs_of(feed)}`."
+    owners = [feed_registry.feed(feed).owner]
+    docs = f"Feed contract and partner guide: `{feed_registry.feed(feed).docs}`."
     calendar = calendars.calendar_of(feed)
     personal = bool(pii_columns(feed))
     gate_description = (
@@ -288,20 +288,11 @@ def _files_to_load(
     return [entry.path for entry in ready]
 
 
-frontex_detections = bronze_asset(frontex.FEED, "detections", frontex.parse)
-iom_cases = bronze_asset(iom.FEED, "cases", iom.parse, scope_of_file=iom.mission_of)
-ejom_forms = bronze_asset("ejom", "forms", ejom.parse)
-aecid_activities = bronze_asset(aecid.FEED, "activities", aecid.parse)
-kobo_surveys = bronze_asset(kobo.FEED, "surveys", kobo.parse)
-eutf_rsr_export = bronze_asset(eutf_rsr.FEED, "export", eutf_rsr.parse)
-#: Landing feed -> its bronze asset (the sensors and the CLI use the same pairs).
+#: Landing feed -> its bronze asset, one per feed of the registry (ingest/feeds.yml); the
+#: sensors and the CLI use the same pairs.
 BRONZE_BY_FEED = {
-    "frontex": frontex_detections,
-    "iom": iom_cases,
-    "ejom": ejom_forms,
-    "aecid": aecid_activities,
-    "kobo": kobo_surveys,
-    "eutf_rsr": eutf_rsr_export,
+    name: bronze_asset(name, spec.asset, spec.parser(), scope_of_file=spec.scope_function())
+    for name, spec in feed_registry.feeds().items()
 }
 bronze_assets = list(BRONZE_BY_FEED.values())
 
@@ -310,7 +301,7 @@ bronze_assets = list(BRONZE_BY_FEED.values())
 delivery_registry = dg.AssetSpec(
     key=keys.REGISTRY,
     group_name="bronze",
-    owners=[calendars.team("data")],
+    owners=[feed_registry.team("data")],
     kinds={"parquet"},
     description=(
         "registry/deliveries.parquet: every delivery handled (loaded, duplicate, rejected) "

@@ -26,7 +26,7 @@ from dagster_dbt import (
 from packaging import version
 
 from ingest.bronze_schema import prepare_sources
-from ingest.calendars import team
+from ingest.feed_registry import team
 from ingest.settings import Settings
 from orchestration import keys
 from publishing.build_db import wait_until_free

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from ingest.calendars import team
+from ingest.feed_registry import team
 from ingest.settings import Settings
 from orchestration import keys
 from orchestration.assets.dbt import WRITER_POOL

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ingest.calendars import team
+from ingest.feed_registry import team
 from ingest.settings import Settings
 from orchestration import keys
 from orchestration.assets.publish import PUBLISHED_WAREHOUSE

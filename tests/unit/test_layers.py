@@ -12,22 +12,33 @@ from pathlib import Path
 
 from ingest.settings import REPO_ROOT
 
-PACKAGES = ("ingest", "expectations", "publishing", "reports", "orchestration")
-#: package -> the packages it may import (besides itself).
+#: package -> its folder; the sample generator is a distribution of its own (samples/).
+FOLDERS = {
+    "ingest": REPO_ROOT / "ingest",
+    "expectations": REPO_ROOT / "expectations",
+    "publishing": REPO_ROOT / "publishing",
+    "reports": REPO_ROOT / "reports",
+    "orchestration": REPO_ROOT / "orchestration",
+    "slc_samples": REPO_ROOT / "samples" / "slc_samples",
+}
+PACKAGES = tuple(FOLDERS)
+#: package -> the packages it may import (besides itself). No runtime package imports the
+#: sample generator; the generator reads the runtime's readers and registries.
 ALLOWED = {
     "ingest": set(),
     "expectations": {"ingest"},
     "publishing": {"ingest"},
     "reports": {"ingest", "publishing"},
     "orchestration": {"ingest", "expectations", "publishing", "reports"},
+    "slc_samples": {"ingest"},
 }
 
 
 def modules() -> dict[str, Path]:
     found = {}
-    for package in PACKAGES:
-        for path in sorted((REPO_ROOT / package).rglob("*.py")):
-            parts = path.relative_to(REPO_ROOT).with_suffix("").parts
+    for package, folder in FOLDERS.items():
+        for path in sorted(folder.rglob("*.py")):
+            parts = (package, *path.relative_to(folder).with_suffix("").parts)
             name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
             found[name] = path
     return found

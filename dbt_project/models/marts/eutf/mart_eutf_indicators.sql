@@ -5,7 +5,7 @@ with units as (
     select
         *,
         cast({{ dbt.date_trunc('quarter', 'first_qualified_on') }} as date) as quarter_start
-    from {{ ref('int_eutf__indicator_units') }}
+    from {{ ref('fct_indicator_units') }}
 ),
 
 quarters as (

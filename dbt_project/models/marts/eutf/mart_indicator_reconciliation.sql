@@ -3,7 +3,7 @@
 -- reports them (fct_reported_indicators.is_counted).
 with computed as (
     select indicator_code, iati_id, cast(sum(unit_count) as bigint) as computed_value
-    from {{ ref('int_eutf__indicator_units') }}
+    from {{ ref('fct_indicator_units') }}
     group by indicator_code, iati_id
 ),
 

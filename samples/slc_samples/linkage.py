@@ -3,7 +3,7 @@ the truth the sample generator writes (`truth/ejom_iom_links.csv`, never landed)
 
 Precision: of the links the warehouse made (int_beneficiary_links, published in
 dim_beneficiary), the share that are true. Recall: of the true links whose two records both
-reached the warehouse, the share it found. `slc linkage` prints both for a warehouse and a sample.
+reached the warehouse, the share it found. `slc-samples linkage` prints both.
 """
 
 from __future__ import annotations

@@ -15,11 +15,11 @@ import numpy as np
 import polars as pl
 
 from ingest.contracts import load_contract
-from ingest.samples.config import config
-from ingest.samples.iom import Delivery
-from ingest.samples.people import people, respell
-from ingest.samples.timeline import DAY, between, d64, pick
-from ingest.samples.writers import DirtLog, write_xlsx
+from slc_samples.config import config
+from slc_samples.iom import Delivery
+from slc_samples.people import people, respell
+from slc_samples.timeline import DAY, between, d64, pick
+from slc_samples.writers import DirtLog, write_xlsx
 
 FORMS = ("registration", "training", "kits", "smes")
 ANIMATORS = [

@@ -17,9 +17,9 @@ import polars as pl
 
 from ingest.contracts import load_contract
 from ingest.countries import names
-from ingest.samples.config import config, month
-from ingest.samples.people import people
-from ingest.samples.timeline import (
+from slc_samples.config import config, month
+from slc_samples.people import people
+from slc_samples.timeline import (
     DAY,
     allocate,
     allocate_anchored,
@@ -30,7 +30,7 @@ from ingest.samples.timeline import (
     months,
     pick,
 )
-from ingest.samples.writers import DirtLog, csv_bytes, insert_blank_rows, write_xlsx
+from slc_samples.writers import DirtLog, csv_bytes, insert_blank_rows, write_xlsx
 
 CONTRACT = load_contract("iom")
 PERIOD_END = d64("2021-12-31")

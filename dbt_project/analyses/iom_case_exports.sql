@@ -1,3 +1,7 @@
+-- An analysis, not a model: compiled by dbt (`dbt compile`, then target/compiled/slc/
+-- analyses/iom_case_exports.sql), run by hand to trace a case through the exports that list
+-- it; nothing is built from it, and building it would copy every listed row.
+--
 -- One row per case per current monthly export of a mission (cumulative snapshots): the
 -- export's row list (bronze iom_rows, ingest/cumulative.py) with the state each row
 -- carries (stg_iom__case_states, joined on `state_key`). Superseded exports (an earlier

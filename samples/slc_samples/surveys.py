@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ingest.samples.config import config, questionnaires
-from ingest.samples.iom import Delivery
-from ingest.samples.people import people
-from ingest.samples.timeline import allocate, d64
-from ingest.samples.writers import DirtLog, csv_bytes, insert_blank_rows, write_xlsx
+from slc_samples.config import config, questionnaires
+from slc_samples.iom import Delivery
+from slc_samples.people import people
+from slc_samples.timeline import allocate, d64
+from slc_samples.writers import DirtLog, csv_bytes, insert_blank_rows, write_xlsx
 
 OTHER_REASONS = [
     "Mariage",

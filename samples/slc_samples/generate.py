@@ -1,4 +1,4 @@
-"""`slc sample`: write every partner delivery of 2017-05..2021-12, and replay them into landing.
+"""`slc-samples generate`: every partner delivery of 2017-05..2021-12, replayed into landing.
 
 Deterministic for a seed. Memory stays bounded: IOM, the only large feed, is generated one
 country mission at a time and written one monthly export at a time. The real public feeds
@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.samples.aecid import write_aecid
-from ingest.samples.config import config, iom_volumes, month
-from ingest.samples.ejom import write_ejom
-from ingest.samples.iom import Delivery, mission_cases, write_mission
-from ingest.samples.surveys import write_surveys
-from ingest.samples.timeline import months
-from ingest.samples.writers import DirtLog
+from slc_samples.aecid import write_aecid
+from slc_samples.config import config, iom_volumes, month
+from slc_samples.ejom import write_ejom
+from slc_samples.iom import Delivery, mission_cases, write_mission
+from slc_samples.surveys import write_surveys
+from slc_samples.timeline import months
+from slc_samples.writers import DirtLog
 
 MANIFEST = "manifest.json"
 DIRT_MANIFEST = "dirt_manifest.json"
@@ -55,7 +55,7 @@ def h1_2020_returns(scale: float, volumes: dict[str, dict[str, int]]) -> dict[st
     fixed = {k: v for k, v in config()["iom"]["returns_2020_h1"].items() if k != "others"}
     others = [c for c in volumes if c not in fixed]
     sizes = np.array([max(volumes[c]["3.5"], volumes[c]["3.5 bis"]) for c in others], dtype=float)
-    from ingest.samples.timeline import allocate
+    from slc_samples.timeline import allocate
 
     shared = allocate(round(config()["iom"]["returns_2020_h1"]["others"] * scale), sizes)
     return {

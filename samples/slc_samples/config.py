@@ -14,10 +14,13 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from ingest.report_statements import REGISTRY, by_id, statements
+from ingest.settings import REPO_ROOT
+
 HERE = Path(__file__).parent
 CONFIG_FILE = HERE / "sample_config.yml"
-DOMAIN_RULES_FILE = HERE.parents[1] / "expectations" / "domain_rules.yml"
-QUESTIONNAIRES_FILE = HERE.parent / "contracts" / "kobo_questionnaires.yml"
+DOMAIN_RULES_FILE = REPO_ROOT / "expectations" / "domain_rules.yml"
+QUESTIONNAIRES_FILE = REPO_ROOT / "ingest" / "contracts" / "kobo_questionnaires.yml"
 
 #: The EUTF common output indicators the IOM volumes follow, by their code in the RSR titles.
 IOM_INDICATORS = ("3.4", "3.5", "3.5 bis")
@@ -121,20 +124,27 @@ def iom_volumes(reference_dir: Path) -> dict[str, dict[str, int]]:
     return volumes
 
 
-def _target(raw: dict, source: str | None = None, scaled: bool = True) -> Target:
+def _target(raw: dict, source: str | None = None) -> Target:
+    """A statement of the registry (ingest/report_statements.yml) and how the generated
+    deliveries are measured against it (sample_config.yml: table, condition, measure)."""
+    stated = by_id().get(raw["id"])
+    if stated is None:
+        raise ValueError(
+            f"{CONFIG_FILE.name}: target {raw['id']} is no statement of {REGISTRY.name}"
+        )
     return Target(
-        id=raw["id"],
-        section=str(raw.get("section", "")),
-        statement=raw["statement"],
-        target=float(raw["target"]),
+        id=stated.id,
+        section=stated.section,
+        statement=stated.statement,
+        target=stated.value,
         source=raw.get("source", source),
         sql=raw.get("sql"),
         measure=raw.get("measure", "count(*)"),
-        compare=raw.get("compare", "equal"),
-        tolerance=float(raw.get("tolerance", 0.0)),
+        compare=stated.comparison,
+        tolerance=stated.tolerance,
         query=raw.get("query"),
         # Shares, amounts and counts of organisations or flights do not grow with --scale.
-        scaled=scaled and "tolerance" not in raw and raw.get("scaled", True),
+        scaled=stated.programme_volume,
     )
 
 
@@ -170,7 +180,16 @@ def targets(reference_dir: Path) -> list[Target]:
         ("sensitisation", "sensitisation_survey"),
     ):
         for raw in cfg["surveys"][survey].get("targets", []):
-            out.append(_target(raw, table, scaled=False))
+            out.append(_target(raw, table))
         for raw in cfg["surveys"][survey].get("repeat_targets", []):
-            out.append(_target(raw, "sensitisation_activities", scaled=False))
+            out.append(_target(raw, "sensitisation_activities"))
+    measured = {t.id for t in out}
+    unmeasured = [s.id for s in statements() if s.id not in measured]
+    if unmeasured:
+        raise ValueError(f"{CONFIG_FILE.name}: no measure of the statements {unmeasured}")
     return out
+
+
+def notes() -> dict[str, str]:
+    """Statement id -> the registry's English note, where its statements cannot all hold."""
+    return {s.id: s.note_en for s in statements() if s.note_en}

@@ -14,11 +14,11 @@ import numpy as np
 import polars as pl
 
 from ingest.contracts import load_contract
-from ingest.samples.config import config
-from ingest.samples.iom import Delivery
-from ingest.samples.people import people
-from ingest.samples.timeline import allocate, between, d64
-from ingest.samples.writers import DirtLog, insert_blank_rows, write_xlsx
+from slc_samples.config import config
+from slc_samples.iom import Delivery
+from slc_samples.people import people
+from slc_samples.timeline import allocate, between, d64
+from slc_samples.writers import DirtLog, insert_blank_rows, write_xlsx
 
 CONTRACT = load_contract("aecid")
 TITLE = "PROJET MIGRATION AECID - MMEIA - UE : RAPPORT MENSUEL DES ACTIVITES DE SENSIBILISATION"
