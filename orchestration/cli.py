@@ -116,11 +116,17 @@ def cmd_keygen(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
-    """Regenerate the column tables of docs/feeds/*.md, the survey seeds (from the contracts)
-    and the report statements seed (from ingest/report_statements.yml)."""
-    from ingest import feed_docs, report_statements, survey_seeds
+    """Regenerate the column tables of docs/feeds/*.md, the survey seeds (from the contracts),
+    the report statements seed (from ingest/report_statements.yml) and the dbt column docs
+    (ingest/column_docs.py: the docs blocks, and the columns of the built warehouse that
+    the models' property files do not list yet)."""
+    from ingest import column_docs, feed_docs, report_statements, survey_seeds
 
-    for path in feed_docs.write() + survey_seeds.write() + report_statements.write():
+    written = feed_docs.write() + survey_seeds.write() + report_statements.write()
+    if not settings.build_db.exists():
+        print(f"no built warehouse at {settings.build_db}: only the docs blocks are written")
+    written += column_docs.write(settings.build_db)
+    for path in written:
         print(f"updated {path}")
     return 0
 

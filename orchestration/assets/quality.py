@@ -17,7 +17,7 @@ import polars as pl
 
 from ingest.settings import Settings
 from orchestration import keys
-from orchestration.assets.dbt import WRITER_POOL, slc_dbt_project
+from orchestration.assets.dbt import WRITER_POOL, slc_dbt_models
 from orchestration.memory import release_memory
 from publishing.build_db import wait_until_free
 from publishing.publish import current_version, read_manifest
@@ -28,13 +28,9 @@ VARIANCE_CHECK = "reconciliation_variance"
 
 
 def published_marts() -> list[str]:
-    """The dbt models of the marts layer: what the publish step copies to analysts."""
-    manifest = json.loads(slc_dbt_project.manifest_path.read_text())
-    return sorted(
-        node["name"]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
-    )
+    """The dbt models of the marts layer, what the publish step copies to analysts: the
+    dbt assets' keys under `marts/` (the manifest is read once, by the dbt assets)."""
+    return sorted(key.path[1] for key in slc_dbt_models.keys if key.path[0] == keys.MARTS)
 
 
 MARTS = published_marts()
