@@ -65,12 +65,14 @@ BENCH_WORK ?= /tmp/slc-bench
 bench: install key
 	$(BIN)/python -m bench.run --scales $(BENCH_SCALES) --work $(BENCH_WORK)
 
-# Ruff (rules and format) and pyright in basic mode ([tool.pyright] in pyproject.toml); CI runs it.
-PY_CODE := ingest orchestration expectations reports publishing samples bench tests
+# Ruff (rules and format), pyright in basic mode ([tool.pyright] in pyproject.toml) and sqlfluff
+# over the dbt project (the rule set and its reasons in .sqlfluff; tools/lint_sql.py). CI runs it.
+PY_CODE := ingest orchestration expectations reports publishing samples bench tools tests
 lint: install
 	$(BIN)/ruff check $(PY_CODE)
 	$(BIN)/ruff format --check $(PY_CODE)
 	$(BIN)/pyright
+	$(BIN)/python tools/lint_sql.py --processes 2
 
 clean:
 	rm -rf $(VENV) $(DAGSTER_HOME) dbt_project/target dbt_project/logs

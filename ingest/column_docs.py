@@ -77,8 +77,9 @@ def _contract_descriptions() -> dict[str, str]:
                 for column in contract.columns:
                     text = " ".join(column.description.split())
                     if not text:
+                        headers = " / ".join(column.aliases)
                         partner = feed_registry.feed(feed).partner
-                        text = f"The column «{' / '.join(column.aliases)}» in the files of {partner}."
+                        text = f"The column «{headers}» in the files of {partner}."
                     out.setdefault(column.name, text)
     return out
 

@@ -8,30 +8,46 @@
 -- links in the scale-1 sample). A beneficiary whose rule-2 evidence points to several cases
 -- is left unlinked. docs/linkage.md gives the precision measured against the sample's truth.
 with ejom as (
-    select beneficiary_id, iom_case_id, phone_pseudonym, date_of_birth_pseudonym
+    select
+        beneficiary_id,
+        iom_case_id,
+        phone_pseudonym,
+        date_of_birth_pseudonym
     from {{ ref('int_ejom__registrations') }}
 ),
 
 iom as (
-    select mission_iso3, case_id, phone_pseudonym, date_of_birth_pseudonym
+    select
+        mission_iso3,
+        case_id,
+        phone_pseudonym,
+        date_of_birth_pseudonym
     from {{ ref('int_iom__cases_latest') }}
     where case_type = 'returnee' and mission_iso3 = 'MLI'
 ),
 
 by_case_number as (
-    select e.beneficiary_id, i.mission_iso3, i.case_id, 'iom_case_number' as match_rule
+    select
+        e.beneficiary_id,
+        i.mission_iso3,
+        i.case_id,
+        'iom_case_number' as match_rule
     from ejom as e
     inner join iom as i
         on e.iom_case_id = i.case_id
 ),
 
 by_phone_and_birth_date as (
-    select e.beneficiary_id, i.mission_iso3, i.case_id, 'phone_and_birth_date' as match_rule
+    select
+        e.beneficiary_id,
+        i.mission_iso3,
+        i.case_id,
+        'phone_and_birth_date' as match_rule
     from ejom as e
     inner join iom as i
         on e.phone_pseudonym = i.phone_pseudonym
         and e.date_of_birth_pseudonym = i.date_of_birth_pseudonym
-    where e.beneficiary_id not in (select beneficiary_id from by_case_number)
+    where e.beneficiary_id not in (select c.beneficiary_id from by_case_number as c)
 ),
 
 unambiguous as (

@@ -1,3 +1,5 @@
 -- One row per EJOM beneficiary: an Akvo registration Instance counts once, however many
 -- deliveries carry it (the earliest delivered copy wins).
-{{ first_per_key(ref('stg_ejom__registrations'), 'beneficiary_id', 'registered_on, instance, source_file') }}
+{{ first_per_key(
+    ref('stg_ejom__registrations'), 'beneficiary_id', 'registered_on, instance, source_file'
+) }}

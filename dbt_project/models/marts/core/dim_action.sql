@@ -13,7 +13,11 @@ countries as (
 ),
 
 country_codes as (
-    select iso2 as country_iso2, iso3 as country_iso3 from {{ ref('countries') }} where is_country
+    select
+        iso2 as country_iso2,
+        iso3 as country_iso3
+    from {{ ref('countries') }}
+    where is_country
 )
 
 select

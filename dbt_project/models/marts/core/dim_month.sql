@@ -1,5 +1,8 @@
 -- One row per month of the programme's life, with its French label (reports) and its quarter.
-{% set months_fr = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"] %}
+{% set months_fr = [
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+] %}
 {% set months_case %}{% for name in months_fr %} when {{ loop.index }} then '{{ name }}'{% endfor %}{% endset %}
 select
     month_start,

@@ -20,12 +20,12 @@ progress as (
         r.beneficiary_key,
         b.ejom_beneficiary_id is not null as is_enrolled,
         r.beneficiary_key in (
-            select beneficiary_key from {{ ref('fct_trainings') }}
-            where partner_id = 'snv' and is_completed
+            select t.beneficiary_key from {{ ref('fct_trainings') }} as t
+            where t.partner_id = 'snv' and t.is_completed
         ) as is_trained,
         r.beneficiary_key in (
-            select beneficiary_key from {{ ref('fct_kits') }}
-            where activity_type = 'kit_tranche' and tranche = 1
+            select k.beneficiary_key from {{ ref('fct_kits') }} as k
+            where k.activity_type = 'kit_tranche' and k.tranche = 1
         ) as has_kit
     from referred as r
     left join {{ ref('dim_beneficiary') }} as b
@@ -33,19 +33,39 @@ progress as (
 ),
 
 stages as (
-    select country_iso3, referral_quarter, 1 as stage_order, 'referred' as stage, count(*) as people
+    select
+        country_iso3,
+        referral_quarter,
+        1 as stage_order,
+        'referred' as stage,
+        count(*) as people
     from progress
     group by country_iso3, referral_quarter
     union all
-    select country_iso3, referral_quarter, 2, 'enrolled', sum(case when is_enrolled then 1 else 0 end)
+    select
+        country_iso3,
+        referral_quarter,
+        2,
+        'enrolled',
+        sum(case when is_enrolled then 1 else 0 end)
     from progress
     group by country_iso3, referral_quarter
     union all
-    select country_iso3, referral_quarter, 3, 'trained', sum(case when is_enrolled and is_trained then 1 else 0 end)
+    select
+        country_iso3,
+        referral_quarter,
+        3,
+        'trained',
+        sum(case when is_enrolled and is_trained then 1 else 0 end)
     from progress
     group by country_iso3, referral_quarter
     union all
-    select country_iso3, referral_quarter, 4, 'kit_received', sum(case when is_enrolled and has_kit then 1 else 0 end)
+    select
+        country_iso3,
+        referral_quarter,
+        4,
+        'kit_received',
+        sum(case when is_enrolled and has_kit then 1 else 0 end)
     from progress
     group by country_iso3, referral_quarter
 )

@@ -28,7 +28,14 @@ with units as (
 
     -- 3.4 voluntary returns: departures assisted from the mission's country
     select
-        '3.4', funding_action, mission_iso3, return_id, sex, age_band, return_date, 1
+        '3.4',
+        funding_action,
+        mission_iso3,
+        return_id,
+        sex,
+        age_band,
+        return_date,
+        1
     from {{ ref('fct_returns') }}
     where perspective = 'departure' and is_eutf_funded
 
@@ -37,7 +44,14 @@ with units as (
     -- 1.3 income-generating activities: a first start-up kit tranche (EJOM) or project
     -- support (IOM reintegration)
     select
-        '1.3', funding_action, country_iso3, beneficiary_key, sex, age_band, disbursed_date, 1
+        '1.3',
+        funding_action,
+        country_iso3,
+        beneficiary_key,
+        sex,
+        age_band,
+        disbursed_date,
+        1
     from {{ ref('fct_kits') }}
     where is_eutf_funded
         and ((activity_type = 'kit_tranche' and tranche = 1) or activity_type = 'project')
@@ -46,7 +60,14 @@ with units as (
 
     -- 1.4 professional training: a completed training module, IOM's or EJOM's
     select
-        '1.4', funding_action, country_iso3, beneficiary_key, sex, age_band, completed_date, 1
+        '1.4',
+        funding_action,
+        country_iso3,
+        beneficiary_key,
+        sex,
+        age_band,
+        completed_date,
+        1
     from {{ ref('fct_trainings') }}
     where is_eutf_funded and is_completed
 
@@ -55,7 +76,13 @@ with units as (
     -- 3.3 (potential) migrants reached: the potential migrants the organisers counted at
     -- each activity, in person or through mass media
     select
-        '3.3', funding_action, country_iso3, activity_id, null, 'unknown', activity_date,
+        '3.3',
+        funding_action,
+        country_iso3,
+        activity_id,
+        null,
+        'unknown',
+        activity_date,
         potential_migrants
     from {{ ref('fct_sensitisation_activities') }}
     where is_eutf_funded

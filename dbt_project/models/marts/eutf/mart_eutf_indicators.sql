@@ -45,11 +45,13 @@ series as (
 ),
 
 grid as (
-    select s.*, q.quarter_start
+    select
+        s.*,
+        q.quarter_start
     from series as s
     inner join quarters as q
-        on q.quarter_start >= s.first_quarter
-        and q.quarter_start <= (select max(quarter_start) from per_quarter)
+        on s.first_quarter <= q.quarter_start
+        and q.quarter_start <= (select max(p.quarter_start) from per_quarter as p)
 )
 
 select

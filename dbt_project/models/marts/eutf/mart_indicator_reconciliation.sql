@@ -2,13 +2,19 @@
 -- indicator of the registry. Reported values are counted once, at the lowest level that
 -- reports them (fct_reported_indicators.is_counted).
 with computed as (
-    select indicator_code, iati_id, cast(sum(unit_count) as bigint) as computed_value
+    select
+        indicator_code,
+        iati_id,
+        cast(sum(unit_count) as bigint) as computed_value
     from {{ ref('fct_indicator_units') }}
     group by indicator_code, iati_id
 ),
 
 reported as (
-    select indicator_code, iati_id, sum(actual_value) as reported_value
+    select
+        indicator_code,
+        iati_id,
+        sum(actual_value) as reported_value
     from {{ ref('fct_reported_indicators') }}
     where is_counted and is_registry_indicator and is_common_output_indicator
     group by indicator_code, iati_id
@@ -37,7 +43,11 @@ select
     cast(p.computed_value as double) - p.reported_value as variance,
     case
         when p.reported_value > 0
-            then round(100 * (cast(p.computed_value as double) - p.reported_value) / p.reported_value, 1)
+            then round(
+                    100 * (cast(p.computed_value as double) - p.reported_value)
+                    / p.reported_value,
+                    1
+                )
     end as variance_pct,
     case
         when p.computed_value is null then 'reported_only'

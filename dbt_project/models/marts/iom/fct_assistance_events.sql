@@ -64,5 +64,7 @@ select
     {{ is_eutf_funded('funding_action') }} as is_eutf_funded
 from events
 {% if is_incremental() %}
-where event_date >= {{ recent_window_start('event_date', ref('int_iom__cases_latest'), 'latest_report_month') }}
+where event_date >= {{
+    recent_window_start('event_date', ref('int_iom__cases_latest'), 'latest_report_month')
+}}
 {% endif %}

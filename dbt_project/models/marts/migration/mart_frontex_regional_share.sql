@@ -8,8 +8,12 @@ with by_route as (
         year,
         count(distinct month_start) as months_reported,
         cast(sum(detections) as bigint) as detections,
-        cast(sum(case when is_slc_nationality then detections else 0 end) as bigint) as slc_detections,
-        cast(sum(case when nationality_iso3 = 'MLI' then detections else 0 end) as bigint) as mali_detections
+        cast(
+            sum(case when is_slc_nationality then detections else 0 end) as bigint
+        ) as slc_detections,
+        cast(
+            sum(case when nationality_iso3 = 'MLI' then detections else 0 end) as bigint
+        ) as mali_detections
     from {{ ref('fct_irregular_crossings') }}
     group by route, year
 ),

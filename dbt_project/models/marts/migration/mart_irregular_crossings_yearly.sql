@@ -13,7 +13,9 @@ with yearly as (
 ),
 
 slc_totals as (
-    select year, cast(sum(detections) as bigint) as slc_detections
+    select
+        year,
+        cast(sum(detections) as bigint) as slc_detections
     from yearly
     where is_slc_nationality
     group by year

@@ -59,9 +59,9 @@ paths as (
         trainings.training_started_on,
         kits.kit_received_on,
         {{ dbt.datediff('starts.started_on', 'trainings.training_started_on', 'day') }}
-            / 30.4375 as months_to_training,
+        / 30.4375 as months_to_training,
         {{ dbt.datediff('trainings.training_completed_on', 'kits.kit_received_on', 'day') }}
-            / 30.4375 as months_training_to_kit
+        / 30.4375 as months_training_to_kit
     from starts
     left join trainings
         on starts.partner_id = trainings.partner_id

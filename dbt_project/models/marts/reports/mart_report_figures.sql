@@ -31,7 +31,7 @@ with figures as (
         cast(sum(case when {{ f.share }} then 1 else 0 end) as double) as numerator,
         cast(count(*) as double) as denominator,
         cast(sum(case when {{ f.share }} then 1 else 0 end) as double)
-            / nullif(count(*), 0) as value,
+        / nullif(count(*), 0) as value,
         {%- else %}
         cast(coalesce({{ f.get('value', 'count(*)') }}, 0) as double) as numerator,
         cast(null as double) as denominator,
@@ -75,7 +75,7 @@ select
     figures.denominator,
     figures.value,
     figures.unit,
-    coalesce(figures.as_of, (select max(as_of) from figures)) as as_of,
+    coalesce(figures.as_of, (select max(f.as_of) from figures as f)) as as_of,
     statements.statement as stated_text,
     statements.stated_value,
     statements.comparison,

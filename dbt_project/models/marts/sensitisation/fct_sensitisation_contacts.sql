@@ -7,7 +7,9 @@
     ("F", "15_17", "women_15_17"), ("F", "18_35", "women_18_35"), ("F", "36_plus", "women_36_plus"),
 ] %}
 with activities as (
-    select a.*, t.channel
+    select
+        a.*,
+        t.channel
     from {{ ref('stg_aecid__activities') }} as a
     left join {{ ref('activity_types') }} as t
         on a.activity_type = t.activity_type

@@ -10,15 +10,24 @@ with respondents as (
         case when formation = 'oui' then 1.0 else 0.0 end as trained,
         case when assistance_recue = 'oui' then 1 else 0 end as assisted,
         case
-            when assistance_recue = 'oui' and satisfaction_globale in ('satisfait', 'tres_satisfait')
-                then 1 else 0
+            when
+                assistance_recue = 'oui'
+                and satisfaction_globale in ('satisfait', 'tres_satisfait')
+                then 1
+            else 0
         end as assisted_satisfied,
-        case when emploi_avant in ('temps_plein', 'temps_partiel') then 1.0 else 0.0 end as employed_before,
-        case when emploi_actuel in ('temps_plein', 'temps_partiel') then 1.0 else 0.0 end as employed_now,
+        case
+            when emploi_avant in ('temps_plein', 'temps_partiel') then 1.0 else 0.0
+        end as employed_before,
+        case
+            when emploi_actuel in ('temps_plein', 'temps_partiel') then 1.0 else 0.0
+        end as employed_now,
         case when emploi_avant = 'sans_emploi' then 1.0 else 0.0 end as unemployed_before,
         case when emploi_actuel = 'sans_emploi' then 1.0 else 0.0 end as unemployed_now,
         emploi_avant is not null as asked_employment,
-        case when covid_impact in ('ralentissement', 'arret') then 1.0 else 0.0 end as covid_negative
+        case
+            when covid_impact in ('ralentissement', 'arret') then 1.0 else 0.0
+        end as covid_negative
     from {{ ref('mart_returnee_survey') }}
 ),
 

@@ -1,9 +1,10 @@
 -- One row per EUTF action (decision or contract). The export repeats one contract with and
 -- without its parent, and spells one contract "T05-EUTF-HoA-SO-03" (no parent, no result),
--- the identifier of its decision once upper-cased: the row that names a parent is kept. The level comes from the
--- prefix, or from the identifier's shape when the prefix is missing (DEC: T05-EUTF-SAH-ML-07,
--- CTR: T05-EUTF-SAH-ML-07-02). Identifiers are upper-cased without spaces; a few rows of the
--- export are not IATI identifiers ("YEP PROGRAMMES") and have no window.
+-- the identifier of its decision once upper-cased: the row that names a parent is kept. The
+-- level comes from the prefix, or from the identifier's shape when the prefix is missing
+-- (DEC: T05-EUTF-SAH-ML-07, CTR: T05-EUTF-SAH-ML-07-02). Identifiers are upper-cased
+-- without spaces; a few rows of the export are not IATI identifiers ("YEP PROGRAMMES") and
+-- have no window.
 with projects as (
     {{ rsr_rows('EUTF_projects_akvo') }}
 ),

@@ -24,7 +24,7 @@ ranked as (
         *,
         row_number() over (
             partition by iati_id, recipient_country_iso2
-            order by recipient_percentage desc nulls last, source_row
+            order by recipient_percentage desc nulls last, source_row asc
         ) as rank_in_pair
     from labelled
 )

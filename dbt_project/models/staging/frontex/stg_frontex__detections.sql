@@ -19,10 +19,10 @@ aliases as (
 
 select
     make_date(
-        cast(right(month_code, 4) as integer),
+        cast(right(u.month_code, 4) as integer),
         list_position(
             ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
-            left(month_code, 3)
+            left(u.month_code, 3)
         ),
         1
     ) as month_start,

@@ -9,7 +9,11 @@
 -- so a build adds the states of the deliveries it has not seen (macros/iom_increments.sql)
 -- and reads no other bronze file. A whole-loaded delivery superseded since stays, listed
 -- by no current export. The monthly refresh rebuilds it whole.
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='append_new_columns') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+) }}
 
 {%- set storing = iom_deliveries_to_store() if is_incremental() else none %}
 
@@ -19,10 +23,11 @@ with bronze as not materialized (
         *,
         coalesce(_row_fingerprint, _sha256 || ':' || cast(_source_row as varchar)) as state_key
     from {{ source('bronze_iom', 'iom_cases') }}
-    where (_row_fingerprint is not null or _sha256 in ({{ current_deliveries('iom') }}))
-    {%- if storing is not none %}
+    where
+        (_row_fingerprint is not null or _sha256 in ({{ current_deliveries('iom') }}))
+        {%- if storing is not none %}
         and {{ sql_in_strings('_sha256', storing) }}
-    {%- endif %}
+        {%- endif %}
 ),
 
 -- Two runs loading the same mission at once may both store a state: keep the first. Such
@@ -41,13 +46,15 @@ first_stored as (
         *,
         row_number() over (partition by state_key order by _ingested_at, _sha256) as copy
     from bronze
-    where hash(state_key) in (select key_hash from repeated)
+    where hash(state_key) in (select r.key_hash from repeated as r)
 
     union all
 
-    select *, 1 as copy
+    select
+        *,
+        1 as copy
     from bronze
-    where hash(state_key) not in (select key_hash from repeated)
+    where hash(state_key) not in (select r.key_hash from repeated as r)
 )
 
 select
@@ -107,7 +114,7 @@ select
     _sha256 as stored_by_delivery
 from first_stored
 where copy = 1
-{%- if storing is not none %}
+    {%- if storing is not none %}
     -- A state that another run's delivery stored first is already there.
-    and state_key not in (select state_key from {{ this }})
-{%- endif %}
+    and state_key not in (select t.state_key from {{ this }} as t)
+    {%- endif %}

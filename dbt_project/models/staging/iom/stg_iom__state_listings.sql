@@ -43,7 +43,12 @@ listed as not materialized (
 ),
 
 exports as (
-    select distinct mission, report_month, _source_file, _sha256, _delivery_key
+    select distinct
+        mission,
+        report_month,
+        _source_file,
+        _sha256,
+        _delivery_key
     from listed
 ),
 

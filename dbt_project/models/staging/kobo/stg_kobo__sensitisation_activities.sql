@@ -8,7 +8,10 @@ with activities as (
 ),
 
 submissions as (
-    select _sha256, row_index, uuid
+    select
+        _sha256,
+        row_index,
+        uuid
     from {{ source('bronze_kobo', 'kobo_submissions') }}
     where _sha256 in ({{ current_deliveries('kobo') }})
 )
