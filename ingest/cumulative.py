@@ -11,7 +11,7 @@ the loader therefore fingerprints each raw row and splits the export in two tabl
   fingerprint, with the file's reader columns (mission, report month) and lineage.
 
 Staging reads them as `stg_iom__case_states` (each state once, whichever delivery first
-stored it), `stg_iom__cases` (each current export's rows, by state) and
+stored it), `analyses/iom_case_exports` (each current export's rows, by state) and
 `stg_iom__state_listings` (each state's latest current export). Nothing
 depends on arrival order: a state stays in bronze when the delivery that stored it is
 superseded, and a row is only "known" once its state is in bronze or staged in the same run.

@@ -43,7 +43,8 @@ def _load(settings, files: list[Path], gate=None):
 
 
 def _rebuilt(settings, sha256: str) -> pl.DataFrame:
-    """An export from its row list and the states in bronze, as stg_iom__cases joins them."""
+    """An export from its row list and the states in bronze, as analyses/iom_case_exports
+    joins them."""
     states = pl.concat(
         [pl.read_parquet(p) for p in settings.bronze("iom").glob("*.parquet")],
         how="diagonal_relaxed",

@@ -1,6 +1,7 @@
 {#- Every row of the current IOM exports, as a state key and the export that lists it: the
     row lists of bronze iom_rows, and the rows of deliveries loaded whole (no fingerprint),
-    each its own state. stg_iom__cases and stg_iom__state_listings read the same rows.
+    each its own state. analyses/iom_case_exports and stg_iom__state_listings read the same
+    rows.
     `only`: a list of delivery sha256 to read, out of the current ones (an incremental
     build's new exports); none reads them all. `whole_loaded`: a relation (a CTE) that
     already holds `iom_whole_loaded_rows(only)`, for a query that reads the rows several

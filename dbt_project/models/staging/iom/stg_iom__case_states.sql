@@ -2,8 +2,8 @@
 -- stored it when it first arrived (ingest/cumulative.py), whichever delivery that was and
 -- whether or not it is still current. `state_key` is the row's fingerprint. Rows loaded
 -- whole (no fingerprint: bronze written before fingerprints) are their own state, for
--- their current delivery only. A table: the exports (stg_iom__cases), their tests and
--- int_iom__cases_latest join to it.
+-- their current delivery only. A table: the exports (analyses/iom_case_exports), their
+-- tests and int_iom__cases_latest join to it.
 --
 -- Incremental (append): states are never deleted or changed (a changed row is a new state),
 -- so a build adds the states of the deliveries it has not seen (macros/iom_increments.sql)
