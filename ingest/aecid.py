@@ -11,13 +11,19 @@ import re
 
 import polars as pl
 
-from ingest.contracts import DeliveryRejected, load_contract
-from ingest.delivery_types import ParsedDelivery
+from ingest.contracts import Contract, DeliveryRejected, load_contract
+from ingest.delivery_types import MAIN, ParsedDelivery
 from ingest.tabular import read_table, sheet_names
 from ingest.typed import parse_related, parse_rows
 
 FEED = "aecid"
 ORGANISATION_TYPES = {"OSC": "osc", "Point focal": "point_focal"}
+
+
+def bronze_tables() -> dict[str, list[Contract]]:
+    """Activities, and the participant lists of the sheets that have them (`participants`)."""
+    base = load_contract(FEED)
+    return {MAIN: [base], "participants": [base.with_columns(base.raw["participant_columns"])]}
 
 
 def _titles(

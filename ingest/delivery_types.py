@@ -24,5 +24,9 @@ class ParsedDelivery:
     related: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
+#: The main bronze table of a feed (`bronze/<feed>/<sha256>.parquet`) has this name in a
+#: reader's `bronze_tables()`; related tables live in `bronze/<feed>/<table>/`.
+MAIN = ""
+
 #: A feed reader: (file bytes, file name) -> typed rows and the rows it could not type.
 Parser = Callable[[bytes, str], ParsedDelivery]

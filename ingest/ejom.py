@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import polars as pl
 
-from ingest.contracts import DeliveryRejected, load_contract
-from ingest.delivery_types import ParsedDelivery
+from ingest.contracts import Contract, DeliveryRejected, load_contract
+from ingest.delivery_types import MAIN, ParsedDelivery
 from ingest.tabular import read_table
 from ingest.typed import parse_related, parse_rows, split_duplicates
 
 FORMS = ("registration", "training", "kits", "smes")
+
+
+def bronze_tables() -> dict[str, list[Contract]]:
+    """The four forms share the main table; the training form's repeat group is `attendance`."""
+    forms = {form: load_contract(f"ejom_{form}") for form in FORMS}
+    training = forms["training"]
+    return {
+        MAIN: list(forms.values()),
+        "attendance": [training.with_columns(training.raw["repeat_columns"])],
+    }
 
 
 def form_of(file_name: str) -> str:

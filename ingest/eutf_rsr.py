@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import polars as pl
 
-from ingest.contracts import DeliveryRejected, load_contract
-from ingest.delivery_types import ParsedDelivery
+from ingest.contracts import Contract, DeliveryRejected, load_contract
+from ingest.delivery_types import MAIN, ParsedDelivery
 from ingest.tabular import read_table
 from ingest.typed import parse_decimal, parse_rows
 
 FEED = "eutf_rsr"
+
+
+def bronze_tables() -> dict[str, list[Contract]]:
+    """The export's four tables share one bronze table, told apart by `rsr_table`."""
+    base = load_contract(FEED)
+    return {MAIN: [base.with_columns(specs) for specs in base.raw["tables"].values()]}
 
 
 def table_of(file_name: str) -> str:

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import yaml
 
-from ingest.delivery_types import Parser
+if TYPE_CHECKING:  # settings import this module: it imports no reader, nor polars
+    from ingest.delivery_types import Parser
 
 REGISTRY = Path(__file__).with_name("feeds.yml")
 

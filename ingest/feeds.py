@@ -1,45 +1,26 @@
-"""Which contracts describe each feed's bronze tables: the one place that knows that EJOM is
-four Akvo forms, that KoBo is two questionnaires, that the EUTF export is four tables.
+"""Which contracts describe each feed's bronze tables, as its reader declares them.
 
-Pseudonymisation (which columns are personal) and the empty schema files dbt reads before a
-feed's first delivery are derived from it.
+A reader that writes more than its main table (EJOM's four forms and attendance, KoBo's
+questionnaires and repeat groups, the EUTF export's four tables, AECID's participants, the
+IOM export's row list) says so in its own `bronze_tables()`, beside the code that writes
+them; any other feed's one table is its contract. Pseudonymisation (which columns are
+personal), the empty schema files dbt reads before a feed's first delivery and the column
+docs are derived from it.
 """
 
 from __future__ import annotations
 
 from ingest.contracts import Contract, load_contract
+from ingest.delivery_types import MAIN
+from ingest.feed_registry import feed as declared
 
-#: The main bronze table of a feed (`bronze/<feed>/<sha256>.parquet`) has this name here;
-#: related tables live in `bronze/<feed>/<table>/`.
-MAIN = ""
+__all__ = ["MAIN", "bronze_tables", "declares_schema", "reader_columns"]
 
 
 def bronze_tables(feed: str) -> dict[str, list[Contract]]:
     """Bronze table -> the contracts whose rows it holds (a table may mix several forms)."""
-    if feed == "ejom":
-        forms = [
-            load_contract(f"ejom_{form}") for form in ("registration", "training", "kits", "smes")
-        ]
-        training = forms[1]
-        return {MAIN: forms, "attendance": [training.with_columns(training.raw["repeat_columns"])]}
-    if feed == "kobo":
-        from ingest.kobo import repeat_contract, survey_contract
-
-        return {
-            MAIN: [survey_contract("returnee"), survey_contract("sensitisation")],
-            "activities": [repeat_contract("sensitisation")],
-        }
-    base = load_contract(feed)
-    if feed == "eutf_rsr":
-        return {MAIN: [base.with_columns(specs) for specs in base.raw["tables"].values()]}
-    if feed == "aecid":
-        return {MAIN: [base], "participants": [base.with_columns(base.raw["participant_columns"])]}
-    if base.raw.get("cumulative"):
-        from ingest.cumulative import MEMBERS
-
-        # The export's row list: no contract column, only the reader's (ingest.cumulative).
-        return {MAIN: [base], MEMBERS: [base.with_columns([])]}
-    return {MAIN: [base]}
+    declare = getattr(declared(feed).reader_module(), "bronze_tables", None)
+    return declare() if declare is not None else {MAIN: [load_contract(feed)]}
 
 
 def reader_columns(contract: Contract, table: str) -> dict[str, str]:

@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import polars as pl
 
-from ingest.contracts import DeliveryRejected, load_contract
+from ingest.contracts import Contract, DeliveryRejected, load_contract
 from ingest.countries import to_iso3
 from ingest.cumulative import FINGERPRINT, MEMBERS, NUMBER, KnownRows
-from ingest.delivery_types import ParsedDelivery
+from ingest.delivery_types import MAIN, ParsedDelivery
 from ingest.tabular import SOURCE_ROW, read_table
 from ingest.typed import parse_rows
 
 FEED = "iom"
+
+
+def bronze_tables() -> dict[str, list[Contract]]:
+    """The stored states, and each export's row list (no contract column, only the reader's:
+    ingest.cumulative)."""
+    base = load_contract(FEED)
+    return {MAIN: [base], MEMBERS: [base.with_columns([])]}
 
 
 def mission_of(file_name: str) -> str | None:

@@ -14,7 +14,7 @@ from functools import cache
 import polars as pl
 
 from ingest.contracts import _DIR, Column, Contract, DeliveryRejected, load_contract, read_yaml
-from ingest.delivery_types import ParsedDelivery
+from ingest.delivery_types import MAIN, ParsedDelivery
 from ingest.tabular import read_table
 from ingest.typed import parse_related, parse_rows, split_duplicates
 
@@ -77,6 +77,16 @@ def repeat_contract(survey: str) -> Contract:
     return base.with_columns(
         (*question_columns(form, form["repeat"]["survey"], "activites"), *links)
     )
+
+
+def bronze_tables() -> dict[str, list[Contract]]:
+    """Every questionnaire's submissions share the main table; the repeat groups' rows are
+    `activities`."""
+    forms = questionnaires()
+    return {
+        MAIN: [survey_contract(survey) for survey in forms],
+        "activities": [repeat_contract(s) for s, form in forms.items() if "repeat" in form],
+    }
 
 
 def parse(content: bytes, file_name: str) -> ParsedDelivery:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from ingest.feed_registry import registry
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,10 +61,8 @@ KNOBS: dict[str, Knob] = {
 
 
 #: Feeds that have a landing folder: those the feed registry (ingest/feeds.yml) declares, in
-#: its order (read here, not through ingest.feed_registry, so settings import nothing).
-FEEDS: tuple[str, ...] = tuple(
-    yaml.safe_load(Path(__file__).with_name("feeds.yml").read_text(encoding="utf-8"))["feeds"]
-)
+#: its order.
+FEEDS: tuple[str, ...] = tuple(registry()["feeds"])
 
 
 @dataclass(frozen=True)
