@@ -61,8 +61,10 @@ def empty_bronze(feed: str, table: str = "", protect=None) -> pl.DataFrame:
         )
         good, _ = type_frame(raw, contract, keep=[SOURCE_ROW])
         added = reader_columns(contract, table)
+        # Appended, as the reader does: a column the reader lifts out of the form (KoBo's
+        # country) moves to the end in its declared type.
         frames.append(
-            good.with_columns(
+            good.drop(list(added), strict=False).with_columns(
                 pl.lit(None, dtype=READER_TYPES[kind]).alias(name) for name, kind in added.items()
             )
         )

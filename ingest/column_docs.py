@@ -5,7 +5,7 @@ serves every model that carries it. The description comes from, in this order:
 
 1. the glossary (`dbt_project/column_glossary.yml`, kept by hand): the warehouse's own
    columns (keys, lineage, flags, measures), and any name whose meaning the layers change;
-2. the questionnaires (`ingest/contracts/kobo_questionnaires.yml`): a survey question's
+2. the questionnaires (the XLSForms in `ingest/contracts/xlsforms/`): a survey question's
    label, a select_multiple option's choice label;
 3. the feed contracts (`ingest/contracts/*.yml`): a column's description, else the header
    the partner's export gives it.
@@ -25,8 +25,9 @@ import yaml
 
 from ingest import feed_registry
 from ingest.feeds import bronze_tables
-from ingest.kobo import questionnaires
+from ingest.kobo import lifted, questionnaires
 from ingest.settings import FEEDS, REPO_ROOT
+from ingest.xlsform import label_in
 
 PROJECT = REPO_ROOT / "dbt_project"
 GLOSSARY = PROJECT / "column_glossary.yml"
@@ -51,18 +52,19 @@ def glossary() -> dict[str, str]:
 def _questionnaire_descriptions() -> dict[str, str]:
     out: dict[str, str] = {}
     for survey, form in questionnaires().items():
-        questions = [*form["survey"], *form.get("repeat", {}).get("survey", [])]
-        for q in questions:
-            label = " ".join(str(q.get("label", "")).split())
-            out.setdefault(q["name"], f"Survey question ({survey}): «{label}».")
-            kind, _, choice_list = q["type"].partition(" ")
-            if kind == "select_multiple":
-                labels = form["choices"][choice_list]
-                english = form.get("choices_en", {}).get(choice_list, {})
-                for choice, text in labels.items():
-                    said = f"«{text}»" + (f" ({english[choice]})" if choice in english else "")
+        for q in [q for r in (None, *form.repeats()) for q in form.questions(r)]:
+            label = " ".join(q.label("fr").split())
+            if not label or q.name in lifted():  # country, cycle: columns of every row
+                continue
+            out.setdefault(q.name, f"Survey question ({survey}): «{label}».")
+            if q.type == "select_multiple" and q.list_name:
+                for choice in form.choices(q.list_name):
+                    english = label_in(choice.labels, "en")
+                    said = f"«{label_in(choice.labels, 'fr')}»" + (
+                        f" ({english})" if english else ""
+                    )
                     out.setdefault(
-                        f"{q['name']}_{choice}",
+                        f"{q.name}_{choice.name}",
                         f"1 if the respondent chose {said} at «{label}», 0 if not; empty if "
                         "the question was not asked.",
                     )
@@ -74,7 +76,10 @@ def _contract_descriptions() -> dict[str, str]:
     for feed in FEEDS:
         for contracts in bronze_tables(feed).values():
             for contract in contracts:
+                lifted = contract.raw.get("reader_columns") or {}
                 for column in contract.columns:
+                    if column.name in lifted:  # the reader's column (KoBo's country, cycle)
+                        continue
                     text = " ".join(column.description.split())
                     if not text:
                         headers = " / ".join(column.aliases)

@@ -2,7 +2,7 @@
 
 Prose (naming, rhythm, quirks) is written by hand; the tables between the markers
 `<!-- generated:<name> -->` and `<!-- end:<name> -->` come from the contract YAML and the
-KoBo questionnaires, so the docs and the readers cannot drift apart (a test checks it).
+KoBo questionnaires (XLSForm), so the docs and the readers cannot drift apart (a test checks it).
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import re
 from pathlib import Path
 
 from ingest.contracts import Column, load_contract
-from ingest.kobo import questionnaires
+from ingest.kobo import cycle_of, questionnaires
 from ingest.settings import REPO_ROOT
+from ingest.xlsform import label_in
 
 DOCS = REPO_ROOT / "docs" / "feeds"
 
@@ -53,41 +54,46 @@ def columns_table(
 
 
 def xlsform_tables(survey_name: str) -> str:
+    """A questionnaire as its XLSForm workbooks define it: the union of the versions'
+    questions (with the cycles that ask each), then the choice lists."""
     form = questionnaires()[survey_name]
+    versions = ", ".join(
+        f"cycle {cycle_of(v)}: `{v.version}` (`{v.source}`)" for v in form.versions
+    )
     lines = [
-        f"Form `{form['form_id']}` — {form['title']}; versions: "
-        + ", ".join(f"cycle {k}: `{v}`" for k, v in form["versions"].items()),
+        f"Form `{form.form_id}` — {form.title}; versions: {versions}",
         "",
         "**survey**",
         "",
-        "| type | name | group | label | relevant | versions |",
-        "|---|---|---|---|---|---|",
+        "| type | name | group | label (fr) | label (en) | relevant | calculation | cycles |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    rows = [(q, q.get("group", "")) for q in form["survey"]]
-    if "repeat" in form:
-        rows.append(
-            ({"type": "begin_repeat", "name": form["repeat"]["name"], "label": "Activités"}, "")
-        )
-        rows += [(q, form["repeat"]["name"]) for q in form["repeat"]["survey"]]
-        rows.append(({"type": "end_repeat", "name": form["repeat"]["name"], "label": ""}, ""))
-    for q, group in rows:
-        versions = ", ".join(str(v) for v in q.get("versions", form["versions"]))
-        pii = " *(personal data)*" if q.get("pii") else ""
-        lines.append(
-            f"| {q['type']} | `{q['name']}` | {group} | {_cell(q.get('label', ''))}{pii} | "
-            f"{_cell(q.get('relevant', ''))} | {versions} |"
-        )
+    for repeat in (None, *form.repeats()):
+        for q in form.questions(repeat):
+            cycles = ", ".join(cycle_of(v) for v in form.versions_asking(q.name))
+            kind = f"{q.type} {q.list_name}" if q.list_name else q.type
+            pii = " *(personal data)*" if q.pii else ""
+            lines.append(
+                f"| {kind} | `{q.name}` | {'/'.join(q.groups)} | {_cell(q.label('fr'))}{pii} | "
+                f"{_cell(q.label('en'))} | {_cell(q.relevant)} | {_cell(q.calculation)} | "
+                f"{cycles} |"
+            )
+    lists = dict.fromkeys(
+        q.list_name for r in (None, *form.repeats()) for q in form.questions(r) if q.list_name
+    )
     lines += [
         "",
         "**choices**",
         "",
-        "| list_name | name | label | label::English (en) |",
+        "| list_name | name | label::Français (fr) | label::English (en) |",
         "|---|---|---|---|",
     ]
-    for list_name, choices in form["choices"].items():
-        english = form["choices_en"][list_name]
-        for name, label in choices.items():
-            lines.append(f"| {list_name} | `{name}` | {_cell(label)} | {_cell(english[name])} |")
+    for list_name in lists:
+        for c in form.choices(str(list_name)):
+            lines.append(
+                f"| {list_name} | `{c.name}` | {_cell(label_in(c.labels, 'fr'))} | "
+                f"{_cell(label_in(c.labels, 'en'))} |"
+            )
     return "\n".join(lines)
 
 

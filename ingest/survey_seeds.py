@@ -1,9 +1,10 @@
 """The survey questions and choices as dbt seeds, generated from the KoBo questionnaires.
 
-`kobo_questionnaires.yml` is the one place a question is defined; the warehouse needs the
-same list to unpivot answers (`fct_survey_responses`) and to label them in reports. `slc
-docs` writes the two CSVs and a test fails when they differ from the questionnaires.
-Personal-data questions (name, phone) are left out: their answers never reach the marts.
+The XLSForm workbooks (ingest/contracts/xlsforms/) are the one place a question is defined;
+the warehouse needs the same list to unpivot answers (`fct_survey_responses`) and to label
+them in reports. `slc docs` writes the two CSVs and a test fails when they differ from the
+questionnaires. Personal-data questions (name, phone) are left out: their answers never
+reach the marts; so are the form's `country` and `cycle`, which are columns of every row.
 """
 
 from __future__ import annotations
@@ -12,25 +13,27 @@ import csv
 import io
 from pathlib import Path
 
-from ingest.kobo import questionnaires
+from ingest.kobo import METADATA_TYPES, cycle_of, lifted, questionnaires
 from ingest.settings import REPO_ROOT
+from ingest.xlsform import Question, Questionnaire, label_in
 
 SEEDS = REPO_ROOT / "dbt_project" / "seeds"
 
 QUESTION_FIELDS = [
     "survey", "question", "position", "question_group", "question_type", "choice_list",
-    "label_fr", "cycles", "relevant",
+    "label_fr", "label_en", "cycles", "relevant",
 ]  # fmt: skip
 CHOICE_FIELDS = ["survey", "choice_list", "value", "position", "label_fr", "label_en"]
 
 
-def _forms() -> list[tuple[str, dict, list[dict]]]:
-    """(survey, form, questions): each questionnaire, and the repeat group as its own survey."""
+def _forms() -> list[tuple[str, Questionnaire, list[Question]]]:
+    """(survey, questionnaire, questions): each questionnaire, and each repeat group as its
+    own survey (`<survey>_<repeat>`)."""
     out = []
     for name, form in questionnaires().items():
-        out.append((name, form, form["survey"]))
-        if "repeat" in form:
-            out.append((f"{name}_{form['repeat']['name']}", form, form["repeat"]["survey"]))
+        out.append((name, form, form.questions()))
+        for repeat in form.repeats():
+            out.append((f"{name}_{repeat}", form, form.questions(repeat)))
     return out
 
 
@@ -45,45 +48,46 @@ def _csv(fields: list[str], rows: list[dict]) -> str:
 def rendered() -> dict[Path, str]:
     """Seed file -> its content."""
     questions, choices = [], []
+    skipped = set(lifted())
     for survey, form, items in _forms():
-        versions = form.get("versions", {})
         lists: list[str] = []
-        for position, q in enumerate(items, start=1):
-            if q.get("pii"):
+        asked = [q for q in items if q.type not in METADATA_TYPES and q.name not in skipped]
+        for position, q in enumerate(asked, start=1):
+            if q.pii:
                 continue
-            kind, *rest = q["type"].split()
-            choice_list = rest[0] if rest else ""
+            choice_list = q.list_name or ""
             if choice_list and choice_list not in lists:
                 lists.append(choice_list)
             questions.append(
                 {
                     "survey": survey,
-                    "question": q["name"],
+                    "question": q.name,
                     "position": position,
-                    "question_group": q.get("group", form.get("repeat", {}).get("name", "")),
-                    "question_type": kind,
+                    "question_group": q.groups[-1] if q.groups else "",
+                    "question_type": q.type,
                     "choice_list": choice_list,
-                    "label_fr": q.get("label", ""),
-                    "cycles": " ".join(str(c) for c in q.get("versions", sorted(versions))),
-                    "relevant": q.get("relevant", ""),
+                    "label_fr": q.label("fr"),
+                    "label_en": q.label("en"),
+                    "cycles": " ".join(cycle_of(v) for v in form.versions_asking(q.name)),
+                    "relevant": q.relevant,
                 }
             )
         for choice_list in lists:
-            english = form.get("choices_en", {}).get(choice_list, {})
-            for position, (value, label) in enumerate(form["choices"][choice_list].items(), 1):
-                if value not in english:
+            for position, choice in enumerate(form.choices(choice_list), 1):
+                english = label_in(choice.labels, "en")
+                if not english:
                     raise ValueError(
-                        f"kobo_questionnaires.yml: choice {value!r} of list {choice_list!r} "
-                        f"({survey}) has no English label under choices_en"
+                        f"{form.latest.source}: choice {choice.name!r} of list {choice_list!r} "
+                        "has no English label (label::English (en))"
                     )
                 choices.append(
                     {
                         "survey": survey,
                         "choice_list": choice_list,
-                        "value": value,
+                        "value": choice.name,
                         "position": position,
-                        "label_fr": label,
-                        "label_en": english[value],
+                        "label_fr": label_in(choice.labels, "fr"),
+                        "label_en": english,
                     }
                 )
     return {

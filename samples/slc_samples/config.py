@@ -1,4 +1,4 @@
-"""The sample generator's configuration (sample_config.yml, questionnaires.yml) and the RSR actuals.
+"""The sample generator's configuration (sample_config.yml, answer_weights.yml) and the RSR actuals.
 
 Calibration targets of the other countries' IOM volumes are not typed in the YAML: they are
 read here from the real EUTF results export, for each country's Joint Initiative contract.
@@ -20,7 +20,7 @@ from ingest.settings import REPO_ROOT
 HERE = Path(__file__).parent
 CONFIG_FILE = HERE / "sample_config.yml"
 DOMAIN_RULES_FILE = REPO_ROOT / "expectations" / "domain_rules.yml"
-QUESTIONNAIRES_FILE = REPO_ROOT / "ingest" / "contracts" / "kobo_questionnaires.yml"
+WEIGHTS_FILE = HERE / "answer_weights.yml"
 
 #: The EUTF common output indicators the IOM volumes follow, by their code in the RSR titles.
 IOM_INDICATORS = ("3.4", "3.5", "3.5 bis")
@@ -81,8 +81,8 @@ def config() -> dict:
 
 
 @cache
-def questionnaires() -> dict:
-    return yaml.safe_load(QUESTIONNAIRES_FILE.read_text(encoding="utf-8"))
+def answer_weights() -> dict[str, dict[str, dict[str, float]]]:
+    return yaml.safe_load(WEIGHTS_FILE.read_text(encoding="utf-8"))
 
 
 def month(text: str) -> dt.date:

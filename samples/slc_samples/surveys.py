@@ -1,20 +1,24 @@
 """TPML beneficiary surveys (KoBoToolbox): answer the questionnaires, then export them.
 
-Answers are drawn question by question in questionnaire order. Skip logic (`relevant`) and
-form versions decide who is asked; the calibration (sample_config.yml) then fixes exact
-counts where the report states them, and the questionnaire's weights fill the rest.
+Answers are drawn question by question in questionnaire order (the XLSForms, read by
+ingest.kobo). Skip logic (`relevant`) and form versions decide who is asked; the calibration
+(sample_config.yml) then fixes exact counts where the report states them, and the default
+weights (answer_weights.yml) fill the rest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from slc_samples.config import config, questionnaires
+from ingest.kobo import METADATA_TYPES, cycle_of, lifted, questionnaires
+from ingest.xlsform import Question, Questionnaire
+from slc_samples.config import answer_weights, config
 from slc_samples.iom import Delivery
 from slc_samples.people import people
 from slc_samples.timeline import allocate, d64
@@ -29,20 +33,31 @@ OTHER_REASONS = [
 ]
 
 
+def relevant_sql(expression: str) -> str:
+    """An XLSForm `relevant` as SQL over the answer columns, for the subset the TPML forms use:
+    `${q} = 'v'`, `selected(${q}, 'c')` (the 0/1 column `q_c`), `and`, `or`."""
+    sql = re.sub(r"selected\(\s*\$\{(\w+)\}\s*,\s*'(\w+)'\s*\)", r"\1_\2 = 1", expression)
+    sql = re.sub(r"\$\{(\w+)\}", r"\1", sql)
+    if "$" in sql or "(" in sql:
+        raise ValueError(f"relevant expression the generator cannot evaluate: {expression!r}")
+    return sql
+
+
 def _mask(frame: pl.DataFrame, sql: str | None) -> np.ndarray:
     if not sql:
         return np.ones(frame.height, dtype=bool)
     return frame.select(pl.sql_expr(sql).fill_null(False)).to_series().to_numpy().astype(bool)
 
 
-def _choices(form: dict, qtype: str) -> list[str]:
-    return list(form["choices"][qtype.split()[1]])
+def _choices(form: Questionnaire, question: Question) -> list[str]:
+    return [c.name for c in form.choices(str(question.list_name))]
 
 
 def answer(
     frame: pl.DataFrame,
-    form: dict,
-    survey: list[dict],
+    form: Questionnaire,
+    survey: list[Question],
+    weights_of: dict[str, dict[str, float]],
     assignments: list[dict],
     rng: np.random.Generator,
 ) -> pl.DataFrame:
@@ -51,16 +66,16 @@ def answer(
     for item in assignments:
         by_question.setdefault(item["q"], []).append(item)
     for question in survey:
-        name, qtype = question["name"], question["type"]
-        if not qtype.startswith("select_"):
+        name, qtype = question.name, question.type
+        if qtype not in ("select_one", "select_multiple") or name in lifted():
             continue
-        asked = _mask(frame, question.get("relevant"))
-        if "versions" in question:
-            asked &= np.isin(frame["cycle"].to_numpy(), question["versions"])
-        choices = _choices(form, qtype)
-        weights = question.get("weights") or dict.fromkeys(choices, 1.0)
+        asked = _mask(frame, relevant_sql(question.relevant) if question.relevant else None)
+        cycles = [int(cycle_of(v)) for v in form.versions_asking(name)]
+        asked &= np.isin(frame["cycle"].to_numpy(), cycles)
+        choices = _choices(form, question)
+        weights = weights_of.get(name) or dict.fromkeys(choices, 1.0)
         rules = by_question.get(name, [])
-        if qtype.startswith("select_one"):
+        if qtype == "select_one":
             values = np.full(frame.height, None, dtype=object)
             for rule in rules:
                 scope = asked & _mask(frame, rule.get("where"))
@@ -154,7 +169,11 @@ def _regional_assignments(
 
 
 def _respondents(
-    rng: np.random.Generator, country: str, cycles: dict[int, int], fieldwork: dict, form: dict
+    rng: np.random.Generator,
+    country: str,
+    cycles: dict[int, int],
+    fieldwork: dict,
+    form: Questionnaire,
 ) -> pl.DataFrame:
     frames = []
     for cycle, n in cycles.items():
@@ -169,7 +188,7 @@ def _respondents(
             rng,
             n,
             country,
-            female_share=0.1 if form["form_id"] == "tpml_returnee" else 0.38,
+            female_share=0.1 if form.form_id == "tpml_returnee" else 0.38,
             age_low=18,
             age_high=45,
         )
@@ -190,7 +209,7 @@ def _respondents(
 
 
 def _activities(
-    rng: np.random.Generator, answered: pl.DataFrame, form: dict, country: str
+    rng: np.random.Generator, answered: pl.DataFrame, form: Questionnaire, country: str
 ) -> pl.DataFrame:
     """The repeat group of the sensitisation survey: activities each respondent attended."""
     cfg = config()["surveys"]["sensitisation"]
@@ -222,30 +241,21 @@ def _activities(
             "activite_type": kinds,
         }
     )
-    repeat = form["repeat"]
+    repeat = form.repeats()[0]
     rules = cfg.get("mali_repeat", []) if country == "MLI" else []
-    return answer(frame, form, repeat["survey"], rules, rng)
+    weights = answer_weights().get(f"sensitisation_{repeat}", {})
+    return answer(frame, form, form.questions(repeat), weights, rules, rng)
 
 
-def _kobo_columns(
-    frame: pl.DataFrame, survey: list[dict], form: dict, prefix_group: bool = True
-) -> pl.DataFrame:
+def _kobo_columns(frame: pl.DataFrame, survey: list[Question], form: Questionnaire) -> pl.DataFrame:
     """Canonical answers to KoBo's export columns: group paths and per-choice columns."""
     out = []
     for q in survey:
-        name = q["name"]
-        if name not in frame.columns:
+        if q.name not in frame.columns or q.type in METADATA_TYPES:
             continue
-        path = (
-            f"{q['group']}/{name}"
-            if prefix_group and "group" in q
-            else (f"activites/{name}" if not prefix_group else name)
-        )
-        out.append(pl.col(name).alias(path))
-        if q["type"].startswith("select_multiple"):
-            out.extend(
-                pl.col(f"{name}_{c}").alias(f"{path}/{c}") for c in _choices(form, q["type"])
-            )
+        out.append(pl.col(q.name).alias(q.path))
+        if q.type == "select_multiple":
+            out.extend(pl.col(f"{q.name}_{c}").alias(f"{q.path}/{c}") for c in _choices(form, q))
     return frame.select(out)
 
 
@@ -276,7 +286,8 @@ def write_surveys(out: Path, seed: int, dirt: DirtLog) -> list[Delivery]:
             }
             frame = _respondents(rng, country, cycles, fieldwork, form)
             rules = conf.get("mali", []) if country == "MLI" else regional.get(country, [])
-            answered = answer(frame, form, form["survey"], rules, rng)
+            weights = answer_weights().get(survey_name, {})
+            answered = answer(frame, form, form.questions(), weights, rules, rng)
             other = (
                 answered["raison_depart"].to_numpy() == "autre"
                 if "raison_depart" in answered.columns
@@ -300,7 +311,7 @@ def write_surveys(out: Path, seed: int, dirt: DirtLog) -> list[Delivery]:
                     f"{survey_name}:{country}",
                     [int(i) for i in np.flatnonzero(other)],
                 )
-            activities = _activities(rng, answered, form, country) if "repeat" in form else None
+            activities = _activities(rng, answered, form, country) if form.repeats() else None
             for cycle in cycles:
                 part = answered.filter(pl.col("cycle") == cycle)
                 deliveries.append(
@@ -315,7 +326,7 @@ def _export(
     folder: Path,
     rng: np.random.Generator,
     survey_name: str,
-    form: dict,
+    form: Questionnaire,
     country: str,
     cycle: int,
     part: pl.DataFrame,
@@ -326,14 +337,15 @@ def _export(
     n = part.height
     submitted = part["end"].to_numpy() + rng.integers(60, 3 * 86400, n).astype("timedelta64[s]")
     uuids = [str(uuid.UUID(int=int(x), version=4)) for x in rng.integers(0, 2**63, n)]
-    questions = _kobo_columns(part, form["survey"], form)
+    questions = _kobo_columns(part, form.questions(), form)
+    version = next(v.version for v in form.versions if cycle_of(v) == str(cycle))
     meta = pl.DataFrame(
         {
             "_id": np.arange(1, n + 1) + 100000 * cycle + 1000 * (sum(map(ord, country)) % 97),
             "_uuid": uuids,
             "_submission_time": [str(s).replace("T", " ")[:19] for s in submitted],
             "_validation_status": rng.choice(["validation_status_approved", ""], n, p=[0.9, 0.1]),
-            "__version__": form["versions"][cycle],
+            "__version__": version,
             "_index": np.arange(1, n + 1),
         }
     )
@@ -369,14 +381,15 @@ def _export(
             dirt.add("blank_row", path.name, [int(p) + 2 + i for i, p in enumerate(positions)])
     else:
         path = folder / f"{stem}.xlsx"
-        sheets = {form["form_id"]: export}
+        sheets = {form.form_id: export}
         if activities is not None:
             mine = activities.filter(pl.col("country") == country).with_columns(
                 pl.int_range(1, pl.len() + 1).alias("_index")
             )
-            sheets[form["repeat"]["name"]] = pl.concat(
+            repeat = form.repeats()[0]
+            sheets[repeat] = pl.concat(
                 [
-                    _kobo_columns(mine, form["repeat"]["survey"], form, prefix_group=False),
+                    _kobo_columns(mine, form.questions(repeat), form),
                     mine.select("_index", "_parent_index"),
                 ],
                 how="horizontal",

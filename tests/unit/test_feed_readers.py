@@ -364,6 +364,8 @@ def _submission(n: int, **changes) -> dict:
     return {
         "start": "2021-01-20T10:02:11.000+00:00",
         "end": "2021-01-20T10:31:40.000+00:00",
+        "cycle": 3,
+        "country": "MLI",
         "nom_repondant": "Bakary Konaté",
         "telephone": "66 12 34 56",
         "sexe": "m",

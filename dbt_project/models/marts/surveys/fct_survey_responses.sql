@@ -13,7 +13,7 @@
 with answers as (
     {%- set selects = [] %}
     {%- for survey, relation, parent in surveys %}
-    {%- for q in survey_questions(survey) if q.type != 'text' and q.question not in ('sexe', 'age') %}
+    {%- for q in survey_questions(survey) if q.type not in ('text', 'calculate') and q.question not in ('sexe', 'age') %}
     {%- for column, choice in q.columns %}
     {%- set answer = ("'" ~ choice ~ "'") if choice is not none else "cast(" ~ adapter.quote(column) ~ " as varchar)" %}
     {%- set condition = (adapter.quote(column) ~ " = 1") if choice is not none else (adapter.quote(column) ~ " is not null") %}
