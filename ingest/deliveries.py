@@ -498,6 +498,7 @@ def _stage(
         rows_bronze=related[MEMBERS].height if MEMBERS in related else bronze.height,
         rows_quarantined=parsed.quarantine.height,
         bronze_file=str(target),
+        warnings="; ".join(parsed.warnings) or None,
     )
     return _Staged(path, entry, moves, members)
 

@@ -22,6 +22,8 @@ class ParsedDelivery:
     sheet: str | None = None
     #: Further tables of the same delivery: repeat groups, participant lists (by name).
     related: dict[str, pl.DataFrame] = field(default_factory=dict)
+    #: What the load should say about a delivery it accepts (columns kept aside...).
+    warnings: tuple[str, ...] = ()
 
 
 #: The main bronze table of a feed (`bronze/<feed>/<sha256>.parquet`) has this name in a

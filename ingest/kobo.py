@@ -11,14 +11,16 @@ XLSX sheet is the repeat's name) is returned as the related table `activities`, 
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import polars as pl
 
 from ingest.contracts import _DIR, Column, Contract, DeliveryRejected, load_contract
 from ingest.delivery_types import MAIN, ParsedDelivery
-from ingest.tabular import read_table
-from ingest.typed import parse_related, parse_rows, split_duplicates
+from ingest.kobo_layout import Layout, decode_multiple, resolve
+from ingest.tabular import SOURCE_ROW, RawTable, read_table, sheet_names
+from ingest.typed import parse_rows, split_duplicates, utc_offset
 from ingest.xlsform import Form, Question, Questionnaire, questionnaires_in
 
 FEED = "kobo"
@@ -28,6 +30,9 @@ METADATA_TYPES = {
     "simserial", "subscriberid", "start-geopoint", "background-audio",
 }  # fmt: skip
 READER_TYPES = {"string": pl.String, "int32": pl.Int32}
+#: A repeat sheet's copies of its submission's metadata (kpi's `_submission__id`, ...): the
+#: submission's own row holds them; only `_submission__uuid`, the link, is read.
+COPIED_FROM_SUBMISSION = re.compile(r"^_submission_(?!_uuid$)")
 
 
 @cache
@@ -46,7 +51,8 @@ def questionnaires() -> dict[str, Questionnaire]:
 def lifted() -> dict[str, str]:
     """Questions the reader moves to the end of a row, with their bronze type (`country`,
     `cycle`): they say where and when, and every table of a delivery has them."""
-    return dict(load_contract(FEED).raw["reader_columns"])
+    raw = load_contract(FEED).raw
+    return {name: raw["reader_columns"][name] for name in raw["form_columns"]}
 
 
 def cycle_of(version: Form) -> str:
@@ -110,9 +116,11 @@ def repeat_contract(survey: str, repeat: str) -> Contract:
 
 def bronze_tables() -> dict[str, list[Contract]]:
     """Every questionnaire's submissions share the main table; the repeat groups' rows are
-    `activities`."""
+    `activities`; the cells of undeclared columns are `extras`."""
     forms = questionnaires()
+    base = load_contract(FEED)
     return {
+        "extras": [base.with_columns(base.raw["extras_columns"])],
         MAIN: [survey_contract(survey) for survey in forms],
         "activities": [
             repeat_contract(survey, repeat)
@@ -123,12 +131,154 @@ def bronze_tables() -> dict[str, list[Contract]]:
 
 
 def _lift(frame: pl.DataFrame) -> pl.DataFrame:
-    """`country` and `cycle` at the end of the row, in their bronze types."""
-    kinds = lifted()
+    """The reader's columns at the end of the row, in their bronze types: `country` and
+    `cycle` (questions of the form), then the offsets the time stamps were written with."""
+    kinds = {
+        n: k for n, k in load_contract(FEED).raw["reader_columns"].items() if n in frame.columns
+    }
     return frame.select(
         pl.exclude(list(kinds)),
         *(pl.col(n).cast(READER_TYPES[k], strict=False).alias(n) for n, k in kinds.items()),
     )
+
+
+def _tag_rows(frame: pl.DataFrame) -> int:
+    """How many rows under the header are tag rows (kpi's HXL row: every filled cell a
+    `#tag`), not submissions."""
+    values = [c for c in frame.columns if c != SOURCE_ROW]
+    count = 0
+    for row in frame.head(3).select(values).iter_rows():
+        filled = [str(v).strip() for v in row if v is not None and str(v).strip()]
+        if not filled or not all(v.startswith("#") for v in filled):
+            break
+        count += 1
+    return count
+
+
+def canonical(
+    table: RawTable, form: Questionnaire, contract: Contract, repeat: str | None = None
+) -> tuple[pl.DataFrame, Layout, pl.DataFrame]:
+    """A sheet as the contract's headers, whatever export options wrote it.
+
+    Returns the frame (question columns under their group paths, codes for values, the
+    select_multiple summary and 0/1 columns both present), the layout found, and the cells
+    of the columns no version of the form declares (long: header, value, row)."""
+    frame = table.frame.slice(_tag_rows(table.frame))
+    layout = resolve(form, table.headers, repeat)
+    by_name = {c.name: c for c in contract.columns}
+    by_header = {alias: c for c in contract.columns for alias in c.aliases}
+    cells = [c for c in frame.columns if c != SOURCE_ROW]
+    picked: dict[str, pl.Expr] = {}
+    extras: list[int] = []
+    for position in layout.unmatched:
+        header = table.headers[position]
+        column = by_header.get(header)
+        if column is not None and column.header not in picked:
+            picked[column.header] = pl.col(cells[position])
+        elif not COPIED_FROM_SUBMISSION.match(header):
+            extras.append(position)
+    for position, value in layout.columns.items():
+        column = by_name.get(value.name)
+        if column is None or column.header in picked:
+            extras.append(position)
+            continue
+        expr = pl.col(cells[position])
+        if layout.spelling.language is not None and value.choice is None:
+            codes = layout.labels_to_codes(value.question, form)
+            if value.question.type == "select_one" and codes:
+                expr = expr.str.strip_chars().replace(codes)
+            elif value.question.type == "select_multiple" and codes:
+                expr = expr.map_elements(
+                    lambda text, codes=codes: " ".join(decode_multiple(text, codes) or [text]),
+                    return_dtype=pl.String,
+                )
+        picked[column.header] = expr
+    out = frame.select(*(e.alias(h) for h, e in picked.items()), SOURCE_ROW)
+    out = _both_multiple_forms(out, form, form.questions(repeat))
+    extra = frame.select(
+        pl.concat_list(
+            pl.struct(pl.lit(table.headers[p]).alias("header"), pl.col(cells[p]).alias("value"))
+            for p in extras
+        ).alias("cell")
+        if extras
+        else pl.lit([], dtype=pl.List(pl.Struct({"header": pl.String, "value": pl.String}))).alias(
+            "cell"
+        ),
+        SOURCE_ROW,
+    )
+    extra = (
+        extra.explode("cell")
+        .unnest("cell")
+        .filter(pl.col("value").is_not_null() & (pl.col("value").str.strip_chars() != ""))
+        .select(pl.lit(table.sheet).alias("sheet"), "header", "value", SOURCE_ROW)
+    )
+    return out, layout, extra
+
+
+def _both_multiple_forms(frame: pl.DataFrame, form: Questionnaire, questions) -> pl.DataFrame:
+    """A select_multiple as both its summary (codes, space-separated) and its 0/1 columns,
+    whichever of the two the export wrote (kpi's `multiple_select`: both, summary, details).
+    Not asked: every one of them blank."""
+    added = []
+    for q in questions:
+        if q.type != "select_multiple" or not q.list_name:
+            continue
+        codes = [c.name for c in form.choices(q.list_name)]
+        split = {c: f"{q.path}/{c}" for c in codes}
+        have = [c for c, h in split.items() if h in frame.columns]
+        if q.path in frame.columns and len(have) < len(codes):
+            chosen = pl.col(q.path).str.strip_chars().str.split(" ")
+            asked = pl.col(q.path).is_not_null() & (pl.col(q.path).str.strip_chars() != "")
+            added += [
+                pl.when(asked)
+                .then(chosen.list.contains(pl.lit(c)).cast(pl.Int8).cast(pl.String))
+                .alias(h)
+                for c, h in split.items()
+                if h not in frame.columns
+            ]
+        elif q.path not in frame.columns and have:
+            one = [pl.col(split[c]).str.strip_chars().str.replace(r"\.0$", "") for c in have]
+            asked = pl.any_horizontal(v.is_not_null() & (v != "") for v in one)
+            joined = pl.concat_str(
+                [pl.when(v == "1").then(pl.lit(c)) for c, v in zip(have, one, strict=True)],
+                separator=" ",
+                ignore_nulls=True,
+            )
+            added.append(pl.when(asked).then(joined).alias(q.path))
+    return frame.with_columns(added) if added else frame
+
+
+def excel_sheet(name: str) -> str:
+    """The sheet KoBo names after a section: Excel's forbidden characters become `_`, a
+    leading or trailing apostrophe too, and a name over 31 characters ends in "..."."""
+    name = re.sub(r"(^'|'$)", "_", name.translate({ord(c): "_" for c in "[]*?:\\/"}))
+    return name if len(name) <= 31 else name[:28] + "..."
+
+
+def _sheet_for(sheets: list[str], name: str) -> str | None:
+    wanted = excel_sheet(name)
+    return next((s for s in sheets if s in (wanted, name)), None)
+
+
+def main_sheet(content: bytes, file_name: str, form: Questionnaire) -> str | None:
+    """The submissions' sheet of an XLSX export: named after the form's title (as Excel
+    allows it), or its id, or else the first sheet that is no repeat's; None for a CSV."""
+    if not file_name.lower().endswith((".xlsx", ".xlsm")):
+        return None
+    sheets = _sheets(content, file_name)
+    for name in [*(v.title for v in reversed(form.versions)), form.form_id]:
+        found = _sheet_for(sheets, name)
+        if found:
+            return found
+    repeats = {excel_sheet(r) for r in form.repeats()}
+    return next((s for s in sheets if s not in repeats), sheets[0] if sheets else None)
+
+
+def _sheets(content: bytes, file_name: str) -> list[str]:
+    try:
+        return sheet_names(content)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a rejected delivery
+        raise DeliveryRejected(file_name, f"unreadable workbook: {exc}") from exc
 
 
 def parse(content: bytes, file_name: str) -> ParsedDelivery:
@@ -139,21 +289,93 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
     survey = match.group("survey")
     form = questionnaires()[survey]
     contract = survey_contract(survey)
+    sheet = main_sheet(content, file_name, form)
     try:
-        table = read_table(content, file_name, form.latest.form_id)
+        table = read_table(content, file_name, sheet)
     except (ValueError, pl.exceptions.PolarsError) as exc:
         raise DeliveryRejected(file_name, f"unreadable: {exc}") from exc
-    good, bad = parse_rows(table.frame, contract, file_name, table.headers)
+    frame, layout, extras = canonical(table, form, contract)
+    if layout.matched == 0:
+        raise DeliveryRejected(
+            file_name, f"no column is a question of the {form.form_id} form: not its export"
+        )
+    # The offsets the time stamps were written with (the typed values are UTC).
+    offsets = frame.select(
+        *(
+            (utc_offset(pl.col(c.header)) if c.header in frame.columns else pl.lit(None))
+            .cast(pl.String)
+            .alias(f"{c.name}_utc_offset")
+            for c in contract.columns
+            if c.type == "datetime_iso"
+        ),
+        SOURCE_ROW,
+    )
+    if "_index" not in frame.columns:  # kpi writes it unless fields were picked
+        frame = frame.with_columns(pl.int_range(1, pl.len() + 1).cast(pl.String).alias("_index"))
+    headers = [c for c in frame.columns if c != SOURCE_ROW]
+    good, bad = parse_rows(frame, contract, file_name, headers)
+    good = good.join(offsets, on=SOURCE_ROW, how="left")
     good, bad = split_duplicates(good, bad, "uuid")
     good = _lift(good)
     related = {}
-    if file_name.lower().endswith(".xlsx"):
+    if extras.height:
+        related["extras"] = extras
+    warnings = []
+    if extras.height:
+        named = sorted(set(extras["header"]))
+        warnings.append(
+            f"{len(named)} column(s) no version of the form declares, kept in bronze "
+            f"kobo/extras: {', '.join(named[:5])}{' ...' if len(named) > 5 else ''}"
+        )
+    if sheet is not None:
         for repeat in form.repeats():
-            sub = repeat_contract(survey, repeat)
-            typed, problems = parse_related(content, file_name, repeat, sub)
-            parents = good.select(pl.col("row_index").alias("parent_index"), *lifted()).unique(
-                "parent_index", keep="first"
-            )
-            related["activities"] = typed.join(parents, on="parent_index", how="left")
+            rows = _repeat_rows(content, file_name, survey, form, repeat, good)
+            if rows is None:
+                continue
+            typed, problems, more = rows
+            related["activities"] = typed
             related["activities_quarantine"] = problems
-    return ParsedDelivery(good, bad, table.frame.height, table.sheet, related)
+            if more.height:
+                related["extras"] = pl.concat([related.get("extras", more.clear()), more])
+    rows_read = table.frame.height - _tag_rows(table.frame)
+    return ParsedDelivery(good, bad, rows_read, table.sheet, related, tuple(warnings))
+
+
+def _stamp_names(contract: Contract) -> list[tuple[str, str]]:
+    return [(c.name, c.header) for c in contract.columns if c.type == "datetime_iso"]
+
+
+def _repeat_rows(
+    content: bytes,
+    file_name: str,
+    survey: str,
+    form: Questionnaire,
+    repeat: str,
+    submissions: pl.DataFrame,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
+    """A repeat group's sheet (named after the repeat, cut to 31 characters), typed, linked
+    to its submission by `_parent_index`, or by `_submission__uuid` when the export has no
+    index; each row takes its submission's country and cycle."""
+    contract = repeat_contract(survey, repeat)
+    sheet = _sheet_for(_sheets(content, file_name), repeat)
+    if sheet is None:  # KoBo writes a repeat's sheet only when some submission has rows
+        return None
+    try:
+        table = read_table(content, file_name, sheet)
+    except (ValueError, pl.exceptions.PolarsError) as exc:
+        raise DeliveryRejected(file_name, f"repeat sheet {sheet!r}: {exc}") from exc
+    frame, _, extras = canonical(table, form, contract, repeat)
+    if "_parent_index" not in frame.columns and "_submission__uuid" in frame.columns:
+        index = submissions.select(
+            pl.col("uuid").alias("_submission__uuid"),
+            pl.col("row_index").cast(pl.String).alias("_parent_index"),
+        ).unique("_submission__uuid", keep="first")
+        frame = frame.join(index, on="_submission__uuid", how="left")
+    if "_index" not in frame.columns:
+        frame = frame.with_columns(pl.int_range(1, pl.len() + 1).cast(pl.String).alias("_index"))
+    headers = [c for c in frame.columns if c != SOURCE_ROW]
+    typed, problems = parse_rows(frame, contract, file_name, headers)
+    parents = submissions.select(pl.col("row_index").alias("parent_index"), *lifted()).unique(
+        "parent_index", keep="first"
+    )
+    return typed.join(parents, on="parent_index", how="left"), problems, extras

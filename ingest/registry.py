@@ -41,6 +41,8 @@ class DeliveryRecord:
     rows_quarantined: int = 0
     bronze_file: str | None = None
     error: str | None = None
+    #: What the reader said about a delivery it accepted (columns kept aside...).
+    warnings: str | None = None
 
 
 def registry_path(settings: Settings) -> Path:
@@ -135,6 +137,7 @@ REGISTRY_SCHEMA = {
     "rows_quarantined": pl.Int64,
     "bronze_file": pl.String,
     "error": pl.String,
+    "warnings": pl.String,
     "is_current": pl.Boolean,
     "superseded_by": pl.String,
 }

@@ -24,6 +24,27 @@ TRUE = ("oui", "yes", "y", "o", "1", "true", "vrai")
 FALSE = ("non", "no", "n", "0", "false", "faux")
 
 
+#: A time stamp's offset from UTC at its end: `+01:00`, `-0400`, `Z`.
+OFFSET = r"(?:(?P<sign>[+-])(?P<hours>\d{2}):?(?P<minutes>\d{2})|(?P<zulu>Z))$"
+
+
+def utc_offset(raw: pl.Expr) -> pl.Expr:
+    """The offset as written at the end of an ISO time stamp ("-04:00", "Z"), else null."""
+    return raw.str.strip_chars().str.extract(
+        r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([+-]\d{2}:?\d{2}|Z)$", 1
+    )
+
+
+def offset_minutes(raw: pl.Expr) -> pl.Expr:
+    """Minutes east of UTC of an ISO time stamp's offset; null when it writes none."""
+    parts = utc_offset(raw).str.extract_groups(OFFSET)
+    minutes = parts.struct.field("hours").cast(pl.Int64) * 60 + parts.struct.field("minutes").cast(
+        pl.Int64
+    )
+    signed = pl.when(parts.struct.field("sign") == "-").then(-minutes).otherwise(minutes)
+    return pl.when(parts.struct.field("zulu") == "Z").then(0).otherwise(signed)
+
+
 def parse_date(expr: pl.Expr) -> pl.Expr:
     text = expr.str.strip_chars()
     iso = text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
@@ -147,12 +168,15 @@ def rule(column: Column, countries: dict[str, str | None] | None = None) -> Rule
         bad = present & staged.is_null()
         code = "unparseable_date"
     elif kind == "datetime_iso":  # KoBo "2020-11-03T10:12:44.123+01:00" or "2020-11-03 10:12:44"
-        stage = (
+        # Stored as UTC: a written offset is taken off (the reader keeps it: `utc_offset`);
+        # without one the time is UTC already (KoBo's own `_submission_time`).
+        local = (
             raw.str.strip_chars()
             .str.slice(0, 19)
             .str.replace("T", " ")
             .str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
         )
+        stage = local - pl.duration(minutes=offset_minutes(raw).fill_null(0))
         bad = present & staged.is_null()
         code = "unparseable_date"
     elif kind == "country":

@@ -80,6 +80,8 @@ class Form:
     choices: dict[str, tuple[Choice, ...]] = field(compare=False)
     #: Repeat name -> its groups above it (its sheet in an XLSX export is the name).
     repeats: dict[str, tuple[str, ...]] = field(compare=False)
+    #: Group and repeat name -> its labels (KoBo's label headers with group paths).
+    group_labels: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
     source: str = ""
 
     def question(self, name: str) -> Question | None:
@@ -114,7 +116,8 @@ def read_form(path: Path) -> Form:
         for name, items in (tree.get("choices") or {}).items()
     }
     repeats: dict[str, tuple[str, ...]] = {}
-    questions = tuple(_walk(tree.get("children") or [], (), None, repeats))
+    group_labels: dict[str, dict[str, str]] = {}
+    questions = tuple(_walk(tree.get("children") or [], (), None, repeats, group_labels))
     languages = sorted({lang for q in questions for lang in q.labels if lang != "default"})
     return Form(
         form_id=str(tree.get("id_string") or path.stem),
@@ -125,6 +128,7 @@ def read_form(path: Path) -> Form:
         questions=questions,
         choices=choices,
         repeats=repeats,
+        group_labels=group_labels,
         source=path.name,
     )
 
@@ -134,17 +138,21 @@ def _walk(
     groups: tuple[str, ...],
     repeat: str | None,
     repeats: dict[str, tuple[str, ...]],
+    group_labels: dict[str, dict[str, str]],
 ) -> Iterator[Question]:
     for child in children:
         kind, name = str(child.get("type", "")), str(child.get("name", ""))
         if name in _NO_ANSWER or kind in _NO_ANSWER:
             continue
         if kind in ("group", "repeat"):
+            group_labels[name] = _labels(child.get("label"))
             inner = repeat
             if kind == "repeat":
                 repeats[name] = groups
                 inner = name
-            yield from _walk(child.get("children") or [], (*groups, name), inner, repeats)
+            yield from _walk(
+                child.get("children") or [], (*groups, name), inner, repeats, group_labels
+            )
             continue
         bind = child.get("bind") or {}
         yield Question(
@@ -202,6 +210,10 @@ class Questionnaire:
 
     def versions_asking(self, name: str) -> list[Form]:
         return [f for f in self.versions if f.question(name) is not None]
+
+    def languages(self) -> list[str]:
+        """The languages any version labels in, as the forms name them ("Français (fr)")."""
+        return list(dict.fromkeys(lang for f in self.versions for lang in f.languages))
 
     def repeats(self) -> list[str]:
         return list(dict.fromkeys(r for f in self.versions for r in f.repeats))

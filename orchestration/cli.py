@@ -233,8 +233,19 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(manifest.row_counts, indent=2))
         print(f"versions kept: {len(versions(settings))} (slc rollback restores the previous)")
     print_refusals(settings, records)
+    print_warnings(current, records)
     print_gate_report(settings)
     return 0
+
+
+def print_warnings(current: set[str], records: list) -> None:
+    """What the readers said about current deliveries they accepted (columns kept aside)."""
+    said = [r for r in records if r.warnings and r.sha256 in current]
+    if not said:
+        return
+    print(f"current deliveries loaded with a warning: {len(said)}")
+    for r in said[-10:]:
+        print(f"  {r.feed} {r.file_name}: {r.warnings}")
 
 
 def print_refusals(settings: Settings, records: list) -> None:

@@ -118,6 +118,14 @@ def answer(
                     draw = asked & (rng.random(frame.height) < weights.get(choice, 0.0))
                     column[draw] = 1
                 picked[choice] = column
+            # A respondent who ticked nothing skipped the question: KoBo leaves the summary
+            # and every 0/1 column blank, as for a question not asked.
+            ticked = np.zeros(frame.height, dtype=bool)
+            for column in picked.values():
+                ticked |= column == 1
+            for column in picked.values():
+                column[asked & ~ticked] = -1
+            asked = asked & ticked
             joined = [
                 " ".join(c for c in choices if picked[c][i] == 1) if asked[i] else None
                 for i in range(frame.height)

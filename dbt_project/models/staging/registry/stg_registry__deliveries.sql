@@ -14,6 +14,7 @@ select
     rows_read,
     rows_bronze,
     rows_quarantined,
+    warnings,
     is_current,
     superseded_by
 from {{ source('registry', 'deliveries') }}
