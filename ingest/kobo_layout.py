@@ -4,7 +4,8 @@ KoBo's export engine (formpack, driven by kpi's export settings) spells a questi
 in one of these ways, for the whole file:
 - XML names ("_xml"): `name`, or with "include groups in headers" `group/sub/name`;
 - labels in one of the form's languages (the default): `label`, or `Group label/label`;
-- the group separator is `/` unless the export settings chose another;
+- the group separator is `/` unless the export settings chose another (it also joins a
+  select_multiple's header to its choices', with or without group paths);
 - a select_multiple gives its summary column, its 0/1 columns (`<header><sep><choice>`,
   the choice's name or label), or both; a geopoint its raw column and `_<label>_latitude`,
   `_longitude`, `_altitude`, `_precision`;
@@ -140,7 +141,7 @@ def spellings(form: Questionnaire) -> list[Spelling]:
         Spelling(language, groups, sep)
         for language in languages
         for groups in (True, False)
-        for sep in (SEPARATORS if groups else ("/",))
+        for sep in SEPARATORS  # also between a select_multiple and its choices
     ]
 
 

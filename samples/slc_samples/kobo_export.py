@@ -6,8 +6,8 @@ the sample and the tests check the reader against the tools partners use, not ag
 - headers: a question's label in the export's language (its XML name for "_xml"), prefixed
   with its groups' labels (names) joined by `group_sep` when "include groups in headers";
 - a select_multiple: its summary column and/or one column per choice, `<header><sep><choice
-  label or name>`, values "1"/"0", every one blank when the question was not asked; the
-  summary holds the choices' labels (names) joined by spaces;
+  label or name>`, values "1"/"0", every one blank when the submission has no value for it
+  (not asked); the summary holds the choices' labels (names) joined by spaces;
 - a geopoint: its raw column, then `_<label>_latitude`, `_longitude`, `_altitude`,
   `_precision`;
 - values: a select_one's choice label in the language (its name for "_xml");
@@ -23,6 +23,7 @@ the sample and the tests check the reader against the tools partners use, not ag
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Sequence
@@ -141,21 +142,29 @@ class _Columns:
         if q.type == "select_one":
             self.add(label, lambda r, n=q.name: said.get(r.get(n), r.get(n)) or "")
         elif q.type == "select_multiple":
+            codes = [c.name for c in choices]
+
+            def value(r: dict, n: str = q.name) -> str | None:
+                """The submission's value: codes joined by spaces, "" when asked and nothing
+                ticked (the canonical frame's 0/1 columns say so), None when not asked."""
+                if r.get(n) is not None:
+                    return str(r[n])
+                ticks = [r.get(f"{n}_{c}") for c in codes]
+                return "" if any(t is not None and str(t) != "" for t in ticks) else None
+
             if o.multiple_select in ("both", "summary"):
                 self.add(
                     label,
-                    lambda r, n=q.name: (
-                        " ".join(said.get(str(v)) or str(v) for v in r[n].split())
-                        if r.get(n)
-                        else ""
+                    lambda r, value=value: " ".join(
+                        said.get(v) or v for v in (value(r) or "").split()
                     ),
                 )
             if o.multiple_select in ("both", "details"):
                 for c in choices:
                     self.add(
                         f"{label}{o.group_sep or '/'}{said[c.name]}",
-                        lambda r, n=q.name, c=c.name: (
-                            "" if not r.get(n) else ("1" if c in r[n].split() else "0")
+                        lambda r, c=c.name, value=value: (
+                            "" if value(r) is None else ("1" if c in value(r).split() else "0")
                         ),
                     )
         elif q.type == "geopoint":
@@ -238,10 +247,16 @@ def to_csv(headers: list[str], rows: list[list[str]], options: KoboExport) -> by
     return ("\r\n".join(body) + "\r\n").encode("utf-8")
 
 
-def to_xlsx(sheets: dict[str, tuple[list[str], list[list[str]]]], options: KoboExport) -> bytes:
-    """formpack's `to_xlsx`: one sheet per section, text cells, the header first."""
+def to_xlsx(
+    sheets: dict[str, tuple[list[str], list[list[str]]]],
+    options: KoboExport,
+    created: dt.datetime = dt.datetime(2021, 1, 1),
+) -> bytes:
+    """formpack's `to_xlsx`: one sheet per section, text cells, the header first. The
+    workbook's creation time is `created`, so that a seed gives the same bytes."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_urls": False})
+    book.set_properties({"created": created})
     taken: list[str] = []
     for name, (headers, rows) in sheets.items():
         title = sheet_name(name, taken)

@@ -16,13 +16,14 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ingest.kobo import METADATA_TYPES, cycle_of, lifted, questionnaires
+from ingest.kobo import cycle_of, lifted, questionnaires
 from ingest.xlsform import Question, Questionnaire
 from slc_samples.config import answer_weights, config
 from slc_samples.iom import Delivery
+from slc_samples.kobo_export import KoboExport, repeat_rows, submission_rows, to_csv, to_xlsx
 from slc_samples.people import people
 from slc_samples.timeline import allocate, d64
-from slc_samples.writers import DirtLog, csv_bytes, insert_blank_rows, write_xlsx
+from slc_samples.writers import DirtLog
 
 OTHER_REASONS = [
     "Mariage",
@@ -118,14 +119,6 @@ def answer(
                     draw = asked & (rng.random(frame.height) < weights.get(choice, 0.0))
                     column[draw] = 1
                 picked[choice] = column
-            # A respondent who ticked nothing skipped the question: KoBo leaves the summary
-            # and every 0/1 column blank, as for a question not asked.
-            ticked = np.zeros(frame.height, dtype=bool)
-            for column in picked.values():
-                ticked |= column == 1
-            for column in picked.values():
-                column[asked & ~ticked] = -1
-            asked = asked & ticked
             joined = [
                 " ".join(c for c in choices if picked[c][i] == 1) if asked[i] else None
                 for i in range(frame.height)
@@ -255,18 +248,6 @@ def _activities(
     return answer(frame, form, form.questions(repeat), weights, rules, rng)
 
 
-def _kobo_columns(frame: pl.DataFrame, survey: list[Question], form: Questionnaire) -> pl.DataFrame:
-    """Canonical answers to KoBo's export columns: group paths and per-choice columns."""
-    out = []
-    for q in survey:
-        if q.name not in frame.columns or q.type in METADATA_TYPES:
-            continue
-        out.append(pl.col(q.name).alias(q.path))
-        if q.type == "select_multiple":
-            out.extend(pl.col(f"{q.name}_{c}").alias(f"{q.path}/{c}") for c in _choices(form, q))
-    return frame.select(out)
-
-
 def write_surveys(out: Path, seed: int, dirt: DirtLog) -> list[Delivery]:
     cfg = config()
     forms = questionnaires()
@@ -330,6 +311,26 @@ def write_surveys(out: Path, seed: int, dirt: DirtLog) -> list[Delivery]:
     return deliveries
 
 
+#: The export options the country offices use (kpi's settings), as real offices mix them:
+#: anglophone offices export English labels; the others one of these, by country and cycle.
+ENGLISH_OFFICES = {"GHA", "GMB", "NGA"}
+FRENCH_LAYOUTS = (
+    KoboExport(language="Français (fr)"),  # kpi's default: labels, no group paths
+    KoboExport(language=None, groups=True),  # XML names with group paths
+    KoboExport(language="Français (fr)", groups=True, hxl=True),
+    KoboExport(language=None),
+    KoboExport(language=None, groups=True, multiple_select="details"),
+)
+# Not among them: a select_multiple as its summary only, which cannot tell a question nobody
+# ticked anything at from one not asked (docs/feeds/kobo.md).
+
+
+def layout_for(country: str, cycle: int) -> KoboExport:
+    if country in ENGLISH_OFFICES:
+        return KoboExport(language="English (en)", groups=cycle == 3, group_sep=" / ")
+    return FRENCH_LAYOUTS[(sum(map(ord, country)) + cycle) % len(FRENCH_LAYOUTS)]
+
+
 def _export(
     folder: Path,
     rng: np.random.Generator,
@@ -345,67 +346,65 @@ def _export(
     n = part.height
     submitted = part["end"].to_numpy() + rng.integers(60, 3 * 86400, n).astype("timedelta64[s]")
     uuids = [str(uuid.UUID(int=int(x), version=4)) for x in rng.integers(0, 2**63, n)]
-    questions = _kobo_columns(part, form.questions(), form)
     version = next(v.version for v in form.versions if cycle_of(v) == str(cycle))
-    meta = pl.DataFrame(
-        {
-            "_id": np.arange(1, n + 1) + 100000 * cycle + 1000 * (sum(map(ord, country)) % 97),
-            "_uuid": uuids,
-            "_submission_time": [str(s).replace("T", " ")[:19] for s in submitted],
-            "_validation_status": rng.choice(["validation_status_approved", ""], n, p=[0.9, 0.1]),
-            "__version__": version,
-            "_index": np.arange(1, n + 1),
-        }
-    )
-    export = pl.concat(
-        [
-            part.select(
-                pl.col("start").dt.strftime("%Y-%m-%dT%H:%M:%S.000+00:00"),
-                pl.col("end").dt.strftime("%Y-%m-%dT%H:%M:%S.000+00:00"),
-            ),
-            questions,
-            meta,
-        ],
-        how="horizontal",
+    # The submissions as the server holds them: answers by question name, kpi's metadata.
+    rows = part.with_columns(
+        pl.col("start").dt.strftime("%Y-%m-%dT%H:%M:%S.000+00:00"),
+        pl.col("end").dt.strftime("%Y-%m-%dT%H:%M:%S.000+00:00"),
+        pl.Series(
+            "submission_id",
+            np.arange(1, n + 1) + 100000 * cycle + 1000 * (sum(map(ord, country)) % 97),
+        ),
+        pl.Series("uuid", uuids),
+        pl.Series("submitted_at", [str(s).replace("T", " ")[:19] for s in submitted]),
+        pl.Series(
+            "validation_status",
+            rng.choice(["validation_status_approved", ""], n, p=[0.9, 0.1]),
+        ),
+        pl.lit(version).alias("form_version"),
+        pl.Series("_index", np.arange(1, n + 1)),
     )
     dup = rng.random(n) < rate
     if dup.any():
-        export = pl.concat([export, export.filter(pl.Series(dup))], how="vertical_relaxed")
+        rows = pl.concat([rows, rows.filter(pl.Series(dup))], how="vertical_relaxed")
     exported = dt.date.fromisoformat(str(part["end"].max())[:10]) + dt.timedelta(
         days=int(rng.integers(3, 20))
     )
+    options = layout_for(country, cycle)
+    headers, body = submission_rows(form, rows, options)
     use_csv = activities is None and (sum(map(ord, country)) + cycle) % 3 == 0
     stem = f"TPML_{survey_name}_{country}_C{cycle}_{exported:%Y-%m-%d}"
     positions = np.array([], dtype=np.int64)
+    first_data_row = 3 if options.hxl else 2  # the header is row 1, kpi's tag row row 2
     if use_csv:
         path = folder / f"{stem}.csv"
-        text = export.select(pl.all().cast(pl.String))
-        n_blank = int(rng.binomial(text.height, config()["dirt"]["blank_row_small_file"]))
-        positions = np.sort(rng.integers(0, text.height + 1, n_blank))
-        path.write_bytes(
-            csv_bytes(insert_blank_rows(text, positions), separator=";", encoding="utf-8-sig")
-        )
+        n_blank = int(rng.binomial(len(body), config()["dirt"]["blank_row_small_file"]))
+        positions = np.sort(rng.integers(0, len(body) + 1, n_blank))
+        blank = [""] * len(headers)
+        for shift, at in enumerate(positions):
+            body.insert(int(at) + shift, blank)
+        path.write_bytes(to_csv(headers, body, options))
         if n_blank:
-            dirt.add("blank_row", path.name, [int(p) + 2 + i for i, p in enumerate(positions)])
+            dirt.add(
+                "blank_row",
+                path.name,
+                [int(p) + first_data_row + i for i, p in enumerate(positions)],
+            )
     else:
         path = folder / f"{stem}.xlsx"
-        sheets = {form.form_id: export}
+        sheets = {form.title: (headers, body)}
         if activities is not None:
             mine = activities.filter(pl.col("country") == country).with_columns(
                 pl.int_range(1, pl.len() + 1).alias("_index")
             )
             repeat = form.repeats()[0]
-            sheets[repeat] = pl.concat(
-                [
-                    _kobo_columns(mine, form.questions(repeat), form),
-                    mine.select("_index", "_parent_index"),
-                ],
-                how="horizontal",
-            )
-        write_xlsx(path, sheets)
+            sheets[repeat] = repeat_rows(form, repeat, mine, rows, options)
+        created = dt.datetime.combine(exported, dt.time(10, 22, 33))
+        path.write_bytes(to_xlsx(sheets, options, created))
+    dirt.add("export_options", path.name, [], options=options.describe())
     if dup.any():
-        # Data row i is file row i + 2, plus the blank lines inserted before it (CSV only).
-        rows = np.arange(n, n + int(dup.sum()))
-        rows = rows + 2 + np.searchsorted(positions, rows, side="right")
-        dirt.add("duplicate_submission", path.name, [int(r) for r in rows])
-    return Delivery("kobo", path, f"{survey_name}-{country}-C{cycle}", exported, export.height)
+        # Data row i is file row i + first_data_row, plus the blank lines inserted before it.
+        dups = np.arange(n, n + int(dup.sum()))
+        dups = dups + first_data_row + np.searchsorted(positions, dups, side="right")
+        dirt.add("duplicate_submission", path.name, [int(r) for r in dups])
+    return Delivery("kobo", path, f"{survey_name}-{country}-C{cycle}", exported, rows.height)
