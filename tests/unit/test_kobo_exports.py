@@ -38,6 +38,7 @@ OPTIONS = [
     KoboExport(language=None, multiple_select="details", hxl=True),
     KoboExport(language=FR, copy_fields=("_uuid", "_submission_time"), index=False),
     KoboExport(language=None, groups=True, group_sep="."),
+    KoboExport(language=FR, groups=True, csv_separator=","),
 ]
 #: Columns an export under some options does not carry, and so cannot give back.
 NOT_IN_EVERY_EXPORT = {"submission_id", "validation_status", "form_version", "row_index"}
