@@ -12,13 +12,15 @@ XLSX sheet is the repeat's name) is returned as the related table `activities`, 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 
 import polars as pl
 
 from ingest.contracts import _DIR, Column, Contract, DeliveryRejected, load_contract
 from ingest.delivery_types import MAIN, ParsedDelivery
-from ingest.kobo_layout import Layout, decode_multiple, resolve
+from ingest.kobo_layout import GEO_PARTS, Layout, decode_multiple, resolve, split_column
 from ingest.tabular import SOURCE_ROW, RawTable, read_table, sheet_names
 from ingest.typed import parse_rows, split_duplicates, utc_offset
 from ingest.xlsform import Form, Question, Questionnaire, questionnaires_in
@@ -85,33 +87,52 @@ def question_columns(form: Questionnaire, questions: list[Question]) -> list[Col
                 columns.append(
                     Column(
                         header=f"{q.path}/{choice.name}",
-                        name=f"{q.name}_{choice.name}",
+                        name=split_column(q, choice.name, form),
                         type="int",
                         required=False,
                         min=0,
                         max=1,
                     )
                 )
+        elif q.type == "geopoint":
+            # The raw "lat lon altitude precision", then each part as KoBo splits it.
+            columns.append(Column(type="string", **base))
+            columns += [
+                Column(
+                    header=f"{q.path}/_{part}",
+                    name=f"{q.name}_{part}",
+                    type="decimal",
+                    required=False,
+                )
+                for part in GEO_PARTS
+            ]
         else:
             whole = q.type == "integer" or lifted().get(q.name) == "int32"
-            columns.append(Column(type="int" if whole else "string", pii=q.pii, **base))
+            kind = "int" if whole else "decimal" if q.type == "decimal" else "string"
+            columns.append(Column(type=kind, pii=q.pii, **base))
     return columns
+
+
+def form_contract(form: Questionnaire, repeat: str | None = None) -> Contract:
+    """The contract of a form's submissions (or of one repeat's rows): kpi's metadata and
+    the questions of every version."""
+    base = load_contract(FEED)
+    questions = question_columns(form, form.questions(repeat))
+    if repeat is not None:
+        links = base.with_columns(base.raw["repeat_columns"]).columns
+        return base.with_columns((*questions, *links))
+    meta = base.columns
+    return base.with_columns((*meta[:2], *questions, *meta[2:]))
 
 
 @cache
 def survey_contract(survey: str) -> Contract:
-    base = load_contract(FEED)
-    form = questionnaires()[survey]
-    meta = base.columns
-    return base.with_columns((*meta[:2], *question_columns(form, form.questions()), *meta[2:]))
+    return form_contract(questionnaires()[survey])
 
 
 @cache
 def repeat_contract(survey: str, repeat: str) -> Contract:
-    base = load_contract(FEED)
-    form = questionnaires()[survey]
-    links = base.with_columns(base.raw["repeat_columns"]).columns
-    return base.with_columns((*question_columns(form, form.questions(repeat)), *links))
+    return form_contract(questionnaires()[survey], repeat)
 
 
 def bronze_tables() -> dict[str, list[Contract]]:
@@ -282,13 +303,39 @@ def _sheets(content: bytes, file_name: str) -> list[str]:
 
 
 def parse(content: bytes, file_name: str) -> ParsedDelivery:
+    """A TPML survey export: the survey from the file name, its questionnaire's contract."""
     base = load_contract(FEED)
     match = base.file_pattern.match(file_name)
     if not match:
         raise DeliveryRejected(file_name, f"file name does not match {base.file_pattern.pattern!r}")
     survey = match.group("survey")
-    form = questionnaires()[survey]
-    contract = survey_contract(survey)
+    parsed = read_export(
+        content,
+        file_name,
+        questionnaires()[survey],
+        survey_contract(survey),
+        lambda repeat: repeat_contract(survey, repeat),
+    )
+    tables = base.raw["repeat_tables"]
+    related = {}
+    for name, frame in parsed.related.items():
+        table = name.removesuffix("_quarantine")
+        related[name.replace(table, tables.get(table, table), 1)] = frame
+    return replace(parsed, related=related)
+
+
+def read_export(
+    content: bytes,
+    file_name: str,
+    form: Questionnaire,
+    contract: Contract | None = None,
+    repeat_contract_of: Callable[[str], Contract] | None = None,
+) -> ParsedDelivery:
+    """Any KoBo export of `form`, whatever options wrote it: typed submissions, the rows of
+    each repeat (related tables named after the repeats, `<repeat>_quarantine` beside), the
+    cells of undeclared columns (`extras`) and a warning naming those columns."""
+    contract = contract or form_contract(form)
+    repeat_contract_of = repeat_contract_of or (lambda repeat: form_contract(form, repeat))
     sheet = main_sheet(content, file_name, form)
     try:
         table = read_table(content, file_name, sheet)
@@ -317,46 +364,39 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
     good = good.join(offsets, on=SOURCE_ROW, how="left")
     good, bad = split_duplicates(good, bad, "uuid")
     good = _lift(good)
-    related = {}
-    if extras.height:
-        related["extras"] = extras
+    related: dict[str, pl.DataFrame] = {}
+    kept = [extras]
+    if sheet is not None:
+        for repeat in form.repeats():
+            rows = _repeat_rows(content, file_name, form, repeat, repeat_contract_of(repeat), good)
+            if rows is None:
+                continue
+            related[repeat], related[f"{repeat}_quarantine"], more = rows
+            kept.append(more)
+    extras = pl.concat(kept)
     warnings = []
     if extras.height:
+        related["extras"] = extras
         named = sorted(set(extras["header"]))
         warnings.append(
             f"{len(named)} column(s) no version of the form declares, kept in bronze "
             f"kobo/extras: {', '.join(named[:5])}{' ...' if len(named) > 5 else ''}"
         )
-    if sheet is not None:
-        for repeat in form.repeats():
-            rows = _repeat_rows(content, file_name, survey, form, repeat, good)
-            if rows is None:
-                continue
-            typed, problems, more = rows
-            related["activities"] = typed
-            related["activities_quarantine"] = problems
-            if more.height:
-                related["extras"] = pl.concat([related.get("extras", more.clear()), more])
     rows_read = table.frame.height - _tag_rows(table.frame)
     return ParsedDelivery(good, bad, rows_read, table.sheet, related, tuple(warnings))
-
-
-def _stamp_names(contract: Contract) -> list[tuple[str, str]]:
-    return [(c.name, c.header) for c in contract.columns if c.type == "datetime_iso"]
 
 
 def _repeat_rows(
     content: bytes,
     file_name: str,
-    survey: str,
     form: Questionnaire,
     repeat: str,
+    contract: Contract,
     submissions: pl.DataFrame,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
     """A repeat group's sheet (named after the repeat, cut to 31 characters), typed, linked
     to its submission by `_parent_index`, or by `_submission__uuid` when the export has no
-    index; each row takes its submission's country and cycle."""
-    contract = repeat_contract(survey, repeat)
+    index; each row of a repeat directly under the submission takes its country and cycle."""
     sheet = _sheet_for(_sheets(content, file_name), repeat)
     if sheet is None:  # KoBo writes a repeat's sheet only when some submission has rows
         return None
@@ -375,7 +415,12 @@ def _repeat_rows(
         frame = frame.with_columns(pl.int_range(1, pl.len() + 1).cast(pl.String).alias("_index"))
     headers = [c for c in frame.columns if c != SOURCE_ROW]
     typed, problems = parse_rows(frame, contract, file_name, headers)
-    parents = submissions.select(pl.col("row_index").alias("parent_index"), *lifted()).unique(
+    if form.latest.repeats.get(repeat, ()) and any(
+        g in form.repeats() for g in form.latest.repeats[repeat]
+    ):
+        return typed, problems, extras  # a repeat inside a repeat: its parent is a repeat row
+    carried = [c for c in lifted() if c in submissions.columns]
+    parents = submissions.select(pl.col("row_index").alias("parent_index"), *carried).unique(
         "parent_index", keep="first"
     )
     return typed.join(parents, on="parent_index", how="left"), problems, extras

@@ -85,6 +85,14 @@ class Layout:
         return out
 
 
+def split_column(question: Question, choice: str, form: Questionnaire) -> str:
+    """The canonical 0/1 column of a select_multiple's choice, `<question>_<choice>`; where a
+    question of the form already has that name (`or_other`'s `<question>_other`, the text
+    the respondent wrote), `<question>__<choice>`."""
+    name = f"{question.name}_{choice}"
+    return f"{question.name}__{choice}" if name in form.names() else name
+
+
 def _label(q: Question, language: str | None) -> str:
     if language is None:
         return q.name
@@ -121,9 +129,11 @@ def value_columns(
                 text = choice.name
                 if spelling.language is not None:
                     text = label_in(choice.labels, spelling.language) or choice.name
-                yield ValueColumn(
-                    f"{base}{spelling.sep}{text}", f"{q.name}_{choice.name}", q, choice.name
-                )
+                name = split_column(q, choice.name, form)
+                yield ValueColumn(f"{base}{spelling.sep}{text}", name, q, choice.name)
+                if choice.name == "other" and f"{q.name}_other" in form.names():
+                    # or_other's column: formpack writes `<header>/other` in every spelling.
+                    yield ValueColumn(f"{base}/other", name, q, choice.name)
         elif q.type == "geopoint":
             for part in GEO_PARTS:
                 geo = f"_{label}_{part}"

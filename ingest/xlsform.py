@@ -211,6 +211,10 @@ class Questionnaire:
     def versions_asking(self, name: str) -> list[Form]:
         return [f for f in self.versions if f.question(name) is not None]
 
+    def names(self) -> set[str]:
+        """Every question name of every version, repeats included."""
+        return {q.name for f in self.versions for q in f.questions}
+
     def languages(self) -> list[str]:
         """The languages any version labels in, as the forms name them ("Français (fr)")."""
         return list(dict.fromkeys(lang for f in self.versions for lang in f.languages))

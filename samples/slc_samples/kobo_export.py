@@ -160,9 +160,13 @@ class _Columns:
                     ),
                 )
             if o.multiple_select in ("both", "details"):
+                or_other = f"{q.name}_other" in self.form.names()
                 for c in choices:
+                    # formpack writes or_other's own column as `<header>/other` (a literal
+                    # slash, the choice's name) whatever the language and separator.
+                    other = or_other and c.name == "other"
                     self.add(
-                        f"{label}{o.group_sep or '/'}{said[c.name]}",
+                        f"{label}/other" if other else f"{label}{o.group_sep or '/'}{said[c.name]}",
                         lambda r, c=c.name, value=value: (
                             "" if value(r) is None else ("1" if c in value(r).split() else "0")
                         ),
