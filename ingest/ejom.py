@@ -8,12 +8,16 @@ reader keeps the first and sends the repeat to quarantine (`duplicate_submission
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from ingest.contracts import Contract, DeliveryRejected, load_contract
 from ingest.delivery_types import MAIN, ParsedDelivery
-from ingest.tabular import read_table
-from ingest.typed import parse_related, parse_rows, split_duplicates
+from ingest.tabular import SOURCE_ROW, read_table, sheet_names
+from ingest.typed import parse_related, parse_rows, split_duplicates, time_zone
+
+SUBMISSION_DATE = "Submission Date"
 
 FORMS = ("registration", "training", "kits", "smes")
 
@@ -35,6 +39,15 @@ def form_of(file_name: str) -> str:
     raise DeliveryRejected(file_name, "not an EJOM export (EJOM_<form>_<YYYY-MM>.xlsx)")
 
 
+#: The metadata Akvo's exporter repeats on a repeatable group's sheet: its submission's row
+#: holds them, so they are not stored twice (`Instance` links the two, `Repeat no` counts).
+COPIED_METADATA = (
+    "Identifier", "Data approval status", "Display Name", "Device identifier",
+    "Submission Date", "Submitter", "Duration", "Form version",
+)  # fmt: skip
+APPROVAL = "Data approval status"
+
+
 def parse(content: bytes, file_name: str) -> ParsedDelivery:
     contract = load_contract(f"ejom_{form_of(file_name)}")
     if not contract.matches(file_name):
@@ -46,14 +59,50 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
         table = read_table(content, file_name, contract.xlsx_sheet, header_row)
     except (ValueError, pl.exceptions.PolarsError) as exc:
         raise DeliveryRejected(file_name, f"unreadable: {exc}") from exc
-    good, bad = parse_rows(table.frame, contract, file_name, table.headers)
+    frame = table.frame
+    if APPROVAL in table.headers:  # a survey with data approval: blank is no decision yet
+        frame = frame.with_columns(
+            pl.when(pl.col(APPROVAL).is_null() | (pl.col(APPROVAL).str.strip_chars() == ""))
+            .then(pl.lit("PENDING"))
+            .otherwise(pl.col(APPROVAL))
+            .alias(APPROVAL)
+        )
+    zones = (
+        frame.select(time_zone(pl.col(SUBMISSION_DATE)).alias("submission_date_zone"), SOURCE_ROW)
+        if SUBMISSION_DATE in frame.columns
+        else None
+    )
+    good, bad = parse_rows(frame, contract, file_name, table.headers)
+    if zones is not None:
+        good = good.join(zones, on=SOURCE_ROW, how="left")
     good, bad = split_duplicates(good, bad, "instance")
     good = good.with_columns(pl.lit(contract.raw["funding_action"]).alias("funding_action"))
     related = {}
-    repeat_sheet = contract.raw.get("repeat_sheet")
-    if repeat_sheet:
+    if "repeat_columns" in contract.raw:
         sub = contract.with_columns(contract.raw["repeat_columns"])
-        typed, problems = parse_related(content, file_name, repeat_sheet, sub, header_row)
-        related["attendance"] = typed
-        related["attendance_quarantine"] = problems
+        sheet = _repeat_sheet(content, file_name, sub, header_row)
+        if sheet is not None:
+            typed, problems = parse_related(
+                content, file_name, sheet, sub, header_row, COPIED_METADATA
+            )
+            related["attendance"] = typed
+            related["attendance_quarantine"] = problems
     return ParsedDelivery(good, bad, table.frame.height, table.sheet, related)
+
+
+def _repeat_sheet(content: bytes, file_name: str, contract, header_row: int) -> str | None:
+    """The sheet of the form's repeatable group: Akvo names it `Group <n>`; it is the one
+    whose header has the group's questions. None when the export has none (no repetitions,
+    or a report made without separate sheets for repeatable groups)."""
+    questions = {c.header for c in contract.columns if c.header not in ("Instance", "Repeat no")}
+    try:
+        sheets = sheet_names(content)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a rejected delivery
+        raise DeliveryRejected(file_name, f"unreadable workbook: {exc}") from exc
+    for sheet in sheets:
+        if sheet == contract.xlsx_sheet or not re.match(r"^Group \d+$", sheet):
+            continue
+        headers = read_table(content, file_name, sheet, header_row).headers
+        if questions & set(headers):
+            return sheet
+    return None

@@ -156,7 +156,11 @@ def spellings(form: Questionnaire) -> list[Spelling]:
 
 
 def resolve(form: Questionnaire, headers: list[str], repeat: str | None = None) -> Layout:
-    """The spelling that explains the most of `headers` (a submission sheet, or a repeat's)."""
+    """The spelling that explains the most of `headers` (a submission sheet, or a repeat's).
+
+    With XML names, a header whose group path is not the form's (a group renamed in another
+    version) is still its question's: names are unique in a form, so the path's last part,
+    or last two for a select_multiple's choice, says which column it is."""
     questions = form.questions(repeat)
     best: Layout | None = None
     for spelling in spellings(form):
@@ -164,7 +168,29 @@ def resolve(form: Questionnaire, headers: list[str], repeat: str | None = None) 
         if best is None or layout.matched > best.matched:
             best = layout
     assert best is not None
+    if best.spelling.language is None and best.unmatched:
+        _match_by_name(form, questions, best, headers)
     return best
+
+
+def _match_by_name(
+    form: Questionnaire, questions: list[Question], layout: Layout, headers: list[str]
+) -> None:
+    sep = layout.spelling.sep
+    taken = {c.name for c in layout.columns.values()}
+    by_name = {
+        c.header: c
+        for c in value_columns(form, questions, Spelling(None, groups=False, sep=sep))
+        if c.name not in taken
+    }
+    for position in list(layout.unmatched):
+        parts = _norm(headers[position]).split(sep)
+        for tail in (sep.join(parts[-2:]), parts[-1]):
+            column = by_name.pop(tail, None) if len(parts) > 1 else None
+            if column is not None:
+                layout.columns[position] = column
+                layout.unmatched.remove(position)
+                break
 
 
 def _match(

@@ -9,7 +9,7 @@ Dates: ISO (`2020-01-31`, with or without a time), `dd/mm/yyyy` and Excel serial
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
@@ -43,6 +43,34 @@ def offset_minutes(raw: pl.Expr) -> pl.Expr:
     )
     signed = pl.when(parts.struct.field("sign") == "-").then(-minutes).otherwise(minutes)
     return pl.when(parts.struct.field("zulu") == "Z").then(0).otherwise(signed)
+
+
+#: Zone abbreviations a Java `dd-MM-yyyy HH:mm:ss z` writes (Akvo Flow's exporter, in the
+#: exporting machine's zone), as minutes east of UTC. A `GMT+01:00` form is read as such.
+ZONES = {
+    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "CET": 60, "CEST": 120, "WAT": 60,
+    "BST": 60, "EET": 120, "EEST": 180, "EAT": 180, "CAT": 120, "SAST": 120,
+    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
+    "PST": -480, "PDT": -420,
+}  # fmt: skip
+
+
+def time_zone(raw: pl.Expr) -> pl.Expr:
+    """The zone written after an Akvo time stamp ("CET", "GMT+01:00"), else null."""
+    return raw.str.strip_chars().str.extract(r"\d{2}:\d{2}:\d{2}\s+(\S+)$", 1)
+
+
+def zone_minutes(raw: pl.Expr) -> pl.Expr:
+    """Minutes east of UTC of an Akvo time stamp's zone; null when the zone is unknown (the
+    value is then quarantined, never read in the wrong zone). No zone at all is UTC."""
+    zone = time_zone(raw)
+    named = zone.str.to_uppercase().replace_strict(ZONES, default=None, return_dtype=pl.Int64)
+    parts = zone.str.extract_groups(r"^(?:GMT|UTC)(?P<sign>[+-])(?P<h>\d{1,2}):?(?P<m>\d{2})?$")
+    offset = parts.struct.field("h").cast(pl.Int64) * 60 + parts.struct.field("m").cast(
+        pl.Int64
+    ).fill_null(0)
+    signed = pl.when(parts.struct.field("sign") == "-").then(-offset).otherwise(offset)
+    return pl.when(zone.is_null()).then(0).otherwise(pl.coalesce(named, signed))
 
 
 def parse_date(expr: pl.Expr) -> pl.Expr:
@@ -159,12 +187,14 @@ def rule(column: Column, countries: dict[str, str | None] | None = None) -> Rule
         value = pl.when(present).then(staged.list.join(" "))
         bad = present & staged.list.contains("?")
         code = "unknown_code"
-    elif kind == "datetime_cet":  # Akvo Flow "27-01-2020 11:32:22 CET"
-        stage = (
+    elif kind == "datetime_zoned":  # Akvo Flow "27-01-2020 11:32:22 CET", stored in UTC
+        local = (
             raw.str.strip_chars()
             .str.slice(0, 19)
             .str.strptime(pl.Datetime("us"), "%d-%m-%Y %H:%M:%S", strict=False)
         )
+        minutes = zone_minutes(raw)
+        stage = pl.when(minutes.is_not_null()).then(local - pl.duration(minutes=minutes))
         bad = present & staged.is_null()
         code = "unparseable_date"
     elif kind == "datetime_iso":  # KoBo "2020-11-03T10:12:44.123+01:00" or "2020-11-03 10:12:44"
@@ -344,9 +374,22 @@ def split_duplicates(
 
 
 def parse_related(
-    content: bytes, file_name: str, sheet: str, contract: Contract, header_row: int = 0
+    content: bytes,
+    file_name: str,
+    sheet: str,
+    contract: Contract,
+    header_row: int = 0,
+    copies: tuple[str, ...] = (),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Another sheet of the same delivery (repeat group, participant list): typed and problems."""
+    """Another sheet of the same delivery (repeat group, participant list): typed and problems.
+    `copies` are headers that repeat another sheet's values (not read here)."""
     table = read_table(content, file_name, sheet, header_row)
+    if copies:
+        dropped = [h for h in table.headers if h in copies and h in table.frame.columns]
+        table = replace(
+            table,
+            frame=table.frame.drop(dropped),
+            headers=[h for h in table.headers if h not in dropped],
+        )
     mapping = contract.check_header(file_name, table.headers)
     return type_frame(table.frame.rename(mapping), contract, keep=[SOURCE_ROW])

@@ -308,12 +308,37 @@ def _metadata(
         ),
         pl.lit("3.0").alias("form_version"),
     ).with_columns(
-        (pl.col("_submitted").dt.strftime("%d-%m-%Y %H:%M:%S") + " CET").alias("submission_date")
+        # Java's `dd-MM-yyyy HH:mm:ss z` on an exporting machine in Europe/Paris: CEST in
+        # summer (the last Sunday of March to the last Sunday of October), CET otherwise.
+        (
+            pl.col("_submitted").dt.strftime("%d-%m-%Y %H:%M:%S")
+            + pl.when(_summer_time(pl.col("_submitted")))
+            .then(pl.lit(" CEST"))
+            .otherwise(pl.lit(" CET"))
+        ).alias("submission_date")
     )
 
 
+def _summer_time(when: pl.Expr) -> pl.Expr:
+    """Central European Summer Time: from the last Sunday of March to the last Sunday of
+    October (to the day: the changes happen at night, before any submission)."""
+
+    def last_sunday(month: int) -> pl.Expr:
+        end = pl.date(when.dt.year(), month, 31)
+        return end - pl.duration(days=(end.dt.weekday() % 7))
+
+    day = when.dt.date()
+    return (day >= last_sunday(3)) & (day < last_sunday(10))
+
+
+#: Forms whose Akvo survey has data approval (its exporter adds `Data approval status`).
+APPROVAL_FORMS = ("kits",)
+APPROVED = "Validation SNV - APPROVED"
+
+
 def _headers(feed: str) -> dict[str, str]:
-    return {c.name: c.header for c in load_contract(feed).columns}
+    """The form's columns as its raw data report heads them (approval is added per survey)."""
+    return {c.name: c.header for c in load_contract(feed).columns if c.name != "approval_status"}
 
 
 def _akvo_sheet(frame: pl.DataFrame, feed: str, group: str) -> tuple[pl.DataFrame, list]:
@@ -400,10 +425,13 @@ def write_ejom(
             sheet, merges = _akvo_sheet(part, feed, groups[form])
             if dup.any():
                 sheet = pl.concat([sheet, sheet.filter(pl.Series(dup))])
+            if form in APPROVAL_FORMS:  # a survey with data approval: every row decided
+                sheet = sheet.insert_column(1, pl.lit(APPROVED).alias("Data approval status"))
+                merges = [(0, 0, 0, 8, "Metadata"), (0, 9, 0, sheet.width - 1, merges[1][4])]
             sheets = {"Raw Data": sheet}
             all_merges = {"Raw Data": merges}
             if form == "training":
-                sheets["Présences"], all_merges["Présences"] = _attendance(part)
+                sheets["Group 3"], all_merges["Group 3"] = _attendance(part)
             name = f"EJOM_{form}_{label}.xlsx"
             path = folder / name
             write_xlsx(path, sheets, title_rows={k: [[]] for k in sheets}, merges=all_merges)
@@ -418,16 +446,27 @@ def write_ejom(
 
 
 def _attendance(part: pl.DataFrame) -> tuple[pl.DataFrame, list]:
+    """The repeatable group's sheet as Akvo's exporter writes it: the submission's metadata
+    again, `Repeat no`, then the group's questions, one row per repetition (day)."""
     rows = (
-        part.select("instance", "start_date", "days_present")
-        .with_columns(pl.int_ranges(1, pl.col("days_present") + 1).alias("day"))
+        part.with_columns(pl.int_ranges(1, pl.col("days_present") + 1).alias("day"))
         .explode("day")
         .with_columns(
             (pl.col("start_date") + pl.duration(days=pl.col("day") - 1)).alias("attendance_date"),
             pl.lit("1:Oui").alias("present"),
+            pl.col("day").alias("repeat_no"),
         )
     )
     contract = load_contract("ejom_training")
-    headers = {c["name"]: c["header"] for c in contract.raw["repeat_columns"]}
-    sheet = rows.select([pl.col(k).alias(v) for k, v in headers.items()])
-    return sheet, [(0, 0, 0, len(headers) - 1, "Group 2 - Présences (repeat)")]
+    metadata = contract.columns[:8]
+    questions = {c["name"]: c["header"] for c in contract.raw["repeat_columns"]}
+    sheet = rows.select(
+        pl.col("identifier").alias("Identifier"),
+        pl.col("repeat_no").alias("Repeat no"),
+        *[pl.col(c.name).alias(c.header) for c in metadata if c.name not in ("identifier",)],
+        *[pl.col(k).alias(v) for k, v in questions.items() if k not in ("instance", "repeat_no")],
+    )
+    return sheet, [
+        (0, 0, 0, 8, "Metadata"),
+        (0, 9, 0, sheet.width - 1, "Group 3 - Présences (repeat)"),
+    ]

@@ -210,10 +210,13 @@ def test_iom_export_that_lists_a_case_twice_is_refused_naming_it_and_its_rows():
 
 
 # -------------------------------------------------------------------------------------- EJOM
-def _akvo_sheet(contract_name: str, rows: list[dict], columns_key: str = "columns") -> list:
-    """Akvo Flow layout: group titles above the headers (row 1), headers (row 2), data."""
+def _akvo_sheet(
+    contract_name: str, rows: list[dict], columns_key: str = "columns", approval: bool = False
+) -> list:
+    """Akvo Flow layout: group titles above the headers (row 1), headers (row 2), data; the
+    `Data approval status` column only for a survey with approval."""
     contract = load_contract(contract_name)
-    specs = contract.raw[columns_key]
+    specs = [s for s in contract.raw[columns_key] if approval or s["name"] != "approval_status"]
     headers = [s["header"] for s in specs]
     names = [s["name"] for s in specs]
     return [["Metadata"] + [None] * (len(headers) - 1), headers] + [
@@ -256,7 +259,7 @@ def test_ejom_training_duplicates_and_attendance():
     content = _workbook(
         {
             "Raw Data": _akvo_sheet("ejom_training", raw),
-            "Présences": _akvo_sheet("ejom_training", attendance, "repeat_columns"),
+            "Group 3": _akvo_sheet("ejom_training", attendance, "repeat_columns"),
         },
     )
     parsed = ejom.parse(content, "EJOM_training_2020-01.xlsx")
@@ -266,10 +269,61 @@ def test_ejom_training_duplicates_and_attendance():
     assert parsed.bronze["instance"].to_list() == [101, 102, 103]
     assert parsed.bronze["module"].to_list() == ["technical", "life_skills", "technical"]
     assert parsed.bronze["completed"].to_list() == ["true", "true", "false"]
-    assert parsed.bronze["submission_date"][0] == datetime(2020, 1, 27, 11, 32, 22)
+    assert parsed.bronze["submission_date"][0] == datetime(2020, 1, 27, 10, 32, 22)  # UTC
+    assert parsed.bronze["submission_date_zone"][0] == "CET"
     assert parsed.related["attendance"].height == 5
     assert _reasons(parsed.related["attendance_quarantine"]) == Counter(unparseable_date=1)
     assert set(parsed.bronze["funding_action"]) == {"T05-EUTF-SAH-ML-09-01"}
+
+
+def test_akvo_exports_as_the_exporter_writes_them():
+    """Zones CET, CEST and UTC give the same instant; a survey with approval keeps its
+    status (blank: PENDING); the repeatable group's sheet repeats the metadata and numbers
+    the repetitions; an export without that sheet loads with no attendance."""
+
+    def submission(instance: int, stamp: str, approval: str | None) -> dict:
+        return {
+            "identifier": f"ab12-cd34-{instance:04d}",
+            "approval_status": approval,
+            "instance": instance,
+            "submission_date": stamp,
+            "beneficiary_id": "zz99-yy88-0001",
+            "module": "1:Compétences de vie",
+            "start_date": datetime(2020, 7, 20),
+            "completed": "1:Oui",
+        }
+
+    raw = [
+        submission(1, "27-07-2020 12:00:00 CEST", "Validation SNV - APPROVED"),
+        submission(2, "27-07-2020 11:00:00 CET", None),
+        submission(3, "27-07-2020 10:00:00 UTC", "Validation SNV - REJECTED"),
+    ]
+    repeat_headers = [
+        "Identifier", "Data approval status", "Repeat no", "Display Name", "Device identifier",
+        "Instance", "Submission Date", "Submitter", "Duration", "Form version",
+        "301|Jour", "302|Date", "303|Présent ?",
+    ]  # fmt: skip
+    repeat = [["Metadata"], repeat_headers] + [
+        ["ab12-cd34-0001", "", d, "", "", 1, "", "", "", "", d, datetime(2020, 7, 19 + d), "1:Oui"]
+        for d in (1, 2)
+    ]
+    sheets = {"Raw Data": _akvo_sheet("ejom_training", raw, approval=True), "Group 3": repeat}
+    parsed = ejom.parse(_workbook(sheets), "EJOM_training_2020-07.xlsx")
+    _accounted(parsed)
+    assert set(parsed.bronze["submission_date"]) == {datetime(2020, 7, 27, 10, 0, 0)}
+    assert parsed.bronze["submission_date_zone"].to_list() == ["CEST", "CET", "UTC"]
+    assert parsed.bronze["approval_status"].to_list() == [
+        "Validation SNV - APPROVED", "PENDING", "Validation SNV - REJECTED",
+    ]  # fmt: skip
+    attendance = parsed.related["attendance"]
+    assert attendance["repeat_no"].to_list() == [1, 2] and set(attendance["instance"]) == {1}
+    without = ejom.parse(_workbook({"Raw Data": sheets["Raw Data"]}), "EJOM_training_2020-07.xlsx")
+    assert "attendance" not in without.related and without.bronze.height == 3
+    unknown = [submission(4, "27-07-2020 11:00:00 XYZ", None)]
+    odd = ejom.parse(
+        _workbook({"Raw Data": _akvo_sheet("ejom_training", unknown)}), "EJOM_training_2020-07.xlsx"
+    )
+    assert _reasons(odd.quarantine) == Counter(unparseable_date=1)
 
 
 # ------------------------------------------------------------------------------------- AECID

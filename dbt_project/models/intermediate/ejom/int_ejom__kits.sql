@@ -1,2 +1,4 @@
--- One row per EJOM kit-tranche submission (an Instance counts once across deliveries).
-{{ first_per_key(ref('stg_ejom__kits'), 'instance', 'source_file, source_row') }}
+-- One row per EJOM kit-tranche submission (an Instance counts once across deliveries; in a survey with data approval, once approved).
+{{ first_per_key(
+    ref('stg_ejom__kits'), 'instance', 'source_file, source_row', where=akvo_counted()
+) }}

@@ -14,5 +14,6 @@ select
     disbursed_date,
     payment_modes,
     funding_action,
+    approval_status,
     {{ lineage_columns() }}
 from bronze

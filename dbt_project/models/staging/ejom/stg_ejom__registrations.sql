@@ -18,6 +18,7 @@ select
     is_returnee = 'true' as is_returnee,
     nullif(trim(iom_case_id), '') as iom_case_id,
     funding_action,
+    approval_status,
     person_key,
     last_name_pseudonym,
     first_name_pseudonym,

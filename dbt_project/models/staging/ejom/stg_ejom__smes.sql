@@ -14,5 +14,6 @@ select
     selected_date,
     jobs_created,
     funding_action,
+    approval_status,
     {{ lineage_columns() }}
 from bronze

@@ -16,5 +16,6 @@ select
     completed = 'true' as is_completed,
     case when completed = 'true' then end_date end as completed_date,
     funding_action,
+    approval_status,
     {{ lineage_columns() }}
 from bronze
