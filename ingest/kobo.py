@@ -302,13 +302,42 @@ def _sheets(content: bytes, file_name: str) -> list[str]:
         raise DeliveryRejected(file_name, f"unreadable workbook: {exc}") from exc
 
 
-def parse(content: bytes, file_name: str) -> ParsedDelivery:
-    """A TPML survey export: the survey from the file name, its questionnaire's contract."""
+def _plain(title: str) -> str:
+    """A title as a file name may carry it: underscores for spaces, any case."""
+    return " ".join(title.replace("_", " ").split()).casefold()
+
+
+def survey_of(file_name: str) -> str:
+    """The survey a delivery answers: named in our file names, or the form whose title KoBo
+    put in its own export name (kpi cuts a long title with "...")."""
     base = load_contract(FEED)
-    match = base.file_pattern.match(file_name)
-    if not match:
-        raise DeliveryRejected(file_name, f"file name does not match {base.file_pattern.pattern!r}")
-    survey = match.group("survey")
+    found = base.naming(file_name)
+    if found is None:
+        raise DeliveryRejected(
+            file_name,
+            f"file name does not match {base.file_pattern.pattern!r} nor KoBo's export names "
+            "(<title> - all versions - labels - <YYYY-MM-DD-hh-mm-ss>.xlsx)",
+        )
+    groups = found[0].groupdict()
+    if groups.get("survey"):
+        return groups["survey"]
+    title = _plain(groups["title"])
+    for survey, form in questionnaires().items():
+        names = {_plain(v.title) for v in form.versions} | {_plain(form.form_id)}
+        cut = title.endswith("...") and any(n.startswith(title[:-3]) for n in names)
+        if title in names or cut:
+            return survey
+    known = ", ".join(repr(f.title) for f in questionnaires().values())
+    raise DeliveryRejected(
+        file_name, f"not a KoBo export of a known form: {groups['title']!r} is none of {known}"
+    )
+
+
+def parse(content: bytes, file_name: str) -> ParsedDelivery:
+    """A KoBo export of one of the TPML surveys: the survey from the file name, then its
+    questionnaire's contract."""
+    base = load_contract(FEED)
+    survey = survey_of(file_name)
     parsed = read_export(
         content,
         file_name,
@@ -321,7 +350,8 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
     for name, frame in parsed.related.items():
         table = name.removesuffix("_quarantine")
         related[name.replace(table, tables.get(table, table), 1)] = frame
-    return replace(parsed, related=related)
+    bronze = parsed.bronze.with_columns(pl.lit(survey).alias("survey"))
+    return replace(parsed, bronze=bronze, related=related)
 
 
 def read_export(

@@ -1,12 +1,15 @@
 {#- Staging of one KoBo questionnaire: its submissions in the current deliveries, the
     metadata renamed to the warehouse's names, then every question column the questionnaire
     defines (survey_questions), in questionnaire order. Both surveys share one bronze table,
-    so a survey's rows are those of its deliveries. -#}
+    so a survey's rows are those the reader marked with it (`survey`; bronze written before
+    that column: the survey its delivery key starts with). -#}
 {% macro kobo_responses(survey) -%}
 -- depends_on: {{ ref('survey_questions') }}
 -- depends_on: {{ ref('survey_choices') }}
 with bronze as (
-    {{ current_rows(source('bronze_kobo', 'kobo_submissions'), 'kobo', survey ~ '-') }}
+    select *
+    from ({{ current_rows(source('bronze_kobo', 'kobo_submissions'), 'kobo') }}) as rows
+    where coalesce(survey, {{ dbt.split_part('_delivery_key', "'-'", 1) }}) = '{{ survey }}'
 )
 
 select

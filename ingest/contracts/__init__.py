@@ -68,6 +68,16 @@ class Column:
 
 
 @dataclass(frozen=True)
+class FileNaming:
+    """Another way a feed's files are named (KoBo's own export names beside ours): its
+    pattern, the key its deliveries share and the groups that order them."""
+
+    pattern: re.Pattern[str]
+    delivery_key_format: str
+    revision_groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Contract:
     feed: str
     description: str
@@ -82,7 +92,21 @@ class Contract:
     header_rows: int = 1
     #: Columns no two rows of one file may share (IOM: one row per case per export).
     row_key: tuple[str, ...] = ()
+    #: Other namings a file of the feed may have (`also_named`), tried after `file_pattern`.
+    also_named: tuple[FileNaming, ...] = ()
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def naming(self, file_name: str) -> tuple[re.Match[str], str, tuple[str, ...]] | None:
+        """The match of the first naming the file has, with its key format and revision."""
+        namings = [
+            FileNaming(self.file_pattern, self.delivery_key_format, self.revision_groups),
+            *self.also_named,
+        ]
+        for naming in namings:
+            match = naming.pattern.match(file_name)
+            if match:
+                return match, naming.delivery_key_format, naming.revision_groups
+        return None
 
     def with_columns(self, specs: list[dict] | tuple[Column, ...]) -> Contract:
         """The same feed's contract for another table (a repeat group, a participant list)."""
@@ -103,20 +127,21 @@ class Contract:
 
     def delivery_key(self, file_name: str) -> str:
         """The key a correction shares with the delivery it replaces (here: the release)."""
-        match = self.file_pattern.match(file_name)
-        if not match:
+        found = self.naming(file_name)
+        if found is None:
             raise DeliveryRejected(
                 file_name, f"file name does not match {self.file_pattern.pattern!r}"
             )
-        return self.delivery_key_format.format(**match.groupdict())
+        match, key_format, _ = found
+        return key_format.format(**match.groupdict())
 
     def revision(self, file_name: str) -> tuple[int | str, ...]:
         """Where a delivery stands among those of its key (`_v2` after none, later exports
         after earlier ones). Numbers compare as numbers; a missing version counts as 1."""
-        match = self.file_pattern.match(file_name)
-        groups = match.groupdict() if match else {}
+        found = self.naming(file_name)
+        groups = found[0].groupdict() if found else {}
         order: list[int | str] = []
-        for name in self.revision_groups:
+        for name in found[2] if found else self.revision_groups:
             value = groups.get(name)
             if name == "version":
                 order.append(int(value or 1))
@@ -125,7 +150,7 @@ class Contract:
         return tuple(order)
 
     def matches(self, file_name: str) -> bool:
-        return bool(self.file_pattern.match(file_name))
+        return self.naming(file_name) is not None
 
     def check_header(self, file_name: str, headers: list[str]) -> dict[str, str]:
         """Map source headers to canonical names, or reject the delivery.
@@ -220,6 +245,14 @@ def load_contract(feed: str) -> Contract:
         revision_groups=tuple(raw.get("revision", ["version"])),
         header_rows=raw.get("header_rows", 1),
         row_key=tuple(raw.get("row_key", ())),
+        also_named=tuple(
+            FileNaming(
+                re.compile(n["file_pattern"]),
+                n["delivery_key"],
+                tuple(n.get("revision", ["version"])),
+            )
+            for n in raw.get("also_named", ())
+        ),
         raw=raw,
     )
 

@@ -193,3 +193,29 @@ def test_kpi_sheet_and_file_names():
     assert file_name(form, KoboExport(language="default"), "2021-01-15-10-22-33", "xlsx") == (
         "TPML_-_Enquête_migrants_de_retour_-_all_versions_-_labels_-_2021-01-15-10-22-33.xlsx"
     )
+
+
+@pytest.mark.parametrize("language", [None, "default", FR])
+def test_kobo_s_own_export_name_lands_as_it_is(canonical, language):
+    """kpi's file name (`<title> - all versions - <labels|_xml|language> - <time>`, as a
+    browser saves it) names the survey by its form's title; the key is the project's."""
+    path = canonical["sensitisation"]
+    form = kobo.questionnaires()["sensitisation"]
+    options = KoboExport(language=FR if language == "default" else language)
+    _, content = _export(path, "sensitisation", options, "xlsx")
+    name = file_name(form, KoboExport(language=language), "2021-02-10-08-15-00", "xlsx")
+    got = kobo.parse(content, name)
+    expected = kobo.parse(path.read_bytes(), path.name)
+    assert got.bronze.drop(SOURCE_ROW).equals(expected.bronze.drop(SOURCE_ROW))
+    assert set(got.bronze["survey"]) == {"sensitisation"}
+    contract = kobo.load_contract("kobo")
+    assert contract.delivery_key(name) == f"kobo:{form.title.replace(' ', '_')}"
+    later = name.replace("2021-02-10-08-15-00", "2021-03-01-09-00-00")
+    assert contract.revision(later) > contract.revision(name)
+
+
+def test_an_export_of_another_form_is_refused_naming_the_file():
+    name = "Enquête_ménages_-_all_versions_-_labels_-_2021-01-15-10-22-33.xlsx"
+    with pytest.raises(kobo.DeliveryRejected, match="not a KoBo export of a known form") as err:
+        kobo.parse(b"PK\x03\x04", name)
+    assert str(err.value).startswith(name) and "\n" not in str(err.value)
