@@ -12,6 +12,7 @@ import re
 
 import polars as pl
 
+from ingest import extras
 from ingest.contracts import Contract, DeliveryRejected, load_contract
 from ingest.delivery_types import MAIN, ParsedDelivery
 from ingest.tabular import SOURCE_ROW, read_table, sheet_names
@@ -23,12 +24,14 @@ FORMS = ("registration", "training", "kits", "smes")
 
 
 def bronze_tables() -> dict[str, list[Contract]]:
-    """The four forms share the main table; the training form's repeat group is `attendance`."""
+    """The four forms share the main table; the training form's repeat group is `attendance`;
+    the cells of columns a form does not declare are `extras`."""
     forms = {form: load_contract(f"ejom_{form}") for form in FORMS}
     training = forms["training"]
     return {
         MAIN: list(forms.values()),
         "attendance": [training.with_columns(training.raw["repeat_columns"])],
+        extras.TABLE: [extras.contract(training)],
     }
 
 
@@ -67,12 +70,20 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
             .otherwise(pl.col(APPROVAL))
             .alias(APPROVAL)
         )
+    # A column the form's contract does not declare (a question added in Akvo) is set aside.
+    known = {alias for c in contract.columns for alias in c.aliases}
+    undeclared_at = [i for i, h in enumerate(table.headers) if h not in known]
+    undeclared = extras.cells(frame, table.headers, undeclared_at, table.sheet)
+    if undeclared_at:
+        values = [c for c in frame.columns if c != SOURCE_ROW]
+        frame = frame.drop([values[i] for i in undeclared_at])
+    headers = [h for i, h in enumerate(table.headers) if i not in set(undeclared_at)]
     zones = (
         frame.select(time_zone(pl.col(SUBMISSION_DATE)).alias("submission_date_zone"), SOURCE_ROW)
         if SUBMISSION_DATE in frame.columns
         else None
     )
-    good, bad = parse_rows(frame, contract, file_name, table.headers)
+    good, bad = parse_rows(frame, contract, file_name, headers)
     if zones is not None:
         good = good.join(zones, on=SOURCE_ROW, how="left")
     good, bad = split_duplicates(good, bad, "instance")
@@ -87,7 +98,12 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
             )
             related["attendance"] = typed
             related["attendance_quarantine"] = problems
-    return ParsedDelivery(good, bad, table.frame.height, table.sheet, related)
+    said = extras.warning(undeclared, "ejom")
+    if said:
+        related[extras.TABLE] = undeclared
+    return ParsedDelivery(
+        good, bad, table.frame.height, table.sheet, related, (said,) if said else ()
+    )
 
 
 def _repeat_sheet(content: bytes, file_name: str, contract, header_row: int) -> str | None:

@@ -18,6 +18,7 @@ from functools import cache
 
 import polars as pl
 
+from ingest import extras
 from ingest.contracts import _DIR, Column, Contract, DeliveryRejected, load_contract
 from ingest.delivery_types import MAIN, ParsedDelivery
 from ingest.kobo_layout import GEO_PARTS, Layout, decode_multiple, resolve, split_column
@@ -141,7 +142,7 @@ def bronze_tables() -> dict[str, list[Contract]]:
     forms = questionnaires()
     base = load_contract(FEED)
     return {
-        "extras": [base.with_columns(base.raw["extras_columns"])],
+        extras.TABLE: [extras.contract(base)],
         MAIN: [survey_contract(survey) for survey in forms],
         "activities": [
             repeat_contract(survey, repeat)
@@ -190,18 +191,18 @@ def canonical(
     by_header = {alias: c for c in contract.columns for alias in c.aliases}
     cells = [c for c in frame.columns if c != SOURCE_ROW]
     picked: dict[str, pl.Expr] = {}
-    extras: list[int] = []
+    extras_at: list[int] = []
     for position in layout.unmatched:
         header = table.headers[position]
         column = by_header.get(header)
         if column is not None and column.header not in picked:
             picked[column.header] = pl.col(cells[position])
         elif not COPIED_FROM_SUBMISSION.match(header):
-            extras.append(position)
+            extras_at.append(position)
     for position, value in layout.columns.items():
         column = by_name.get(value.name)
         if column is None or column.header in picked:
-            extras.append(position)
+            extras_at.append(position)
             continue
         expr = pl.col(cells[position])
         if layout.spelling.language is not None and value.choice is None:
@@ -216,23 +217,7 @@ def canonical(
         picked[column.header] = expr
     out = frame.select(*(e.alias(h) for h, e in picked.items()), SOURCE_ROW)
     out = _both_multiple_forms(out, form, form.questions(repeat))
-    extra = frame.select(
-        pl.concat_list(
-            pl.struct(pl.lit(table.headers[p]).alias("header"), pl.col(cells[p]).alias("value"))
-            for p in extras
-        ).alias("cell")
-        if extras
-        else pl.lit([], dtype=pl.List(pl.Struct({"header": pl.String, "value": pl.String}))).alias(
-            "cell"
-        ),
-        SOURCE_ROW,
-    )
-    extra = (
-        extra.explode("cell")
-        .unnest("cell")
-        .filter(pl.col("value").is_not_null() & (pl.col("value").str.strip_chars() != ""))
-        .select(pl.lit(table.sheet).alias("sheet"), "header", "value", SOURCE_ROW)
-    )
+    extra = extras.cells(frame, table.headers, sorted(extras_at), table.sheet)
     return out, layout, extra
 
 
@@ -371,7 +356,7 @@ def read_export(
         table = read_table(content, file_name, sheet)
     except (ValueError, pl.exceptions.PolarsError) as exc:
         raise DeliveryRejected(file_name, f"unreadable: {exc}") from exc
-    frame, layout, extras = canonical(table, form, contract)
+    frame, layout, undeclared = canonical(table, form, contract)
     if layout.matched == 0:
         raise DeliveryRejected(
             file_name, f"no column is a question of the {form.form_id} form: not its export"
@@ -395,7 +380,7 @@ def read_export(
     good, bad = split_duplicates(good, bad, "uuid")
     good = _lift(good)
     related: dict[str, pl.DataFrame] = {}
-    kept = [extras]
+    kept = [undeclared]
     if sheet is not None:
         for repeat in form.repeats():
             rows = _repeat_rows(content, file_name, form, repeat, repeat_contract_of(repeat), good)
@@ -403,17 +388,12 @@ def read_export(
                 continue
             related[repeat], related[f"{repeat}_quarantine"], more = rows
             kept.append(more)
-    extras = pl.concat(kept)
-    warnings = []
-    if extras.height:
-        related["extras"] = extras
-        named = sorted(set(extras["header"]))
-        warnings.append(
-            f"{len(named)} column(s) no version of the form declares, kept in bronze "
-            f"kobo/extras: {', '.join(named[:5])}{' ...' if len(named) > 5 else ''}"
-        )
+    undeclared = pl.concat(kept)
+    said = extras.warning(undeclared, FEED)
+    if said:
+        related[extras.TABLE] = undeclared
     rows_read = table.frame.height - _tag_rows(table.frame)
-    return ParsedDelivery(good, bad, rows_read, table.sheet, related, tuple(warnings))
+    return ParsedDelivery(good, bad, rows_read, table.sheet, related, (said,) if said else ())
 
 
 def _repeat_rows(
@@ -434,7 +414,7 @@ def _repeat_rows(
         table = read_table(content, file_name, sheet)
     except (ValueError, pl.exceptions.PolarsError) as exc:
         raise DeliveryRejected(file_name, f"repeat sheet {sheet!r}: {exc}") from exc
-    frame, _, extras = canonical(table, form, contract, repeat)
+    frame, _, undeclared = canonical(table, form, contract, repeat)
     if "_parent_index" not in frame.columns and "_submission__uuid" in frame.columns:
         index = submissions.select(
             pl.col("uuid").alias("_submission__uuid"),
@@ -448,9 +428,9 @@ def _repeat_rows(
     if form.latest.repeats.get(repeat, ()) and any(
         g in form.repeats() for g in form.latest.repeats[repeat]
     ):
-        return typed, problems, extras  # a repeat inside a repeat: its parent is a repeat row
+        return typed, problems, undeclared  # a repeat inside a repeat: its parent is one
     carried = [c for c in lifted() if c in submissions.columns]
     parents = submissions.select(pl.col("row_index").alias("parent_index"), *carried).unique(
         "parent_index", keep="first"
     )
-    return typed.join(parents, on="parent_index", how="left"), problems, extras
+    return typed.join(parents, on="parent_index", how="left"), problems, undeclared

@@ -319,6 +319,13 @@ def test_akvo_exports_as_the_exporter_writes_them():
     assert attendance["repeat_no"].to_list() == [1, 2] and set(attendance["instance"]) == {1}
     without = ejom.parse(_workbook({"Raw Data": sheets["Raw Data"]}), "EJOM_training_2020-07.xlsx")
     assert "attendance" not in without.related and without.bronze.height == 3
+    added = _akvo_sheet("ejom_training", raw[:2])
+    added[1] = [*added[1], "207|Remarque de l'animateur"]
+    added[2] = [*added[2], "Très motivée"]
+    kept = ejom.parse(_workbook({"Raw Data": added}), "EJOM_training_2020-07.xlsx")
+    _accounted(kept)
+    assert kept.related["extras"]["header"].to_list() == ["207|Remarque de l'animateur"]
+    assert kept.warnings and "207|Remarque de l'animateur" in kept.warnings[0]
     unknown = [submission(4, "27-07-2020 11:00:00 XYZ", None)]
     odd = ejom.parse(
         _workbook({"Raw Data": _akvo_sheet("ejom_training", unknown)}), "EJOM_training_2020-07.xlsx"
