@@ -324,7 +324,7 @@ def test_akvo_exports_as_the_exporter_writes_them():
     added[2] = [*added[2], "Très motivée"]
     kept = ejom.parse(_workbook({"Raw Data": added}), "EJOM_training_2020-07.xlsx")
     _accounted(kept)
-    assert kept.related["extras"]["header"].to_list() == ["207|Remarque de l'animateur"]
+    assert kept.related["extras"]["column_header"].to_list() == ["207|Remarque de l'animateur"]
     assert kept.warnings and "207|Remarque de l'animateur" in kept.warnings[0]
     unknown = [submission(4, "27-07-2020 11:00:00 XYZ", None)]
     odd = ejom.parse(

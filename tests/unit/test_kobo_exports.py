@@ -152,7 +152,7 @@ def test_a_column_the_form_does_not_declare_is_kept_and_named(canonical):
     rows = [[*r, "RAS" if i % 2 else ""] for i, r in enumerate(rows)]
     parsed = kobo.parse(to_csv(headers, rows, options), path.name.replace(".xlsx", ".csv"))
     extras = parsed.related["extras"]
-    assert set(extras["header"]) == {"Commentaire enquêteur"}
+    assert set(extras["column_header"]) == {"Commentaire enquêteur"}
     assert extras.height == sum(1 for i in range(len(rows)) if i % 2)
     assert parsed.warnings and "Commentaire enquêteur" in parsed.warnings[0]
     assert parsed.rows_read == parsed.bronze.height + parsed.quarantine.height

@@ -1,4 +1,5 @@
--- One row per EJOM kit-tranche submission (an Instance counts once across deliveries; in a survey with data approval, once approved).
+-- One row per EJOM kit-tranche submission: an Instance counts once across deliveries and, in a
+-- survey with data approval, once approved (macros/akvo_counted.sql).
 {{ first_per_key(
     ref('stg_ejom__kits'), 'instance', 'source_file, source_row', where=akvo_counted()
 ) }}

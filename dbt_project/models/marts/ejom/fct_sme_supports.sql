@@ -11,4 +11,8 @@ select
     jobs_created,
     funding_action,
     {{ is_eutf_funded('funding_action') }} as is_eutf_funded
-from ({{ first_per_key(ref('stg_ejom__smes'), 'instance', 'source_file, source_row', where=akvo_counted()) }}) as smes
+from (
+    {{ first_per_key(
+        ref('stg_ejom__smes'), 'instance', 'source_file, source_row', where=akvo_counted()
+    ) }}
+) as smes
