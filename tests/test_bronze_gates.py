@@ -54,12 +54,23 @@ def _iom_arrivals_in_2031(sample: Path, folder: Path) -> Path:
     return target
 
 
-def _kobo_country_xxx(sample: Path, folder: Path) -> Path:
-    """A survey export for country "XXX" (the country of a KoBo export is in its name),
-    re-exported as CSV so that its bytes differ from the Mali export it copies."""
+def _kobo_impossible_ages(sample: Path, folder: Path) -> Path:
+    """A Mali survey export re-sent (`_v2`, as CSV) with five respondents aged 150: the
+    reader types them (the form sets no bounds), the bronze gate refuses them."""
     source = sorted((sample / "kobo").glob("TPML_returnee_MLI_*.xlsx"))[0]
-    grid = pl.read_excel(source, infer_schema_length=0)
-    target = folder / source.with_suffix(".csv").name.replace("_MLI_", "_XXX_")
+    grid = pl.read_excel(source, infer_schema_length=0)  # the submissions' sheet comes first
+    age = next(
+        c
+        for c in grid.columns
+        if c.split("/")[-1].strip() in ("age", "Âge (années)", "Age (years)")
+    )
+    answered = pl.col(age).str.contains(r"^\d+$").fill_null(False)  # not kpi's tag row
+    first_five = answered & (answered.cast(pl.Int32).cum_sum() <= 5)
+    grid = grid.with_columns(
+        pl.when(first_five).then(pl.lit("150")).otherwise(pl.col(age)).alias(age)
+    )
+    target = folder / source.with_suffix("").name
+    target = target.with_name(f"{target.name}_v2.csv")
     grid.write_csv(target, separator=";")
     return target
 
@@ -82,14 +93,15 @@ def test_corrupted_deliveries_fail_their_gates_and_publish_nothing(
     corrupted = {
         "ejom": _ejom_kits_off(sample, made),
         "iom": _iom_arrivals_in_2031(sample, made),
-        "kobo": _kobo_country_xxx(sample, made),
+        "kobo": _kobo_impossible_ages(sample, made),
     }
     # The corrupted files parse: it is their values, not their shape, that are wrong.
     assert ejom.parse(corrupted["ejom"].read_bytes(), corrupted["ejom"].name).bronze.height
     arrivals = iom.parse(corrupted["iom"].read_bytes(), corrupted["iom"].name).bronze
     assert (arrivals["arrival_date"].dt.year() == 2031).sum() == 5
     survey = kobo.parse(corrupted["kobo"].read_bytes(), corrupted["kobo"].name)
-    assert survey.bronze.height and not survey.quarantine.height
+    assert (survey.bronze["age"] == 150).sum() == 5  # typed: the gate must refuse them
+    assert "age" not in set(survey.quarantine["_column"].to_list())
     before = published_fingerprint(settings)
     bronze_before = {f: sorted(settings.bronze(f).rglob("*.parquet")) for f in corrupted}
     for feed, path in corrupted.items():
@@ -116,7 +128,7 @@ def test_corrupted_deliveries_fail_their_gates_and_publish_nothing(
     expected = {
         "ejom": ("bronze_ejom_kits", "expect_column_values_to_be_in_set", "'amount_xof'"),
         "iom": ("bronze_iom_dates", "expect_column_values_to_be_between", "field=arrival_date"),
-        "kobo": ("bronze_kobo_submissions", "expect_column_values_to_be_in_set", "'country'"),
+        "kobo": ("bronze_kobo_submissions", "expect_column_values_to_be_between", "'age'"),
     }
     for feed, path in corrupted.items():
         error = (settings.rejected(feed) / f"{path.name}.error.txt").read_text(encoding="utf-8")
@@ -126,7 +138,9 @@ def test_corrupted_deliveries_fail_their_gates_and_publish_nothing(
         assert not (settings.landing(feed) / path.name).exists()
         assert sorted(settings.bronze(feed).rglob("*.parquet")) == bronze_before[feed]
     assert "2031-" in (settings.rejected("iom") / f"{corrupted['iom'].name}.error.txt").read_text()
-    assert "XXX" in (settings.rejected("kobo") / f"{corrupted['kobo'].name}.error.txt").read_text()
+    assert (
+        "age=150" in (settings.rejected("kobo") / f"{corrupted['kobo'].name}.error.txt").read_text()
+    )
     records = {r.file_name: r for r in read_registry(settings)}
     assert all(records[p.name].status == "rejected" for p in corrupted.values())
     assert published_fingerprint(settings) == before

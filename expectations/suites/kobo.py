@@ -1,8 +1,8 @@
 """Bronze suites of the KoBoToolbox survey exports (one survey, country and cycle each).
 
-The country (from the file name) is one of the twelve surveyed; the cycle one of the
-survey's; respondents' ages plausible; an interview ends after it starts. The repeat group
-of sensitisation activities carries the same country and cycle.
+The country (the form's country question) is one of the twelve surveyed; the cycle (its
+calculation) one of the survey's; respondents' ages plausible; an interview ends after it
+starts. The repeat group of sensitisation activities carries the same country and cycle.
 """
 
 from __future__ import annotations
