@@ -333,6 +333,39 @@ def test_akvo_exports_as_the_exporter_writes_them():
     assert _reasons(odd.quarantine) == Counter(unparseable_date=1)
 
 
+@pytest.mark.parametrize("zone", ["CET", "CEST", "UTC"])
+@pytest.mark.parametrize("approval", [False, True])
+def test_an_akvo_report_gives_the_same_bronze_in_any_zone_with_or_without_approval(zone, approval):
+    """The same submissions, reported by a machine in CET, CEST or UTC, from a survey with
+    or without data approval (every one approved): the same EJOM bronze, but for the zone
+    and the approval status the report wrote."""
+    shift = {"CET": 1, "CEST": 2, "UTC": 0}[zone]
+
+    def report(zone: str, shift: int, approval: bool) -> bytes:
+        rows = [
+            {
+                "identifier": f"ab12-cd34-{i:04d}",
+                "approval_status": "Validation SNV - APPROVED" if approval else None,
+                "instance": i,
+                "submission_date": f"2{i}-03-2020 {9 + shift:02d}:15:00 {zone}",
+                "beneficiary_id": "zz99-yy88-0001",
+                "module": "2:Formation technique",
+                "start_date": datetime(2020, 3, 2),
+                "completed": "1:Oui",
+            }
+            for i in (1, 2, 3)
+        ]
+        sheet = _akvo_sheet("ejom_training", rows, approval=approval)
+        return _workbook({"Raw Data": sheet})
+
+    reference = ejom.parse(report("UTC", 0, False), "EJOM_training_2020-03.xlsx").bronze
+    got = ejom.parse(report(zone, shift, approval), "EJOM_training_2020-03.xlsx").bronze
+    written = ["submission_date_zone", "approval_status"]
+    assert got.drop(written).equals(reference.drop(written))
+    assert set(got["submission_date_zone"]) == {zone}
+    assert got["approval_status"].null_count() == (0 if approval else 3)
+
+
 # ------------------------------------------------------------------------------------- AECID
 AECID = load_contract("aecid")
 
