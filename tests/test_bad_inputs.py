@@ -68,12 +68,20 @@ def test_every_bad_file_is_refused_with_its_error(handled):
 
 
 def test_a_file_with_an_undeclared_column_loads_with_a_warning(handled):
-    settings, _, _ = handled
+    settings, _, results = handled
     records = {r.file_name: r for r in read_registry(settings)}
+    warned = {}
+    for result in results:
+        for event in result.get_asset_materialization_events():
+            materialization = event.step_materialization_data.materialization
+            if "deliveries_warned" in materialization.metadata:
+                warned.update(materialization.metadata["deliveries_warned"].value)
     for relative, warning in WARNED.items():
-        entry = records[relative.split("/")[1]]
+        name = relative.split("/")[1]
+        entry = records[name]
         assert entry.status == "loaded", (relative, entry.error)
         assert entry.warnings and warning in entry.warnings, entry.warnings
+        assert warning in warned[name], "the bronze asset's metadata names it too"
 
 
 def test_bad_files_stop_neither_the_sensor_nor_the_good_file(handled):

@@ -156,6 +156,8 @@ def bronze_asset(
                         f" + {entry.rows_quarantined} quarantined)"
                     )
                 )
+                if entry.warnings:  # loaded, with something the data officer should know
+                    context.log.warning(f"{entry.file_name}: {entry.warnings}")
             if gate.files:  # this run's pages; the index lists every result kept
                 gate.render()
             # The registry table says which delivery of each key is current (dbt reads it).
@@ -177,6 +179,9 @@ def bronze_asset(
                 "source_files": dg.MetadataValue.json([r.file_name for r in records]),
                 "landing_folder": dg.MetadataValue.path(str(landing_folder)),
             }
+            warned = {r.file_name: r.warnings for r in loaded if r.warnings}
+            if warned:  # columns set aside (bronze <feed>/extras): the registry says so too
+                metadata["deliveries_warned"] = dg.MetadataValue.json(warned)
             newest = loaded[-1].bronze_file if loaded else None
             if newest:
                 metadata["bronze_file"] = dg.MetadataValue.path(newest)
