@@ -336,7 +336,27 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
         table = name.removesuffix("_quarantine")
         related[name.replace(table, tables.get(table, table), 1)] = frame
     bronze = parsed.bronze.with_columns(pl.lit(survey).alias("survey"))
-    return replace(parsed, bronze=bronze, related=related)
+    warnings = (*parsed.warnings, *_named_elsewhere(file_name, bronze))
+    return replace(parsed, bronze=bronze, related=related, warnings=warnings)
+
+
+def _named_elsewhere(file_name: str, bronze: pl.DataFrame) -> list[str]:
+    """Our file names also say the country and cycle; the rows say where and when they were
+    collected, and win. Rows that disagree with the name are loaded, and the load says so
+    (the name decides which earlier export this one supersedes)."""
+    found = load_contract(FEED).naming(file_name)
+    groups = found[0].groupdict() if found else {}
+    said = []
+    for column in ("country", "cycle"):
+        named = groups.get(column)
+        if named is None or column not in bronze.columns:
+            continue
+        other = bronze.filter(pl.col(column).cast(pl.String) != named)[column]
+        if other.len():
+            counts = other.cast(pl.String).value_counts(sort=True).rows()
+            shown = ", ".join(f"{value} ({n})" for value, n in counts[:5])
+            said.append(f"the file name says {column} {named}, {other.len()} row(s) say {shown}")
+    return said
 
 
 def read_export(

@@ -219,3 +219,12 @@ def test_an_export_of_another_form_is_refused_naming_the_file():
     with pytest.raises(kobo.DeliveryRejected, match="not a KoBo export of a known form") as err:
         kobo.parse(b"PK\x03\x04", name)
     assert str(err.value).startswith(name) and "\n" not in str(err.value)
+
+
+def test_rows_of_another_country_than_the_file_name_s_load_with_a_warning(canonical):
+    path = canonical["returnee_c3"]
+    content = path.read_bytes()
+    parsed = kobo.parse(content, path.name.replace("_MLI_", "_NER_"))
+    assert set(parsed.bronze["country"]) == {"MLI"}, "the rows say where"
+    assert any("the file name says country NER" in w and "MLI (" in w for w in parsed.warnings)
+    assert not kobo.parse(content, path.name).warnings
