@@ -13,8 +13,8 @@ import polars as pl
 
 from ingest.contracts import Contract, DeliveryRejected, load_contract
 from ingest.delivery_types import MAIN, ParsedDelivery
-from ingest.tabular import read_table, sheet_names
-from ingest.typed import parse_related, parse_rows
+from ingest.tabular import read_table
+from ingest.typed import parse_related, parse_rows, workbook_sheets
 
 FEED = "aecid"
 ORGANISATION_TYPES = {"OSC": "osc", "Point focal": "point_focal"}
@@ -47,10 +47,7 @@ def parse(content: bytes, file_name: str) -> ParsedDelivery:
             file_name, f"file name does not match {contract.file_pattern.pattern!r}"
         )
     raw = contract.raw
-    try:
-        sheets = sheet_names(content)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a rejected delivery
-        raise DeliveryRejected(file_name, f"unreadable workbook: {exc}") from exc
+    sheets = workbook_sheets(content, file_name)
     month_sheets = [s for s in sheets if re.match(raw["sheet_pattern"], s)]
     if not month_sheets:
         raise DeliveryRejected(file_name, "no monthly sheet (e.g. 'Janvier 2020')")

@@ -15,8 +15,8 @@ import polars as pl
 from ingest import extras
 from ingest.contracts import Contract, DeliveryRejected, load_contract
 from ingest.delivery_types import MAIN, ParsedDelivery
-from ingest.tabular import SOURCE_ROW, read_table, sheet_names
-from ingest.typed import parse_related, parse_rows, split_duplicates, time_zone
+from ingest.tabular import SOURCE_ROW, read_table
+from ingest.typed import parse_related, parse_rows, split_duplicates, time_zone, workbook_sheets
 
 SUBMISSION_DATE = "Submission Date"
 
@@ -111,11 +111,7 @@ def _repeat_sheet(content: bytes, file_name: str, contract, header_row: int) -> 
     whose header has the group's questions. None when the export has none (no repetitions,
     or a report made without separate sheets for repeatable groups)."""
     questions = {c.header for c in contract.columns if c.header not in ("Instance", "Repeat no")}
-    try:
-        sheets = sheet_names(content)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a rejected delivery
-        raise DeliveryRejected(file_name, f"unreadable workbook: {exc}") from exc
-    for sheet in sheets:
+    for sheet in workbook_sheets(content, file_name):
         if sheet == contract.xlsx_sheet or not re.match(r"^Group \d+$", sheet):
             continue
         headers = read_table(content, file_name, sheet, header_row).headers

@@ -22,16 +22,11 @@ from ingest import extras
 from ingest.contracts import _DIR, Column, Contract, DeliveryRejected, load_contract
 from ingest.delivery_types import MAIN, ParsedDelivery
 from ingest.kobo_layout import GEO_PARTS, Layout, decode_multiple, resolve, split_column
-from ingest.tabular import SOURCE_ROW, RawTable, read_table, sheet_names
-from ingest.typed import parse_rows, split_duplicates, utc_offset
-from ingest.xlsform import Form, Question, Questionnaire, questionnaires_in
+from ingest.tabular import SOURCE_ROW, RawTable, read_table
+from ingest.typed import parse_rows, split_duplicates, utc_offset, workbook_sheets
+from ingest.xlsform import METADATA_TYPES, Form, Question, Questionnaire, questionnaires_in
 
 FEED = "kobo"
-#: XLSForm metadata types: the contract's own columns (start, end) or not exported.
-METADATA_TYPES = {
-    "start", "end", "today", "deviceid", "phonenumber", "username", "email", "audit",
-    "simserial", "subscriberid", "start-geopoint", "background-audio",
-}  # fmt: skip
 READER_TYPES = {"string": pl.String, "int32": pl.Int32}
 #: A repeat sheet's copies of its submission's metadata (kpi's `_submission__id`, ...): the
 #: submission's own row holds them; only `_submission__uuid`, the link, is read.
@@ -164,17 +159,17 @@ def _lift(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _tag_rows(frame: pl.DataFrame) -> int:
-    """How many rows under the header are tag rows (kpi's HXL row: every filled cell a
-    `#tag`), not submissions."""
-    values = [c for c in frame.columns if c != SOURCE_ROW]
+def _without_tag_rows(table: RawTable) -> RawTable:
+    """The sheet without the tag rows under its header (kpi's HXL row: every filled cell a
+    `#tag`): header rows, not submissions, so neither read nor counted."""
+    values = [c for c in table.frame.columns if c != SOURCE_ROW]
     count = 0
-    for row in frame.head(3).select(values).iter_rows():
+    for row in table.frame.head(3).select(values).iter_rows():
         filled = [str(v).strip() for v in row if v is not None and str(v).strip()]
         if not filled or not all(v.startswith("#") for v in filled):
             break
         count += 1
-    return count
+    return replace(table, frame=table.frame.slice(count)) if count else table
 
 
 def canonical(
@@ -185,7 +180,7 @@ def canonical(
     Returns the frame (question columns under their group paths, codes for values, the
     select_multiple summary and 0/1 columns both present), the layout found, and the cells
     of the columns no version of the form declares (long: header, value, row)."""
-    frame = table.frame.slice(_tag_rows(table.frame))
+    frame = table.frame
     layout = resolve(form, table.headers, repeat)
     by_name = {c.name: c for c in contract.columns}
     by_header = {alias: c for c in contract.columns for alias in c.aliases}
@@ -221,7 +216,9 @@ def canonical(
     return out, layout, extra
 
 
-def _both_multiple_forms(frame: pl.DataFrame, form: Questionnaire, questions) -> pl.DataFrame:
+def _both_multiple_forms(
+    frame: pl.DataFrame, form: Questionnaire, questions: list[Question]
+) -> pl.DataFrame:
     """A select_multiple as both its summary (codes, space-separated) and its 0/1 columns,
     whichever of the two the export wrote (kpi's `multiple_select`: both, summary, details).
     Not asked: every one of them blank."""
@@ -266,25 +263,18 @@ def _sheet_for(sheets: list[str], name: str) -> str | None:
     return next((s for s in sheets if s in (wanted, name)), None)
 
 
-def main_sheet(content: bytes, file_name: str, form: Questionnaire) -> str | None:
+def main_sheet(sheets: list[str], form: Questionnaire) -> str | None:
     """The submissions' sheet of an XLSX export: named after the form's title (as Excel
-    allows it), or its id, or else the first sheet that is no repeat's; None for a CSV."""
-    if not file_name.lower().endswith((".xlsx", ".xlsm")):
+    allows it), or its id, or else the first sheet that is no repeat's; None for a CSV
+    (no sheets)."""
+    if not sheets:
         return None
-    sheets = _sheets(content, file_name)
     for name in [*(v.title for v in reversed(form.versions)), form.form_id]:
         found = _sheet_for(sheets, name)
         if found:
             return found
     repeats = {excel_sheet(r) for r in form.repeats()}
-    return next((s for s in sheets if s not in repeats), sheets[0] if sheets else None)
-
-
-def _sheets(content: bytes, file_name: str) -> list[str]:
-    try:
-        return sheet_names(content)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a rejected delivery
-        raise DeliveryRejected(file_name, f"unreadable workbook: {exc}") from exc
+    return next((s for s in sheets if s not in repeats), sheets[0])
 
 
 def _plain(title: str) -> str:
@@ -371,9 +361,11 @@ def read_export(
     cells of undeclared columns (`extras`) and a warning naming those columns."""
     contract = contract or form_contract(form)
     repeat_contract_of = repeat_contract_of or (lambda repeat: form_contract(form, repeat))
-    sheet = main_sheet(content, file_name, form)
+    is_workbook = file_name.lower().endswith((".xlsx", ".xlsm"))
+    sheets = workbook_sheets(content, file_name) if is_workbook else []
+    sheet = main_sheet(sheets, form)
     try:
-        table = read_table(content, file_name, sheet)
+        table = _without_tag_rows(read_table(content, file_name, sheet))
     except (ValueError, pl.exceptions.PolarsError) as exc:
         raise DeliveryRejected(file_name, f"unreadable: {exc}") from exc
     frame, layout, undeclared = canonical(table, form, contract)
@@ -403,7 +395,9 @@ def read_export(
     kept = [undeclared]
     if sheet is not None:
         for repeat in form.repeats():
-            rows = _repeat_rows(content, file_name, form, repeat, repeat_contract_of(repeat), good)
+            rows = _repeat_rows(
+                content, file_name, sheets, form, repeat, repeat_contract_of(repeat), good
+            )
             if rows is None:
                 continue
             related[repeat], related[f"{repeat}_quarantine"], more = rows
@@ -412,13 +406,14 @@ def read_export(
     said = extras.warning(undeclared, FEED)
     if said:
         related[extras.TABLE] = undeclared
-    rows_read = table.frame.height - _tag_rows(table.frame)
+    rows_read = table.frame.height
     return ParsedDelivery(good, bad, rows_read, table.sheet, related, (said,) if said else ())
 
 
 def _repeat_rows(
     content: bytes,
     file_name: str,
+    sheets: list[str],
     form: Questionnaire,
     repeat: str,
     contract: Contract,
@@ -427,11 +422,11 @@ def _repeat_rows(
     """A repeat group's sheet (named after the repeat, cut to 31 characters), typed, linked
     to its submission by `_parent_index`, or by `_submission__uuid` when the export has no
     index; each row of a repeat directly under the submission takes its country and cycle."""
-    sheet = _sheet_for(_sheets(content, file_name), repeat)
+    sheet = _sheet_for(sheets, repeat)
     if sheet is None:  # KoBo writes a repeat's sheet only when some submission has rows
         return None
     try:
-        table = read_table(content, file_name, sheet)
+        table = _without_tag_rows(read_table(content, file_name, sheet))
     except (ValueError, pl.exceptions.PolarsError) as exc:
         raise DeliveryRejected(file_name, f"repeat sheet {sheet!r}: {exc}") from exc
     frame, _, undeclared = canonical(table, form, contract, repeat)

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ingest.xlsform import Question, Questionnaire, label_in
+from ingest.xlsform import METADATA_TYPES, Question, Questionnaire, label_in
 
 #: Group separators the reader recognises (kpi's `group_sep`; `/` by default).
 SEPARATORS = ("/", ".", " / ", ":", "-", "__")
@@ -121,7 +121,7 @@ def value_columns(
         label = _label(q, spelling.language)
         prefix = spelling.sep.join(groups[g] for g in q.groups) if spelling.groups else ""
         base = f"{prefix}{spelling.sep}{label}" if prefix else label
-        if q.type in ("start", "end", "today", "deviceid", "username", "phonenumber"):
+        if q.type in METADATA_TYPES:
             base = q.name  # metadata questions have no label; KoBo writes the name
         yield ValueColumn(base, q.name, q)
         if q.type == "select_multiple" and q.list_name:

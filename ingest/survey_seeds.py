@@ -13,9 +13,9 @@ import csv
 import io
 from pathlib import Path
 
-from ingest.kobo import METADATA_TYPES, cycle_of, lifted, questionnaires
+from ingest.kobo import cycle_of, lifted, questionnaires
 from ingest.settings import REPO_ROOT
-from ingest.xlsform import Question, Questionnaire, label_in
+from ingest.xlsform import METADATA_TYPES, Question, Questionnaire, label_in
 
 SEEDS = REPO_ROOT / "dbt_project" / "seeds"
 

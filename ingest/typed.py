@@ -14,10 +14,10 @@ from datetime import date
 
 import polars as pl
 
-from ingest.contracts import Column, Contract
+from ingest.contracts import Column, Contract, DeliveryRejected
 from ingest.countries import to_iso3
 from ingest.limits import VALUE_LENGTH
-from ingest.tabular import SOURCE_ROW, blank_rows, is_blank, read_table
+from ingest.tabular import SOURCE_ROW, blank_rows, is_blank, read_table, sheet_names
 
 EXCEL_EPOCH = pl.date(1899, 12, 30)
 TRUE = ("oui", "yes", "y", "o", "1", "true", "vrai")
@@ -371,6 +371,14 @@ def split_duplicates(
         .with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     )
     return good.filter(~repeat), pl.concat([bad, repeats], how="diagonal_relaxed")
+
+
+def workbook_sheets(content: bytes, file_name: str) -> list[str]:
+    """The sheets of a delivered workbook; one that cannot be opened is a rejected delivery."""
+    try:
+        return sheet_names(content)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a rejected delivery
+        raise DeliveryRejected(file_name, f"unreadable workbook: {exc}") from exc
 
 
 def parse_related(

@@ -25,6 +25,12 @@ _TYPES = {
     "select all that apply": "select_multiple",
     "select one external": "select_one",
 }
+#: XLSForm's metadata question types: no label, the device or server fills them; KoBo
+#: heads their columns with the name (`start`, `end` are the KoBo contract's own columns).
+METADATA_TYPES = {
+    "start", "end", "today", "deviceid", "phonenumber", "username", "email", "audit",
+    "simserial", "subscriberid", "start-geopoint", "background-audio",
+}  # fmt: skip
 #: Structural and metadata rows that carry no answer of the respondent.
 _NO_ANSWER = {"note", "meta", "instanceID"}
 
