@@ -25,8 +25,8 @@ from ingest.settings import REPO_ROOT
 REGISTRY = Path(__file__).with_name("report_statements.yml")
 SEED = REPO_ROOT / "dbt_project" / "seeds" / "report_statements.csv"
 FIELDS = [
-    "figure_key", "section", "statement", "stated_value", "comparison", "tolerance",
-    "is_programme_volume", "note_en", "note_fr",
+    "figure_key", "section", "statement", "stated_value", "stated_denominator", "comparison",
+    "tolerance", "is_programme_volume", "note_en", "note_fr",
 ]  # fmt: skip
 COMPARISONS = ("equal", "at_least", "at_most")
 
@@ -39,6 +39,8 @@ class Statement:
     section: str
     statement: str
     value: float
+    #: The whole a part is stated of ("281 des 333": 333), compared as well.
+    denominator: float | None = None
     comparison: str = "equal"
     tolerance: float = 0.0
     #: A volume of the programme (grows with the sample's scale), or a fixed figure.
@@ -68,6 +70,9 @@ def statements() -> tuple[Statement, ...]:
                     **entry,
                     "section": str(entry.get("section", "")),
                     "value": float(entry["value"]),
+                    "denominator": (
+                        None if entry.get("denominator") is None else float(entry["denominator"])
+                    ),
                     "tolerance": float(entry.get("tolerance", 0.0)),
                     "note_en": " ".join(str(entry.get("note_en", "")).split()),
                     "note_fr": " ".join(str(entry.get("note_fr", "")).split()),
@@ -88,6 +93,7 @@ def rendered() -> str:
             "section": s.section,
             "statement": s.statement,
             "stated_value": f"{s.value:g}",
+            "stated_denominator": "" if s.denominator is None else f"{s.denominator:g}",
             "comparison": s.comparison,
             "tolerance": f"{s.tolerance:g}",
             "is_programme_volume": str(s.programme_volume).lower(),

@@ -1,20 +1,30 @@
-"""The Mali report, in French, rendered from the published marts only."""
+"""The Mali report, in French, rendered from the published marts only, in the structure of
+the 2021 Mali monitoring report (reports/outline.yml)."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from ingest.settings import Settings
 from reports import tables
-from reports.figures import FIGURE_1_YEARS, irregular_crossings_chart
+from reports.assemble import methodology_notes, write_report_html
+from reports.document import Block, Chart
+from reports.facts import Fact
+from reports.figures import FIGURE_1_YEARS, irregular_crossings_chart, quarterly_series_chart
 from reports.numbers import as_number, fmt_date, fmt_number
-from reports.output import published, templates, write_report
-from reports.reproduction import reproduction_rows
+from reports.output import write_pdf
+from reports.series import quarterly_series
 from reports.survey_charts import survey_figures
+
+COUNTRY = "MLI"
+FILE_NAME = "rapport_mali.fr.html"
+TITLE = "Mali — retour, réintégration et sensibilisation (FFU, région Sahel et lac Tchad)"
 
 
 @dataclass(frozen=True)
@@ -29,53 +39,85 @@ def figure_1_data(settings: Settings) -> pl.DataFrame:
     yearly = pl.read_parquet(settings.published_marts / "mart_irregular_crossings_yearly.parquet")
     first, last = FIGURE_1_YEARS
     return yearly.filter(
-        (pl.col("nationality_iso3") == "MLI") & pl.col("year").is_between(first, last)
+        (pl.col("nationality_iso3") == COUNTRY) & pl.col("year").is_between(first, last)
     ).sort("year")
 
 
-def render_mali_report(settings: Settings, month: str | None = None) -> RenderedReport:
-    manifest, provenance = published(settings)
-    mali = figure_1_data(settings)
-    rows = [
-        {
-            "year": r["year"],
-            "detections_fmt": fmt_number(r["detections"], "people"),
-            "slc_fmt": fmt_number(r["slc_detections"], "people"),
-            "share_fmt": fmt_number(r["share_of_slc"], "share").removesuffix("\u202f%"),
-        }
-        for r in mali.iter_rows(named=True)
-    ]
-    marts = settings.published_marts
-    reproduction = reproduction_rows(marts, lang="fr")
-    report_tables = [
-        tables.returns_by_host(marts, "MLI"),
-        tables.delays(marts, "MLI"),
-        tables.referral_funnel(marts, "MLI"),
-        tables.indicator_reconciliation(marts, "MLI"),
-    ]
-    html = (
-        templates()
-        .get_template("mali_report.fr.html.j2")
-        .render(
-            **provenance,
-            as_of=manifest.published_at[:10],
-            release=fmt_date(mali["frontex_release"].max()),
-            first_year=mali["year"].min(),
-            last_year=mali["year"].max(),
-            share_min=round(as_number(mali["share_of_slc"].min()) * 100),
-            share_max=round(as_number(mali["share_of_slc"].max()) * 100),
-            n_total=fmt_number(as_number(mali["detections"].sum()), "people"),
-            figure_1_svg=irregular_crossings_chart(mali, lang="fr"),
-            rows=rows,
-            tables=report_tables,
-            survey_figures=survey_figures(marts, "MLI", lang="fr"),
-            disclosure=tables.disclosure(),
-            reproduction=reproduction,
-            reproduced=sum(r["status"] == "reproduced" for r in reproduction),
-        )
+def crossings_figure(mali: pl.DataFrame) -> Chart:
+    return Chart(
+        "1",
+        "Traversées irrégulières des frontières européennes, nombre de Maliens et % régional",
+        irregular_crossings_chart(mali, lang="fr"),
+        f"FRONTEX, détections mensuelles de franchissements irréguliers (publication du "
+        f"{fmt_date(mali['frontex_release'].max())}) ; N = "
+        f"{fmt_number(as_number(mali['detections'].sum()), 'people')} détections de Maliens, "
+        f"{mali['year'].min()}-{mali['year'].max()}.",
     )
-    month = month or datetime.now(UTC).strftime("%Y-%m")
-    path = settings.reports / month / "rapport_mali.fr.html"
-    pdf_path = write_report(html, path)
+
+
+def trend_figure(settings: Settings, month: str) -> Chart:
+    series, source = quarterly_series(settings.published_marts, COUNTRY, "fr")
+    return Chart(
+        "T1",
+        "Retours, fins de réintégration et kits par trimestre (mois du rapport marqué)",
+        quarterly_series_chart(series, month, lang="fr"),
+        source,
+    )
+
+
+def blocks_for(
+    settings: Settings, month: str
+) -> Callable[[dict[str, Fact]], dict[str, Callable[[], Block | None]]]:
+    """What the Mali report's sections show, each drawn when its section is reached."""
+    marts = settings.published_marts
+
+    def make(facts: dict[str, Fact]) -> dict[str, Callable[[], Block | None]]:
+        del facts
+        figures = {}
+        for figure in survey_figures(marts, COUNTRY, lang="fr"):
+            if figure.rank:
+                suffix = "er" if figure.rank == 1 else "e"
+                figure = dataclasses.replace(
+                    figure, note=f"Mali : {figure.rank}{suffix} des pays enquêtés."
+                )
+            figures[str(figure.number)] = figure
+        mali = figure_1_data(settings)
+        out: dict[str, Callable[[], Block | None]] = {
+            key: (lambda f=figure: Block("figure", f)) for key, figure in figures.items()
+        }
+        out["crossings"] = lambda: Block("figure", crossings_figure(mali))
+        out["trend"] = lambda: Block("figure", trend_figure(settings, month))
+        out["methodology-notes"] = lambda: methodology_notes("fr")
+        for table_id, build in {
+            "table-sample": tables.survey_sample,
+            "table-departures": tables.departures,
+            "table-returns-host": tables.returns_by_host,
+            "table-referral-funnel": tables.referral_funnel,
+            "table-delays": tables.delays,
+            "table-cycles": tables.cycle_comparison,
+            "table-targets": tables.indicator_progress,
+            "table-indicators": tables.indicator_reconciliation,
+            "table-activities": tables.sensitisation_activities,
+        }.items():
+            out[table_id] = lambda b=build: Block("table", b(marts, COUNTRY, "fr"))
+        return out
+
+    return make
+
+
+def render_mali_report(settings: Settings, month: str | None = None) -> RenderedReport:
+    month = month or date.today().strftime("%Y-%m")
+    path = write_report_html(
+        settings,
+        "mali",
+        "fr",
+        month,
+        FILE_NAME,
+        TITLE,
+        blocks_for(settings, month),
+        FIGURE_1_YEARS,
+    )
+    pdf_path = write_pdf(path)
+    mali = figure_1_data(settings)
     figures = {f"mali_detections_{r['year']}": r["detections"] for r in mali.iter_rows(named=True)}
     return RenderedReport(path=path, pdf_path=pdf_path, figures=figures)

@@ -4,16 +4,19 @@ Mali report, at the scope of the region)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
 from ingest.settings import Settings
 from reports import tables
-from reports.figures import FIGURE_1_YEARS, slc_crossings_chart
+from reports.assemble import methodology_notes, write_report_html
+from reports.document import Block, Chart
+from reports.figures import FIGURE_1_YEARS, quarterly_series_chart, slc_crossings_chart
 from reports.numbers import as_number, fmt_date, fmt_number
-from reports.output import PdfInChild, published, templates, write_html, write_pdf
-from reports.reproduction import reproduction_rows
+from reports.output import PdfInChild, write_pdf
+from reports.series import quarterly_series
 from reports.survey_charts import survey_figures
 
 FILE_NAMES = {"en": "regional_report.en.html", "fr": "rapport_regional.fr.html"}
@@ -39,7 +42,11 @@ TEXT = {
         "figure": "Figure",
         "source": "Source",
         "no_data": "No published answer for this figure.",
-        "region": "Region",
+        "region": "All countries",
+        "comparison_source": "mart_regional_comparison, TPML surveys of returnees "
+        "(KoBoToolbox), cycles 1 and 3; shares of each country's respondents.",
+        "trend_caption": "Returns, reintegration completions and kits per quarter (reporting "
+        "month marked)",
         "context": "Migration context",
         "crossings_caption": "Irregular crossings of the EU's external borders by nationals of "
         "the 13 SLC countries",
@@ -47,8 +54,7 @@ TEXT = {
         "13 SLC countries from {first} to {last}; the five largest nationalities are shown, "
         "the others together.",
         "crossings_source": "Frontex, monthly detections of irregular border crossings (release "
-        "of {release}); mart <code>mart_irregular_crossings_yearly</code>; N = {n} detections, "
-        "{first}-{last}.",
+        "of {release}); N = {n} detections, {first}-{last}.",
         "others": "Other SLC nationalities",
         "programmes": "Return, reintegration and referrals",
         "indicators": "EUTF common output indicators",
@@ -81,7 +87,11 @@ TEXT = {
         "figure": "Figure",
         "source": "Source",
         "no_data": "Aucune réponse publiée pour cette figure.",
-        "region": "Moyenne régionale",
+        "region": "Ensemble des pays",
+        "comparison_source": "mart_regional_comparison, enquêtes TPML auprès des migrants de "
+        "retour (KoBoToolbox), cycles 1 et 3 ; parts des répondants de chaque pays.",
+        "trend_caption": "Retours, fins de réintégration et kits par trimestre (mois du "
+        "rapport marqué)",
         "context": "Contexte migratoire",
         "crossings_caption": "Franchissements irréguliers des frontières extérieures de l'UE "
         "par des ressortissants des 13 pays SLC",
@@ -89,8 +99,7 @@ TEXT = {
         "ressortissants des 13 pays SLC entre {first} et {last} ; les cinq premières "
         "nationalités sont montrées, les autres ensemble.",
         "crossings_source": "FRONTEX, détections mensuelles de franchissements irréguliers "
-        "(publication du {release}) ; mart <code>mart_irregular_crossings_yearly</code> ; "
-        "N = {n} détections, {first}-{last}.",
+        "(publication du {release}) ; N = {n} détections, {first}-{last}.",
         "others": "Autres nationalités SLC",
         "programmes": "Retour, réintégration et référencements",
         "indicators": "Indicateurs communs du FFU",
@@ -168,35 +177,76 @@ def crossings(marts: Path, lang: str, top: int = 5) -> dict:
     }
 
 
+def comparison_table(marts: Path, lang: str) -> tables.Table:
+    """mart_regional_comparison as a table: one row per country, all countries last."""
+    words = TEXT[lang]
+    return tables.Table(
+        "table-comparison",
+        words["comparison"],
+        words["comparison_columns"],
+        comparison_rows(marts, lang),
+        words["comparison_source"],
+        count_columns=[1],
+    )
+
+
+def blocks_for(settings: Settings, month: str, lang: str):
+    """What the regional report's sections show, each drawn when its section is reached."""
+    marts = settings.published_marts
+
+    def make(facts: dict) -> dict[str, Callable[[], Block | None]]:
+        del facts
+        out: dict[str, Callable[[], Block | None]] = {
+            str(f.number): (lambda f=f: Block("figure", f))
+            for f in survey_figures(marts, None, lang=lang)
+        }
+        drawn = crossings(marts, lang)
+        out["crossings"] = lambda: Block(
+            "figure", Chart("1", TEXT[lang]["crossings_caption"], drawn["svg"], drawn["source"])
+        )
+        series, source = quarterly_series(marts, None, lang)
+        out["trend"] = lambda: Block(
+            "figure",
+            Chart(
+                "T1",
+                TEXT[lang]["trend_caption"],
+                quarterly_series_chart(series, month, lang=lang),
+                source,
+            ),
+        )
+        out["methodology-notes"] = lambda: methodology_notes(lang)
+        out["table-comparison"] = lambda: Block("table", comparison_table(marts, lang))
+        out["table-indicators-country"] = lambda: Block(
+            "table", tables.indicators_by_country(marts, lang)
+        )
+        for table_id, build in {
+            "table-sample": tables.survey_sample,
+            "table-returns-host": tables.returns_by_host,
+            "table-referral-funnel": tables.referral_funnel,
+            "table-delays": tables.delays,
+            "table-cycles": tables.cycle_comparison,
+            "table-targets": tables.indicator_progress,
+            "table-indicators": tables.indicator_reconciliation,
+            "table-activities": tables.sensitisation_activities,
+        }.items():
+            out[table_id] = lambda b=build: Block("table", b(marts, None, lang))
+        return out
+
+    return make
+
+
 def write_regional_html(settings: Settings, month: str, lang: str) -> Path:
     """The regional report in `lang`, as HTML under the month's reports folder."""
-    _, provenance = published(settings)
-    marts = settings.published_marts
-    reproduction = reproduction_rows(marts, report="regional", lang=lang)
-    html = (
-        templates()
-        .get_template("regional_report.html.j2")
-        .render(
-            lang=lang,
-            text=TEXT[lang],
-            **provenance,
-            survey_figures=survey_figures(marts, None, lang=lang),
-            comparison=comparison_rows(marts, lang),
-            crossings=crossings(marts, lang),
-            indicator_tables=[
-                tables.indicators_by_country(marts, lang),
-                tables.indicator_reconciliation(marts, None, lang),
-            ],
-            programme_tables=[
-                tables.returns_by_host(marts, None, lang),
-                tables.delays(marts, None, lang),
-                tables.referral_funnel(marts, None, lang),
-            ],
-            disclosure=tables.disclosure(),
-            reproduction=reproduction,
-        )
+    return write_report_html(
+        settings,
+        "regional",
+        lang,
+        month,
+        FILE_NAMES[lang],
+        TEXT[lang]["title"],
+        blocks_for(settings, month, lang),
+        FIGURE_1_YEARS,
     )
-    return write_html(html, settings.reports / month / FILE_NAMES[lang])
 
 
 def render_regional_reports(settings: Settings, month: str) -> dict[str, tuple[Path, Path]]:

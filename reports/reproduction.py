@@ -8,7 +8,19 @@ from pathlib import Path
 
 import polars as pl
 
+from reports.disclosure import masked_count
 from reports.numbers import fmt_number
+
+#: Units that count people: the computed value obeys the disclosure rule (the stated one
+#: is the 2021 report's, already published).
+PEOPLE_UNITS = ("people", "respondents", "returns")
+
+
+def _computed(value: float | None, unit: str, lang: str) -> str:
+    if unit in PEOPLE_UNITS:
+        return masked_count(value, lang)
+    return fmt_number(value, unit, lang)
+
 
 STATUS_FR = {"reproduced": "reproduit", "differs": "diffère", "not stated": "non énoncé"}
 
@@ -28,7 +40,13 @@ def reproduction_rows(marts: Path, report: str | None = None, lang: str = "fr") 
             "figure_key": f["figure_key"],
             "statement": f["stated_text"] or f["label"],
             "stated": fmt_number(f["stated_value"], f["unit"], lang),
-            "computed": fmt_number(f["value"], f["unit"], lang),
+            "computed": _computed(f["value"], f["unit"], lang),
+            "denominator": _computed(f["denominator"], "people", lang)
+            if f["denominator"] is not None
+            else "",
+            "stated_denominator": fmt_number(f["stated_denominator"], "people", lang)
+            if f["stated_denominator"] is not None
+            else "",
             "as_of": f["as_of"].isoformat(),
             "status": f["reproduction_status"],
             "status_fr": STATUS_FR[f["reproduction_status"]],

@@ -1,6 +1,9 @@
 """The survey figures of the reports (reports/charts.yml), drawn from the published
 `mart_survey_answer_shares`: respondents are added over cycles, then divided, so a figure
-over cycles 1 and 3 weighs each respondent once. Charts are Altair, rendered to SVG offline."""
+over cycles 1 and 3 weighs each respondent once. Charts are Altair, rendered to SVG offline.
+
+Every bar carries its value; a bar that fewer respondents than the disclosure threshold
+gave is not drawn and is labelled with the threshold's mask (reports/report_rules.yml)."""
 
 from __future__ import annotations
 
@@ -10,10 +13,11 @@ from pathlib import Path
 
 import altair as alt
 import polars as pl
-import vl_convert as vlc
 import yaml
 
+from reports.disclosure import rule
 from reports.numbers import as_number, fmt_date, fmt_number
+from reports.vega import to_svg, wrapped
 
 CHARTS_FILE = Path(__file__).parent / "charts.yml"
 HIGHLIGHT, OTHER, RULE = "#1f5fa8", "#9bb7d4", "#d9822b"
@@ -22,15 +26,14 @@ WORDS = {
         "share": "Part des répondants",
         "region": "Région",
         "respondents": "répondants",
-        "source": "mart_survey_answer_shares (enquêtes TPML), entretiens jusqu'au {last} ; "
-        "N = {n} {respondents}",
+        "source": "enquêtes TPML (KoBoToolbox), entretiens jusqu'au {last} ; "
+        "N = {n} {respondents}.",
     },
     "en": {
         "share": "Share of respondents",
         "region": "Region",
         "respondents": "respondents",
-        "source": "mart_survey_answer_shares (TPML surveys), interviews up to {last}; "
-        "N = {n} {respondents}",
+        "source": "TPML surveys (KoBoToolbox), interviews up to {last}; N = {n} {respondents}.",
     },
 }
 
@@ -47,9 +50,10 @@ class SurveyFigure:
     svg: str
     source: str
     respondents: int
-    #: (label, share) pairs the chart draws, for the table under it and for tests.
-    values: list[tuple[str, float]]
+    #: (label, share, respondents) the chart draws, before the disclosure rule.
+    values: list[tuple[str, float, int]]
     rank: int | None = None
+    note: str = ""
 
 
 def _answers(shares: pl.DataFrame, question: str, lang: str) -> tuple[pl.DataFrame, int]:
@@ -66,28 +70,70 @@ def _answers(shares: pl.DataFrame, question: str, lang: str) -> tuple[pl.DataFra
     ), base
 
 
-def _svg(chart: alt.Chart | alt.LayerChart | alt.FacetChart) -> str:
-    return vlc.vegalite_to_svg(chart.to_json())
+def _value_text(share: float | None, count: int, lang: str) -> str:
+    """What a bar says: its share, or the mask when too few respondents make it up."""
+    return rule().shown_as if rule().hides(count) else fmt_number(share, "share", lang)
 
 
-def _bars(data: list[dict], y: str, lang: str, **encodings) -> alt.Chart:
-    """Horizontal bars of `share` (as %), one per `y`, in the data's order."""
+def _disclosed(rows: list[dict], lang: str) -> list[dict]:
+    """Bars as drawn: a bar too few respondents make up has no length, only the mask."""
+    return [
+        {
+            **r,
+            "share": None if rule().hides(r["count"]) else r["share"],
+            "text": _value_text(r["share"], r["count"], lang),
+        }
+        for r in rows
+    ]
+
+
+def _bars(data: list[dict], y: str, lang: str, **encodings) -> alt.LayerChart | alt.FacetChart:
+    """Horizontal bars of `share` (as %), one per `y` in the data's order, each with its
+    value at its end; long labels wrap onto several lines."""
     chart = alt.Chart(alt.Data(values=data))
-    marked = chart.mark_bar() if encodings else chart.mark_bar(color=HIGHLIGHT)
-    return marked.encode(
-        y=alt.Y(f"{y}:N", sort=None, title=None),
-        x=alt.X("share:Q", title=WORDS[lang]["share"], axis=alt.Axis(format="%")),
-        **encodings,
+    axis = alt.Axis(labelExpr="split(datum.label, '\\n')")
+    y_channel = alt.Y(f"{y}:N", sort=None, title=None, axis=axis)
+    x_channel = alt.X(
+        "share:Q",
+        title=WORDS[lang]["share"],
+        axis=alt.Axis(format="%", tickCount=5),
+        scale=alt.Scale(domain=[0, 1]),
     )
+    marked = chart.mark_bar() if encodings else chart.mark_bar(color=HIGHLIGHT)
+    bars = marked.encode(y=y_channel, x=x_channel, **encodings)
+    text = (
+        chart.mark_text(align="left", dx=3, fontSize=10, color="#222")
+        .encode(
+            y=y_channel,
+            x=alt.X("end:Q", scale=alt.Scale(domain=[0, 1])),
+            text="text:N",
+            detail=alt.Detail(f"{y}:N"),
+        )
+        .transform_calculate(end="datum.share == null ? 0 : datum.share")
+    )
+    if "order" in encodings:
+        # Stacked bars (several answers per bar): the value sits inside its segment.
+        text = (
+            chart.mark_text(align="right", dx=-2, fontSize=9, color="white")
+            .encode(
+                y=y_channel,
+                x=alt.X("end:Q", scale=alt.Scale(domain=[0, 1])),
+                text="shown:N",
+                order=encodings.get("order", alt.Undefined),
+            )
+            .transform_filter("datum.share != null")
+            .transform_window(end="sum(share)", groupby=[y], sort=[{"field": "order"}])
+            .transform_calculate(shown="datum.share >= 0.06 ? datum.text : ''")
+        )
+    return alt.layer(bars, text)
 
 
 def _answers_figure(spec: dict, shares: pl.DataFrame, lang: str) -> tuple[str, list, int]:
     frame, base = _answers(shares, spec["question"], lang)
-    values = list(zip(frame["label"], frame["share"], strict=True))
-    chart = _bars([{"label": k, "share": v} for k, v in values], "label", lang).properties(
-        width=420, height=max(60, 28 * len(values))
-    )
-    return _svg(chart), values, base
+    values = list(zip(frame["label"], frame["share"], frame["respondents_answering"], strict=True))
+    data = _disclosed([{"label": wrapped(k), "share": v, "count": c} for k, v, c in values], lang)
+    chart = _bars(data, "label", lang).properties(width=380, height=max(60, 30 * len(values)))
+    return to_svg(chart, lang), values, base
 
 
 def _by_country_figure(
@@ -116,26 +162,30 @@ def _by_country_figure(
     ranked = frame["country_iso3"].to_list()
     rank = ranked.index(country) + 1 if country in ranked else None
     values = [
-        (names.get(c, c), s) for c, s in zip(frame["country_iso3"], frame["share"], strict=True)
+        (names.get(c, c), s, int(h))
+        for c, s, h in zip(frame["country_iso3"], frame["share"], frame["hits"], strict=True)
     ]
-    data = [
-        {"label": names.get(c, c), "share": s, "own": c == country}
-        for c, s in zip(frame["country_iso3"], frame["share"], strict=True)
-    ]
+    data = _disclosed(
+        [
+            {"label": names.get(c, c), "share": s, "count": int(h), "own": c == country}
+            for c, s, h in zip(frame["country_iso3"], frame["share"], frame["hits"], strict=True)
+        ],
+        lang,
+    )
     bars = _bars(
         data,
         "label",
         lang,
         color=alt.Color("own:N", scale=alt.Scale(range=[OTHER, HIGHLIGHT]), legend=None),
     )
-    rule = (
+    rule_mark = (
         alt.Chart(alt.Data(values=[{"region": region}]))
         .mark_rule(color=RULE, strokeWidth=2)
         .encode(x="region:Q")
     )
-    chart = alt.layer(bars, rule).properties(width=420, height=max(60, 22 * len(data)))
-    values.append((WORDS[lang]["region"], region))
-    return _svg(chart), values, int(frame["base"].sum()), rank
+    chart = alt.layer(bars, rule_mark).properties(width=380, height=max(60, 24 * len(data)))
+    values.append((WORDS[lang]["region"], region, int(frame["hits"].sum())))
+    return to_svg(chart, lang), values, int(frame["base"].sum()), rank
 
 
 def _compare_figure(spec: dict, shares: pl.DataFrame, lang: str) -> tuple[str, list, int]:
@@ -146,11 +196,24 @@ def _compare_figure(spec: dict, shares: pl.DataFrame, lang: str) -> tuple[str, l
         rows = shares.filter(pl.col("question") == question)
         title = label_of_question or rows["question_label_fr"].drop_nulls().first() or question
         base = max(base, n)
-        for label, position, share in zip(
-            frame["label"], frame["answer_position"], frame["share"], strict=True
+        for label, position, share, count in zip(
+            frame["label"],
+            frame["answer_position"],
+            frame["share"],
+            frame["respondents_answering"],
+            strict=True,
         ):
-            data.append({"question": title, "label": label, "order": position, "share": share})
-            values.append((f"{title} — {label}", share))
+            data.append(
+                {
+                    "question": wrapped(str(title), 22),
+                    "label": label,
+                    "order": position,
+                    "share": share,
+                    "count": count,
+                }
+            )
+            values.append((f"{title} — {label}", share, count))
+    data = _disclosed(data, lang)
     chart = _bars(
         data,
         "question",
@@ -160,11 +223,12 @@ def _compare_figure(spec: dict, shares: pl.DataFrame, lang: str) -> tuple[str, l
             # The questionnaire's order of the answers, the same colours for every bar.
             sort=list(dict.fromkeys(d["label"] for d in sorted(data, key=_position))),
             title=None,
-            legend=alt.Legend(orient="bottom"),
+            legend=alt.Legend(orient="bottom", columns=2, labelLimit=300),
+            scale=alt.Scale(scheme="tableau10"),
         ),
         order=alt.Order("order:Q"),
-    ).properties(width=420, height=max(60, 40 * len(spec["questions"])))
-    return _svg(chart), values, base
+    ).properties(width=380, height=max(60, 44 * len(spec["questions"])))
+    return to_svg(chart, lang), values, base
 
 
 def _position(row: dict) -> float:

@@ -1,6 +1,7 @@
 """The reports' tables, from the published marts only (read as Parquet), formatted and with
-the disclosure rule applied (reports/report_rules.yml). Each table says where it comes from:
-the mart, the date its data stands at, and N.
+the disclosure rule applied (reports/disclosure.py) to every count of people. Each table
+says where it comes from in words a reader knows (partner, data, the date it stands at, N);
+the mart it reads is kept for analysts in the HTML (`data-mart`).
 
 Every table takes a `country` (ISO3) or None for the region (every SLC country together,
 or country by country where the table has a country column), and a language (fr, en)."""
@@ -9,15 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 import polars as pl
-import yaml
 
+from reports.disclosure import masked_count, months_cell, rule
 from reports.numbers import as_date, as_number, fmt_number, one_decimal
 
-RULES_FILE = Path(__file__).parent / "report_rules.yml"
+#: Host countries a returns table names; the others share one column.
+MAX_HOSTS = 6
 
 WORDS = {
     "fr": {
@@ -26,11 +27,13 @@ WORDS = {
         "country": "Pays",
         "region_scope": "ensemble des pays",
         "multi_country": "Plusieurs pays (action régionale)",
+        "others": "Autres pays",
         "partners": {"iom": "OIM", "snv": "EJOM (SNV)"},
         "returns": (
             "Retours par pays de provenance et par trimestre",
             ["Trimestre"],
-            "mart_returns_by_host_quarter, données jusqu'au trimestre {last} ; N = {n} retours.",
+            "mart_returns_by_host_quarter, OIM, dossiers des missions (retours à l'arrivée), "
+            "jusqu'au trimestre {last} ; N = {n} retours.",
         ),
         "delays": (
             "Délais entre orientation (OIM) ou inscription (EJOM), formation et kit",
@@ -43,26 +46,28 @@ WORDS = {
                 "Avec kit",
                 "Mois entre fin de formation et kit (médiane)",
             ],
-            "mart_reintegration_delays, parcours commencés jusqu'en {last} ; N = {n} personnes.",
+            "mart_reintegration_delays, OIM (dossiers des missions) et EJOM (suivi Akvo "
+            "Flow), parcours commencés jusqu'en {last} ; N = {n} personnes.",
         ),
         "funnel": (
             "Référencement OIM → EJOM : des référés aux kits, par trimestre de référencement",
             ["Trimestre", "Référés", "Inscrits à EJOM", "Formés", "Kit (1re tranche)"],
-            "mart_referral_funnel, référencements jusqu'au trimestre {last} ; N = {n} migrants "
-            "de retour référés.",
+            "mart_referral_funnel, OIM (référencements) et EJOM (inscriptions, formations, "
+            "kits), jusqu'au trimestre {last} ; N = {n} migrants de retour référés.",
         ),
         "actions": (
             "Indicateurs communs du FFU par action : calculés à partir des données, et rapportés",
             ["Indicateur", "Action", "Intitulé", "Calculé", "Rapporté", "Écart %", "Couverture"],
-            "mart_indicator_reconciliation (valeurs rapportées : export des résultats du FFU, "
-            "Akvo RSR) ; N = {n} couples action × indicateur.",
+            "mart_indicator_reconciliation, valeurs calculées à partir des données des "
+            "partenaires ; valeurs rapportées : cadre de résultats du FFU (Akvo RSR) ; "
+            "N = {n} couples action × indicateur.",
         ),
         "by_country": (
             "Indicateurs communs du FFU par pays : calculés à partir des données, et rapportés",
             ["Pays", "Indicateur", "Actions", "Calculé", "Rapporté"],
-            "mart_indicator_reconciliation (fenêtre Sahel et lac Tchad ; valeurs rapportées "
-            "comptées une fois, au niveau le plus fin qui les rapporte) ; N = {n} couples "
-            "action × indicateur.",
+            "mart_indicator_reconciliation, cadre de résultats du FFU (Akvo RSR), fenêtre "
+            "Sahel et lac Tchad ; valeurs rapportées comptées une fois, au niveau le plus fin "
+            "qui les rapporte ; N = {n} couples action × indicateur.",
         ),
         "coverage": {
             "both": "calculé et rapporté",
@@ -76,11 +81,13 @@ WORDS = {
         "country": "Country",
         "region_scope": "all countries",
         "multi_country": "Several countries (regional action)",
+        "others": "Other countries",
         "partners": {"iom": "IOM", "snv": "EJOM (SNV)"},
         "returns": (
             "Returns by host country and quarter",
             ["Quarter"],
-            "mart_returns_by_host_quarter, data up to quarter {last}; N = {n} returns.",
+            "mart_returns_by_host_quarter, IOM, mission case files (returns on arrival), up "
+            "to quarter {last}; N = {n} returns.",
         ),
         "delays": (
             "Delays from orientation (IOM) or enrolment (EJOM) to training and to the kit",
@@ -93,26 +100,28 @@ WORDS = {
                 "With a kit",
                 "Months from training to kit (median)",
             ],
-            "mart_reintegration_delays, pathways started up to {last}; N = {n} people.",
+            "mart_reintegration_delays, IOM (mission case files) and EJOM (Akvo Flow "
+            "monitoring), pathways started up to {last}; N = {n} people.",
         ),
         "funnel": (
             "IOM → EJOM referrals: from referral to kit, by quarter of referral",
             ["Quarter", "Referred", "Enrolled in EJOM", "Trained", "Kit (1st tranche)"],
-            "mart_referral_funnel, referrals up to quarter {last}; N = {n} returning migrants "
-            "referred.",
+            "mart_referral_funnel, IOM (referrals) and EJOM (enrolments, trainings, kits), up "
+            "to quarter {last}; N = {n} returning migrants referred.",
         ),
         "actions": (
             "EUTF common output indicators by action: computed from the data, and reported",
             ["Indicator", "Action", "Title", "Computed", "Reported", "Difference %", "Coverage"],
-            "mart_indicator_reconciliation (reported values: EUTF results export, Akvo RSR); "
-            "N = {n} action × indicator pairs.",
+            "mart_indicator_reconciliation, values computed from the partners' data; "
+            "reported values: EUTF results framework (Akvo RSR); N = {n} action × indicator "
+            "pairs.",
         ),
         "by_country": (
             "EUTF common output indicators by country: computed from the data, and reported",
             ["Country", "Indicator", "Actions", "Computed", "Reported"],
-            "mart_indicator_reconciliation (Sahel and Lake Chad window; reported values "
-            "counted once, at the lowest level that reports them); N = {n} action × indicator "
-            "pairs.",
+            "mart_indicator_reconciliation, EUTF results framework (Akvo RSR), Sahel and Lake "
+            "Chad window; reported values counted once, at the lowest level that reports "
+            "them; N = {n} action × indicator pairs.",
         ),
         "coverage": {
             "both": "computed and reported",
@@ -123,25 +132,9 @@ WORDS = {
 }
 
 
-@cache
-def disclosure() -> dict:
-    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))["disclosure"]
-
-
-def count_cell(value: int | None, *, fine: bool, lang: str = "fr") -> str:
-    """A count of people; below the threshold in a fine cell, the threshold's mask."""
-    if value is None:
-        return "–"
-    if fine and 0 < value < disclosure()["min_count"]:
-        return disclosure()["shown_as"]
-    return fmt_number(value, "people", lang)
-
-
-def months_cell(value: float | None, base: int | None, lang: str = "fr") -> str:
-    """A median in months, not printed over fewer people than the disclosure threshold."""
-    if base is None or base < disclosure()["min_count"]:
-        return "–"
-    return one_decimal(value, lang)
+def _count(value: int | float | None, *, lang: str = "fr") -> str:
+    """A count of people, under the one disclosure rule."""
+    return masked_count(value, lang)
 
 
 @dataclass(frozen=True)
@@ -152,17 +145,23 @@ class Table:
     caption: str
     header: list[str]
     rows: list[list[str]]
-    #: "mart_name, the rest": the template sets the mart's name in code.
+    #: "mart_name, the rest": the mart's name, then the human source line.
     source: str
-    #: Cells finer than country x year (the disclosure rule applies to their counts).
-    fine: bool = False
     #: Column positions that hold counts of people (what the disclosure test checks).
     count_columns: list[int] = field(default_factory=list)
+    #: Column positions printed as their public source published them (an exemption
+    #: declared in report_rules.yml, by id).
+    exempt_columns: dict[int, str] = field(default_factory=dict)
 
     @property
     def mart(self) -> str:
         """The mart the table reads: the source line starts with its name."""
         return self.source.split(",")[0].split()[0]
+
+    @property
+    def source_text(self) -> str:
+        """The source line a reader sees: without the mart's name."""
+        return self.source.split(",", 1)[1].strip() if "," in self.source else ""
 
 
 def _read(marts: Path, mart: str) -> pl.DataFrame:
@@ -188,43 +187,67 @@ def _caption(caption: str, country: str | None, lang: str) -> str:
     return caption if country else f"{caption} ({WORDS[lang]['region_scope']})"
 
 
+def _quarters(first: date, last: date) -> list[date]:
+    """Every quarter from `first` to `last` (their first days): a quarter without a return
+    is a row of zeros, not a missing row."""
+    out, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        out.append(date(year, month, 1))
+        year, month = (year + 1, 1) if month == 10 else (year, month + 3)
+    return out
+
+
 def returns_by_host(marts: Path, country: str | None, lang: str = "fr") -> Table:
-    """Returns home by quarter (rows) and host country (columns, the largest first)."""
+    """Returns home by quarter (rows, every quarter of the period) and host country
+    (columns: the largest by name, the others together)."""
     words = WORDS[lang]
+    names = _names(marts, lang)
     frame = (
         _scope(_read(marts, "mart_returns_by_host_quarter"), country)
         .group_by("return_quarter", "host_country_iso3")
         .agg(pl.col("returns").sum())
     )
-    hosts = (
+    ranked = (
         frame.group_by("host_country_iso3")
         .agg(pl.col("returns").sum())
         .sort("returns", "host_country_iso3", descending=[True, False])["host_country_iso3"]
         .to_list()
     )
-    wide = frame.pivot(on="host_country_iso3", index="return_quarter", values="returns").sort(
-        "return_quarter"
+    named = ranked[:MAX_HOSTS] if len(ranked) > MAX_HOSTS + 1 else ranked
+    others = len(ranked) > len(named)
+    frame = frame.with_columns(
+        pl.when(pl.col("host_country_iso3").is_in(named))
+        .then(pl.col("host_country_iso3"))
+        .otherwise(pl.lit("_others"))
+        .fill_null("_others")
+        .alias("host")
     )
+    hosts = [*named, *(["_others"] if others else [])]
+    cells = {
+        (as_date(r["return_quarter"]), r["host"]): r["returns"]
+        for r in frame.group_by("return_quarter", "host")
+        .agg(pl.col("returns").sum())
+        .iter_rows(named=True)
+    }
+    first, last = as_date(frame["return_quarter"].min()), as_date(frame["return_quarter"].max())
     rows = []
-    for r in wide.iter_rows(named=True):
-        cells = [count_cell(r.get(h), fine=True, lang=lang) for h in hosts]
+    for quarter in _quarters(first, last) if first and last else []:
+        values = [cells.get((quarter, h), 0) for h in hosts]
+        printed = [_count(v, lang=lang) for v in values]
         # A total beside a masked cell would give it away by difference: not printed.
-        masked = disclosure()["shown_as"] in cells
-        total = (
-            "–" if masked else count_cell(sum(r.get(h) or 0 for h in hosts), fine=True, lang=lang)
-        )
-        rows.append([_quarter(as_date(r["return_quarter"]), lang), *cells, total])
+        total = "–" if rule().shown_as in printed else _count(sum(values), lang=lang)
+        rows.append([_quarter(quarter, lang), *printed, total])
     caption, header, source = words["returns"]
+    host_names = [words["others"] if h == "_others" else names.get(h, h or "?") for h in hosts]
     return Table(
         "table-returns-host",
         _caption(caption, country, lang),
-        [*header, *[h or "?" for h in hosts], words["total"]],
+        [*header, *host_names, words["total"]],
         rows,
         source.format(
-            last=_quarter(as_date(frame["return_quarter"].max()), lang),
+            last=_quarter(last, lang),
             n=fmt_number(as_number(frame["returns"].sum()), "people", lang),
         ),
-        fine=True,
         count_columns=list(range(1, len(hosts) + 2)),
     )
 
@@ -241,10 +264,10 @@ def delays(marts: Path, country: str | None, lang: str = "fr") -> Table:
         + [
             words["partners"].get(r["partner_id"], r["partner_id"]),
             str(r["start_year"]),
-            count_cell(r["people_started"], fine=True, lang=lang),
-            count_cell(r["people_trained"], fine=True, lang=lang),
+            _count(r["people_started"], lang=lang),
+            _count(r["people_trained"], lang=lang),
             months_cell(r["median_months_to_training"], r["people_trained"], lang),
-            count_cell(r["people_with_kit"], fine=True, lang=lang),
+            _count(r["people_with_kit"], lang=lang),
             months_cell(r["median_months_training_to_kit"], r["people_trained_then_kit"], lang),
         ]
         for r in frame.with_columns(
@@ -263,7 +286,6 @@ def delays(marts: Path, country: str | None, lang: str = "fr") -> Table:
             last=frame["start_year"].max() if frame.height else "–",
             n=fmt_number(frame["people_started"].sum(), "people", lang),
         ),
-        fine=True,
         count_columns=[c + len(lead) for c in (2, 3, 5)],
     )
 
@@ -280,8 +302,7 @@ def referral_funnel(marts: Path, country: str | None, lang: str = "fr") -> Table
         "referral_quarter"
     )
     rows = [
-        [_quarter(r["referral_quarter"], lang)]
-        + [count_cell(r.get(s), fine=True, lang=lang) for s in stages]
+        [_quarter(r["referral_quarter"], lang)] + [_count(r.get(s), lang=lang) for s in stages]
         for r in wide.iter_rows(named=True)
     ]
     referred = frame.filter(pl.col("stage") == "referred")["people"].sum()
@@ -295,7 +316,6 @@ def referral_funnel(marts: Path, country: str | None, lang: str = "fr") -> Table
             last=_quarter(as_date(frame["referral_quarter"].max()), lang),
             n=fmt_number(referred, "people", lang),
         ),
-        fine=True,
         count_columns=[1, 2, 3, 4],
     )
 
@@ -317,8 +337,8 @@ def indicator_reconciliation(marts: Path, country: str | None, lang: str = "fr")
         [
             r["indicator_code"],
             r["iati_id"],
-            (r["action_title"] or "")[:60],
-            fmt_number(r["computed_value"], "people", lang),
+            r["action_title"] or "",
+            _count(r["computed_value"], lang=lang),
             fmt_number(r["reported_value"], "people", lang),
             one_decimal(r["variance_pct"], lang),
             words["coverage"].get(r["coverage"], r["coverage"]),
@@ -332,6 +352,8 @@ def indicator_reconciliation(marts: Path, country: str | None, lang: str = "fr")
         header,
         rows,
         source.format(n=frame.height),
+        count_columns=[3],
+        exempt_columns={4: "public_sources"},
     )
 
 
@@ -364,10 +386,323 @@ def indicators_by_country(marts: Path, lang: str = "fr") -> Table:
             r["country"],
             r["indicator_code"],
             str(r["actions"]),
-            fmt_number(r["computed"] if r["has_computed"] else None, "people", lang),
+            _count(r["computed"] if r["has_computed"] else None, lang=lang),
             fmt_number(r["reported"] if r["has_reported"] else None, "people", lang),
         ]
         for r in summed.iter_rows(named=True)
     ]
     caption, header, source = words["by_country"]
-    return Table("table-indicators-country", caption, header, rows, source.format(n=frame.height))
+    return Table(
+        "table-indicators-country",
+        caption,
+        header,
+        rows,
+        source.format(n=frame.height),
+        count_columns=[3],
+        exempt_columns={4: "public_sources"},
+    )
+
+
+NEW_WORDS = {
+    "fr": {
+        "sample": (
+            "Échantillons des enquêtes TPML par pays et par cycle",
+            ["Pays", "Enquête", "Cycle", "Répondants", "Premier entretien", "Dernier entretien"],
+            "fct_survey_responses, enquêtes TPML (KoBoToolbox) ; N = {n} répondants.",
+        ),
+        "surveys": {"returnee": "Migrants de retour", "sensitisation": "Sensibilisation"},
+        "departures": (
+            "Retours volontaires assistés organisés depuis le pays, par année et nationalité",
+            ["Année"],
+            "fct_returns, OIM, dossiers des missions (départs), jusqu'au {last} ; N = {n} retours.",
+        ),
+        "cycles": (
+            "Réponses aux questions posées aux deux cycles : cycle 1 et cycle 3",
+            ["Question", "Réponse", "Cycle 1", "Cycle 3", "Écart (points)"],
+            "mart_survey_answer_shares, enquêtes TPML ; part des répondants de chaque cycle ; "
+            "N = {n1} répondants au cycle 1, {n3} au cycle 3.",
+        ),
+        "targets": (
+            "Progrès des actions vers les cibles qu'elles se fixent",
+            ["Action", "Indicateur", "Période", "Cible", "Réalisé", "Taux de réalisation"],
+            "mart_indicator_progress, cadre de résultats du FFU (Akvo RSR) ; valeurs comptées "
+            "une fois, au niveau le plus fin qui les rapporte ; N = {n} indicateurs avec une "
+            "cible.",
+        ),
+        "activities": (
+            "Activités de sensibilisation par type",
+            ["Type d'activité", "Canal", "Activités", "Personnes touchées"],
+            "fct_sensitisation_activities, AECID, classeurs d'activités des partenaires ; "
+            "N = {n} activités.",
+        ),
+        "channels": {"in_person": "en personne", "mass_media": "communication de masse"},
+    },
+    "en": {
+        "sample": (
+            "TPML survey samples by country and cycle",
+            ["Country", "Survey", "Cycle", "Respondents", "First interview", "Last interview"],
+            "fct_survey_responses, TPML surveys (KoBoToolbox); N = {n} respondents.",
+        ),
+        "surveys": {"returnee": "Returnees", "sensitisation": "Awareness raising"},
+        "departures": (
+            "Assisted voluntary returns organised from the country, by year and nationality",
+            ["Year"],
+            "fct_returns, IOM, mission case files (departures), up to {last}; N = {n} returns.",
+        ),
+        "cycles": (
+            "Answers to the questions asked in both cycles: cycle 1 and cycle 3",
+            ["Question", "Answer", "Cycle 1", "Cycle 3", "Difference (points)"],
+            "mart_survey_answer_shares, TPML surveys; share of each cycle's respondents; "
+            "N = {n1} respondents in cycle 1, {n3} in cycle 3.",
+        ),
+        "targets": (
+            "Progress of the actions against the targets they set",
+            ["Action", "Indicator", "Period", "Target", "Actual", "Achieved"],
+            "mart_indicator_progress, EUTF results framework (Akvo RSR); values counted once, "
+            "at the lowest level that reports them; N = {n} indicators with a target.",
+        ),
+        "activities": (
+            "Awareness-raising activities by type",
+            ["Activity type", "Channel", "Activities", "People reached"],
+            "fct_sensitisation_activities, AECID, partners' activity workbooks; N = {n} "
+            "activities.",
+        ),
+        "channels": {"in_person": "in person", "mass_media": "mass media"},
+    },
+}
+
+
+def survey_sample(marts: Path, country: str | None, lang: str = "fr") -> Table:
+    """Respondents per country, survey and cycle, with the collection dates."""
+    words = NEW_WORDS[lang]
+    names = _names(marts, lang)
+    answers = _scope(_read(marts, "fct_survey_responses"), country).filter(
+        pl.col("survey").is_in(list(words["surveys"]))
+    )
+    frame = (
+        answers.group_by("country_iso3", "survey", "cycle")
+        .agg(
+            pl.col("response_id").n_unique().alias("respondents"),
+            pl.col("submitted_on").min().alias("first"),
+            pl.col("submitted_on").max().alias("last"),
+        )
+        .with_columns(pl.col("country_iso3").replace_strict(names, default=None).alias("name"))
+        .sort("name", "survey", "cycle")
+    )
+    rows = [
+        [
+            r["name"] or r["country_iso3"],
+            words["surveys"].get(r["survey"], r["survey"]),
+            str(r["cycle"]),
+            _count(r["respondents"], lang=lang),
+            (as_date(r["first"]) or date.min).isoformat(),
+            (as_date(r["last"]) or date.min).isoformat(),
+        ]
+        for r in frame.iter_rows(named=True)
+    ]
+    caption, header, source = words["sample"]
+    return Table(
+        "table-sample",
+        _caption(caption, country, lang),
+        header,
+        rows,
+        source.format(n=fmt_number(as_number(frame["respondents"].sum()), "people", lang)),
+        count_columns=[3],
+    )
+
+
+def departures(marts: Path, country: str | None, lang: str = "fr") -> Table:
+    """AVRs organised from the country: per year, the largest nationalities by name."""
+    words = NEW_WORDS[lang]
+    names = _names(marts, lang)
+    frame = _scope(
+        _read(marts, "fct_returns").filter(pl.col("perspective") == "departure"),
+        country,
+        "mission_iso3",
+    ).with_columns(pl.col("return_date").dt.year().alias("year"))
+    ranked = (
+        frame.group_by("nationality_iso3")
+        .agg(pl.len())
+        .sort("len", "nationality_iso3", descending=[True, False])["nationality_iso3"]
+        .to_list()
+    )
+    named = ranked[:MAX_HOSTS] if len(ranked) > MAX_HOSTS + 1 else ranked
+    frame = frame.with_columns(
+        pl.when(pl.col("nationality_iso3").is_in(named))
+        .then(pl.col("nationality_iso3"))
+        .otherwise(pl.lit("_others"))
+        .fill_null("_others")
+        .alias("group")
+    )
+    groups = [*named, *(["_others"] if len(ranked) > len(named) else [])]
+    counts = {
+        (r["year"], r["group"]): r["len"]
+        for r in frame.group_by("year", "group").agg(pl.len()).iter_rows(named=True)
+    }
+    years = sorted(frame["year"].unique().drop_nulls().to_list())
+    rows = []
+    for year in range(years[0], years[-1] + 1) if years else []:
+        values = [counts.get((year, g), 0) for g in groups]
+        printed = [_count(v, lang=lang) for v in values]
+        total = "–" if rule().shown_as in printed else _count(sum(values), lang=lang)
+        rows.append([str(year), *printed, total])
+    caption, header, source = words["departures"]
+    group_names = [
+        WORDS[lang]["others"] if g == "_others" else str(names.get(g) or g) for g in groups
+    ]
+    return Table(
+        "table-departures",
+        _caption(caption, country, lang),
+        [*header, *group_names, WORDS[lang]["total"]],
+        rows,
+        source.format(
+            last=(as_date(frame["return_date"].max()) or date.min).isoformat(),
+            n=fmt_number(frame.height, "people", lang),
+        ),
+        count_columns=list(range(1, len(groups) + 2)),
+    )
+
+
+def cycle_comparison(marts: Path, country: str | None, lang: str = "fr") -> Table:
+    """For every returnee question asked in cycles 1 and 3, each answer's share in each
+    cycle and the difference in points; a share fewer than the threshold make up is masked."""
+    words = NEW_WORDS[lang]
+    shares = _scope(_read(marts, "mart_survey_answer_shares"), country).filter(
+        pl.col("survey") == "returnee"
+    )
+    per_cycle = shares.group_by("question", "answer", "cycle").agg(
+        pl.col("respondents_answering").sum().alias("hits"),
+        pl.col("question_label_fr").first(),
+        pl.col(f"answer_label_{lang}").first().alias("answer_label"),
+        pl.col("answer_position").first(),
+    )
+    bases = (
+        shares.unique(["country_iso3", "cycle", "question"])
+        .group_by("question", "cycle")
+        .agg(pl.col("respondents").sum().alias("base"))
+    )
+    per_cycle = per_cycle.join(bases, on=["question", "cycle"])
+    asked = (
+        bases.filter(pl.col("base") > 0)
+        .group_by("question")
+        .agg(pl.col("cycle").n_unique().alias("cycles"))
+        .filter(pl.col("cycles") >= 2)["question"]
+        .to_list()
+    )
+    rows: list[list[str]] = []
+    n = {1: 0, 3: 0}
+    for question in sorted(asked):
+        one = per_cycle.filter(pl.col("question") == question).sort("answer_position")
+        for answer in one["answer"].unique(maintain_order=True).to_list():
+            cells = {}
+            for cycle in (1, 3):
+                hit = one.filter((pl.col("answer") == answer) & (pl.col("cycle") == cycle))
+                cells[cycle] = hit.row(0, named=True) if hit.height else None
+            shown = []
+            values = []
+            for cycle in (1, 3):
+                c = cells[cycle]
+                if c is None or not c["base"]:
+                    shown.append("–")
+                    values.append(None)
+                elif rule().hides(c["hits"]):
+                    shown.append(rule().shown_as)
+                    values.append(None)
+                else:
+                    shown.append(fmt_number(c["hits"] / c["base"], "share", lang))
+                    values.append(c["hits"] / c["base"])
+            difference = (
+                one_decimal(100 * (values[1] - values[0]), lang)
+                if values[0] is not None and values[1] is not None
+                else "–"
+            )
+            label = next(c for c in cells.values() if c is not None)
+            rows.append(
+                [
+                    label["question_label_fr"] or question,
+                    label["answer_label"] or answer,
+                    *shown,
+                    difference,
+                ]
+            )
+    for cycle in (1, 3):
+        base = bases.filter(pl.col("cycle") == cycle)["base"]
+        n[cycle] = int(as_number(base.max())) if base.len() else 0
+    caption, header, source = words["cycles"]
+    return Table(
+        "table-cycles",
+        _caption(caption, country, lang),
+        header,
+        rows,
+        source.format(n1=fmt_number(n[1], "people", lang), n3=fmt_number(n[3], "people", lang)),
+    )
+
+
+def indicator_progress(marts: Path, country: str | None, lang: str = "fr") -> Table:
+    """Target, actual and share achieved for each action and EUTF indicator with a target:
+    the country's actions, or the SLC window's."""
+    words = NEW_WORDS[lang]
+    frame = _read(marts, "mart_indicator_progress").filter(
+        pl.col("is_slc_window") & (pl.col("target_value") > 0)
+    )
+    frame = frame if country is None else frame.filter(pl.col("action_country_iso3") == country)
+    if country is None:
+        # The region has hundreds of indicators: the largest target of each action.
+        frame = (
+            frame.sort("target_value", descending=True)
+            .group_by("iati_id", maintain_order=True)
+            .head(1)
+        )
+    rows = [
+        [
+            f"{r['iati_id']} — {r['action_title'] or ''}",
+            r["indicator_title"],
+            f"{(as_date(r['period_start']) or date.min).year}–"
+            f"{(as_date(r['period_end']) or date.min).year}",
+            fmt_number(r["target_value"], "people", lang),
+            fmt_number(r["actual_value"], "people", lang),
+            fmt_number(r["achieved_share"], "share", lang),
+        ]
+        for r in frame.sort("iati_id", "indicator_title").iter_rows(named=True)
+    ]
+    caption, header, source = words["targets"]
+    return Table(
+        "table-targets",
+        _caption(caption, country, lang),
+        header,
+        rows,
+        source.format(n=frame.height),
+        exempt_columns={3: "public_sources", 4: "public_sources"},
+    )
+
+
+def sensitisation_activities(marts: Path, country: str | None, lang: str = "fr") -> Table:
+    """Declared activities by type and channel, and the people they reached."""
+    words = NEW_WORDS[lang]
+    types = _read(marts, "dim_activity_type")
+    labels = dict(zip(types["activity_type"], types[f"label_{lang}"], strict=True))
+    frame = (
+        _scope(_read(marts, "fct_sensitisation_activities"), country)
+        .group_by("activity_type", "channel")
+        .agg(pl.len().alias("activities"), pl.col("people_reached").sum().alias("reached"))
+        .sort("activities", descending=True)
+    )
+    rows = [
+        [
+            labels.get(r["activity_type"], r["activity_type"]),
+            words["channels"].get(r["channel"], r["channel"] or "–"),
+            fmt_number(r["activities"], "people", lang),
+            _count(r["reached"], lang=lang),
+        ]
+        for r in frame.iter_rows(named=True)
+    ]
+    caption, header, source = words["activities"]
+    return Table(
+        "table-activities",
+        _caption(caption, country, lang),
+        header,
+        rows,
+        source.format(n=fmt_number(as_number(frame["activities"].sum()), "people", lang)),
+        count_columns=[3],
+        exempt_columns={2: "not_people"},
+    )

@@ -12,6 +12,7 @@ from orchestration import keys
 from orchestration.assets.publish import PUBLISHED_WAREHOUSE
 from reports.mali import render_mali_report
 from reports.regional import render_regional_reports
+from reports.series import last_month_with_data
 
 
 def closed_month(today: date) -> str:
@@ -21,9 +22,19 @@ def closed_month(today: date) -> str:
 
 
 class ReportConfig(dg.Config):
-    """The reporting month (YYYY-MM); empty means the last closed month."""
+    """The reporting month (YYYY-MM); empty means the last month the published data
+    reaches, and never a month that has not closed."""
 
     month: str | None = None
+
+
+def reporting_month(config: ReportConfig, settings: Settings, today: date) -> str:
+    """The month asked for, else the last month with data (capped at the closed month)."""
+    if config.month:
+        return config.month
+    closed = closed_month(today)
+    with_data = last_month_with_data(settings.published_marts)
+    return min(with_data, closed) if with_data else closed
 
 
 def outputs(suffix: str, html: Path, pdf: Path) -> dict[str, dg.MetadataValue]:
@@ -54,8 +65,9 @@ report_asset = partial(
     ),
 )
 def mali_report(context: dg.AssetExecutionContext, config: ReportConfig) -> dg.MaterializeResult:
-    month = config.month or closed_month(date.today())
-    report = render_mali_report(Settings.from_env(), month)
+    settings = Settings.from_env()
+    month = reporting_month(config, settings, date.today())
+    report = render_mali_report(settings, month)
     context.log.info(f"Mali report for {month}: {report.path} and {report.pdf_path}")
     return dg.MaterializeResult(
         metadata={
@@ -77,8 +89,9 @@ def mali_report(context: dg.AssetExecutionContext, config: ReportConfig) -> dg.M
 def regional_report(
     context: dg.AssetExecutionContext, config: ReportConfig
 ) -> dg.MaterializeResult:
-    month = config.month or closed_month(date.today())
-    written = render_regional_reports(Settings.from_env(), month)
+    settings = Settings.from_env()
+    month = reporting_month(config, settings, date.today())
+    written = render_regional_reports(settings, month)
     for html, pdf in written.values():
         context.log.info(f"regional report for {month}: {html} and {pdf}")
     metadata: dict = {"month": month}

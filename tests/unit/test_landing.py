@@ -104,21 +104,15 @@ def test_previews_in_the_ui_are_inert():
 def test_report_tables_show_data_as_text():
     """Report cells come from marts that hold partner text (action titles, centres): the
     report templates escape them."""
-    from types import SimpleNamespace
-
+    from reports.assemble import WORDS, text_columns
+    from reports.disclosure import rule
     from reports.output import templates
+    from reports.tables import Table
 
-    macro = templates().get_template("_tables.html.j2").module.data_table
-    table = SimpleNamespace(
-        table_id="t",
-        fine=False,
-        count_columns=[],
-        caption=PAYLOADS[1],
-        header=[PAYLOADS[0]],
-        rows=[[p] for p in PAYLOADS],
-        mart="mart_x",
-        source="mart_x",
+    macro = templates().get_template("_tables.html.j2").module.data_table  # type: ignore[attr-defined]
+    table = Table(
+        "t", PAYLOADS[1], [PAYLOADS[0]], [[p] for p in PAYLOADS], f"mart_x, {PAYLOADS[0]}"
     )
-    html = str(macro(table, "en", SimpleNamespace(min_count=5, shown_as="<5")))
+    html = str(macro(table, WORDS["en"], rule(), text_columns))
     assert "<script" not in html and "<img" not in html
-    assert html.count("&lt;script&gt;") == 2
+    assert html.count("&lt;script&gt;") == 3

@@ -11,7 +11,9 @@
 -- Every figure of the Mali and regional reports, computed from the marts. The figures are
 -- declared in this model's yml (meta.figures: what each counts, over which mart, with which
 -- filter); `{model}` in a filter is another mart. A count is `numerator`; a share is
--- numerator / denominator over the figure's rows; `value` is what a report prints.
+-- numerator / denominator over the figure's rows; `value` is what a report prints. A count
+-- that is part of a whole ("281 des 333") declares the whole's rows (`of`): its
+-- denominator, and `share` = numerator / denominator.
 {%- set figures = model.config.meta.figures if execute else [] %}
 {%- set as_of_columns = model.config.meta.as_of_columns if execute else {} %}
 
@@ -34,7 +36,14 @@ with figures as (
         / nullif(count(*), 0) as value,
         {%- else %}
         cast(coalesce({{ f.get('value', 'count(*)') }}, 0) as double) as numerator,
+        {%- if f.of %}
+        cast((
+            select count(*) from {{ ref(f['from']) }}
+            where {{ with_marts(f.of, as_of_columns) }}
+        ) as double) as denominator,
+        {%- else %}
         cast(null as double) as denominator,
+        {%- endif %}
         cast(coalesce({{ f.get('value', 'count(*)') }}, 0) as double) as value,
         {%- endif %}
         {{ sql_string(f.unit) }} as unit,
@@ -65,7 +74,8 @@ with figures as (
 
 -- What the seed report states, and whether the computed value reproduces it: within the
 -- stated tolerance, or half a person over the base for a share (11 of 15 is the nearest
--- one gets to 70%), or on the stated side of an "at least" / "at most".
+-- one gets to 70%), or on the stated side of an "at least" / "at most"; and, where the
+-- report states the whole ("des 333"), the computed whole equals it.
 select
     figures.report,
     figures.section,
@@ -74,15 +84,20 @@ select
     figures.numerator,
     figures.denominator,
     figures.value,
+    figures.numerator / nullif(figures.denominator, 0) as share,
     figures.unit,
     coalesce(figures.as_of, (select max(f.as_of) from figures as f)) as as_of,
     statements.statement as stated_text,
     statements.stated_value,
+    statements.stated_denominator,
     statements.comparison,
     statements.note_en as stated_note_en,
     statements.note_fr as stated_note_fr,
     case
         when statements.figure_key is null then 'not stated'
+        when statements.stated_denominator is not null
+            and figures.denominator is distinct from statements.stated_denominator
+            then 'differs'
         when statements.comparison = 'at_least' and figures.value >= statements.stated_value
             then 'reproduced'
         when statements.comparison = 'at_most' and figures.value <= statements.stated_value

@@ -1,0 +1,111 @@
+"""The reports' prose rules, without a warehouse: figures are cited, never typed; the
+commentary names its file and line when it breaks a rule; nothing overflows a PDF page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reports.facts import Fact
+from reports.text import (
+    CommentaryError,
+    cited,
+    commentary_file,
+    problems_in,
+    read_commentary,
+    rendered_commentary,
+)
+
+FACTS = {
+    "returns.arrivals": Fact("returns.arrivals", 17351, "returns"),
+    "small": Fact("small", 3, "people"),
+    "share": Fact("share", 0.706, "share", 333),
+    "none": Fact("none", None, "people"),
+}
+
+
+def _commentary(root: Path, month: str, text: str, name: str = "mali.fr.md") -> Path:
+    (root / month).mkdir(parents=True, exist_ok=True)
+    path = root / month / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_figure_is_cited_and_printed_in_the_language_and_under_the_rule():
+    text = 'Retours : {{ fig("returns.arrivals") }}, formés : {{ fig("share") }}.'
+    assert cited(text, FACTS, "fr") == "Retours : 17\u202f351, formés : 70,6\u202f%."
+    assert cited('{{ fig("returns.arrivals") }}', FACTS, "en") == "17,351"
+    assert cited('{{ fig("small") }} personnes', FACTS, "fr") == "<5 personnes"
+    assert cited('{{ fig("none") }} personnes', FACTS, "fr") is None  # left out, no gap
+
+
+def test_bare_numbers_and_unknown_figures_are_errors_naming_file_and_line():
+    assert (
+        problems_in('Au cycle 3, voir la figure 4 ; {{ fig("small") }} ; COVID-19.', FACTS, "f")
+        == []
+    )
+    found = problems_in('Ligne sans chiffre.\n333 répondants et {{ fig("nope") }}', FACTS, "c.md")
+    assert any(p.startswith("c.md:2: the bare number '333'") for p in found)
+    assert any(p.startswith("c.md:2: no figure 'nope'") for p in found)
+    assert problems_in("{{ fig(returns) }}", FACTS, "c.md")[0].startswith(
+        "c.md:1: a malformed reference"
+    )
+
+
+def test_the_commentary_of_a_month_is_its_own_or_the_latest_earlier_one(tmp_path):
+    root = tmp_path / "commentary"
+    _commentary(root, "2021-06", "## relevance\nTexte de juin.\n")
+    _commentary(root, "2021-09", "## relevance\nTexte de septembre.\n")
+    assert commentary_file("mali", "fr", "2021-08", root) == root / "2021-06" / "mali.fr.md"
+    assert commentary_file("mali", "fr", "2021-09", root) == root / "2021-09" / "mali.fr.md"
+    assert commentary_file("mali", "fr", "2021-05", root) is None
+    assert commentary_file("regional", "en", "2021-09", root) is None
+    read = read_commentary("mali", "fr", "2021-12", {"relevance"}, FACTS, root)
+    assert read.month == "2021-09" and read.sections == {"relevance": "Texte de septembre."}
+
+
+def test_commentary_that_breaks_a_rule_is_refused_with_every_problem(tmp_path):
+    root = tmp_path / "commentary"
+    _commentary(
+        root,
+        "2021-12",
+        "Avant tout titre.\n## relevance\nIl y a eu 12 retours.\n## nowhere\n"
+        'Voir {{ fig("missing") }}.\n',
+    )
+    with pytest.raises(CommentaryError) as error:
+        read_commentary("mali", "fr", "2021-12", {"relevance"}, FACTS, root)
+    problems = error.value.problems
+    assert (
+        problems[0]
+        == "commentary/2021-12/mali.fr.md:1: text before the first '## <section>' heading"
+    )
+    assert any(":3: the bare number '12'" in p for p in problems)
+    assert any(":4: no section 'nowhere'" in p for p in problems)
+    assert any(":5: no figure 'missing'" in p for p in problems)
+
+
+def test_commentary_html_is_escaped_and_figures_filled_in(tmp_path):
+    root = tmp_path / "commentary"
+    _commentary(root, "2021-12", '## relevance\n<script>x()</script> **{{ fig("small") }}**\n')
+    read = read_commentary("mali", "fr", "2021-12", {"relevance"}, FACTS, root)
+    html = rendered_commentary(read, FACTS, "fr")["relevance"]
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<strong>&lt;5</strong>" in html
+
+
+def test_the_overflow_check_finds_a_table_and_a_chart_wider_than_the_page(tmp_path):
+    from tests.pdf_layout import overflowing
+
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><body><p>Texte.</p>"
+        '<table id="wide"><tr>' + "<td>colonne_sans_coupure_possible</td>" * 12 + "</tr></table>"
+        '<svg id="chart" width="2000" height="40"><rect width="2000" height="40"/></svg>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    found = overflowing(page)
+    assert any("table#wide" in f for f in found) and any("svg#chart" in f for f in found)
+    page.write_text("<html><body><p>Texte.</p><table><tr><td>a</td></tr></table></body></html>")
+    assert overflowing(page) == []
