@@ -137,13 +137,13 @@ def cmd_refresh(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
-    """Refresh the graph and write the reports of `--month` (default: the closed month)."""
-    from orchestration.assets.reports import closed_month
-    from orchestration.jobs import report_run_config
+    """Refresh the graph and write the reports of `--month` (default: the closed month), as
+    that month's partition of the report assets."""
+    from reports.calendar import closed_month
 
     month = args.month or closed_month(datetime.now(UTC).date())
-    tags = json.dumps({"month": month})
-    code = _refresh(settings, report_run_config(month), "--tags", tags, verbose=args.verbose)
+    tags = json.dumps({"month": month, "dagster/partition": month})
+    code = _refresh(settings, None, "--tags", tags, verbose=args.verbose)
     if code == 0:
         print(f"reports for {month}: {settings.reports / month}")
     return code

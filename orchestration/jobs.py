@@ -62,22 +62,16 @@ ingest_jobs: dict[str, dg.UnresolvedAssetJobDefinition] = {
 }
 
 
-def report_run_config(month: str) -> dict:
-    """Run config of a refresh whose reports are for `month` (YYYY-MM)."""
-    return {"ops": {keys.step(key): {"config": {"month": month}} for key in keys.REPORTS}}
-
-
 @dg.schedule(
     name="monthly_refresh",
     job=refresh_job,
     cron_schedule="0 6 5 * *",
     execution_timezone="Africa/Bamako",
-    description="5th of each month, 06:00 Bamako time: refresh, and report on the closed month.",
+    description="5th of each month, 06:00 Bamako time: refresh, and report on the closed "
+    "month (the reports' partition of that month).",
 )
 def monthly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    from orchestration.assets.reports import closed_month
+    from reports.calendar import closed_month
 
     month = closed_month(context.scheduled_execution_time.date())
-    return dg.RunRequest(
-        run_key=f"monthly-{month}", run_config=report_run_config(month), tags={"month": month}
-    )
+    return dg.RunRequest(run_key=f"monthly-{month}", partition_key=month, tags={"month": month})

@@ -269,6 +269,18 @@ def _surveys(marts: Path, scope: str | None) -> dict[str, Fact]:
         facts[f"survey.{survey}.countries"] = Fact(
             f"survey.{survey}.countries", rows["country_iso3"].n_unique(), "count"
         )
+    # Every key exists whatever the data: a figure the data lacks is None.
+    for key, unit in (
+        ("survey.trained", "share"),
+        ("survey.satisfied", "share"),
+        ("survey.employed_before", "share"),
+        ("survey.employed_now", "share"),
+        ("survey.covid_negative", "share"),
+        ("survey.satisfied.rank", "rank"),
+        ("region.trained", "share"),
+        ("region.satisfied", "share"),
+    ):
+        facts[key] = Fact(key, None, unit)
     comparison = _read(marts, "mart_regional_comparison")
     row = comparison.filter(
         (pl.col("country_iso3") == scope) if scope else (pl.col("scope") == "region")
@@ -333,6 +345,16 @@ def _indicators(marts: Path, scope: str | None) -> dict[str, Fact]:
             "indicators.median_achieved", median(achieved) if achieved else None, "share"
         ),
         "indicators.compared": Fact("indicators.compared", reconciliation.height, "count"),
+        "indicators.reported_only": Fact(
+            "indicators.reported_only",
+            reported.filter(pl.col("coverage") == "reported_only").height,
+            "count",
+        ),
+        "indicators.computed_only": Fact(
+            "indicators.computed_only",
+            reported.filter(pl.col("coverage") == "computed_only").height,
+            "count",
+        ),
         "indicators.largest_gap.code": Fact(
             "indicators.largest_gap.code", gap["indicator_code"] if gap else None, "name"
         ),
@@ -385,13 +407,17 @@ def _crossings(marts: Path, scope: str | None, years: tuple[int, int]) -> dict[s
         "crossings.first_year": Fact("crossings.first_year", years[0], "year"),
         "crossings.last_year": Fact("crossings.last_year", years[1], "year"),
     }
-    if scope:
-        facts["crossings.share_min"] = Fact(
-            "crossings.share_min", _scalar(own, pl.col("share_of_slc").min()), "share"
-        )
-        facts["crossings.share_max"] = Fact(
-            "crossings.share_max", _scalar(own, pl.col("share_of_slc").max()), "share"
-        )
+    # The share of the SLC total is a country's: None for the region itself.
+    facts["crossings.share_min"] = Fact(
+        "crossings.share_min",
+        _scalar(own, pl.col("share_of_slc").min()) if scope else None,
+        "share",
+    )
+    facts["crossings.share_max"] = Fact(
+        "crossings.share_max",
+        _scalar(own, pl.col("share_of_slc").max()) if scope else None,
+        "share",
+    )
     return facts
 
 

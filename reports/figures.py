@@ -31,7 +31,7 @@ def irregular_crossings_chart(yearly: pl.DataFrame, *, lang: str = "fr") -> str:
         tooltip=["year:O", "detections:Q", "share_pct:Q"],
     )
     values = base.mark_text(dy=-6, fontSize=9, color="#1f5fa8").encode(
-        y=alt.Y("detections:Q", axis=None),
+        y=alt.Y("detections:Q", title=labels[1]),
         text=alt.Text("detections:Q", format=",.0f"),
     )
     line = base.mark_line(color="#d9822b", point=True).encode(

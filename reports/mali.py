@@ -88,17 +88,7 @@ def blocks_for(
         out["crossings"] = lambda: Block("figure", crossings_figure(mali))
         out["trend"] = lambda: Block("figure", trend_figure(settings, month))
         out["methodology-notes"] = lambda: methodology_notes("fr")
-        for table_id, build in {
-            "table-sample": tables.survey_sample,
-            "table-departures": tables.departures,
-            "table-returns-host": tables.returns_by_host,
-            "table-referral-funnel": tables.referral_funnel,
-            "table-delays": tables.delays,
-            "table-cycles": tables.cycle_comparison,
-            "table-targets": tables.indicator_progress,
-            "table-indicators": tables.indicator_reconciliation,
-            "table-activities": tables.sensitisation_activities,
-        }.items():
+        for table_id, build in tables.AT_SCOPE.items():
             out[table_id] = lambda b=build: Block("table", b(marts, COUNTRY, "fr"))
         return out
 

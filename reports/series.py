@@ -82,19 +82,3 @@ def quarterly_series(marts: Path, scope: str | None, lang: str) -> tuple[pl.Data
         n=fmt_number(returns.height, "people", lang),
     )
     return series.select("quarter", "measure", "value"), source
-
-
-def last_month_with_data(marts: Path) -> str | None:
-    """The latest month (YYYY-MM) any programme fact has a row in: what a report is about
-    when no month is asked for (the demo's data stops long before today)."""
-    latest: list[date] = []
-    for mart, column in (
-        ("fct_returns", "return_date"),
-        ("fct_assistance_events", "event_date"),
-        ("fct_kits", "disbursed_date"),
-        ("fct_sensitisation_activities", "activity_date"),
-    ):
-        value = pl.read_parquet(marts / f"{mart}.parquet", columns=[column])[column].max()
-        if isinstance(value, date):
-            latest.append(value)
-    return max(latest).strftime("%Y-%m") if latest else None

@@ -125,6 +125,20 @@ def _bars(data: list[dict], y: str, lang: str, **encodings) -> alt.LayerChart | 
             .transform_window(end="sum(share)", groupby=[y], sort=[{"field": "order"}])
             .transform_calculate(shown="datum.share >= 0.06 ? datum.text : ''")
         )
+        # A segment too few respondents make up is not drawn: its answer and the mask are
+        # written after the bar instead.
+        masked = [
+            {y: bar, "note": ", ".join(f"{d['label']} {d['text']}" for d in group)}
+            for bar in dict.fromkeys(d[y] for d in data)
+            if (group := [d for d in data if d[y] == bar and d["share"] is None])
+        ]
+        if masked:
+            notes = (
+                alt.Chart(alt.Data(values=masked))
+                .mark_text(align="left", dx=4, fontSize=9, color="#444")
+                .encode(y=y_channel, x=alt.datum(1), text="note:N")
+            )
+            return alt.layer(bars, text, notes)
     return alt.layer(bars, text)
 
 
@@ -194,7 +208,7 @@ def _compare_figure(spec: dict, shares: pl.DataFrame, lang: str) -> tuple[str, l
     for question, label_of_question in zip(spec["questions"], short, strict=True):
         frame, n = _answers(shares, question, lang)
         rows = shares.filter(pl.col("question") == question)
-        title = label_of_question or rows["question_label_fr"].drop_nulls().first() or question
+        title = label_of_question or rows[f"question_label_{lang}"].drop_nulls().first() or question
         base = max(base, n)
         for label, position, share, count in zip(
             frame["label"],

@@ -403,7 +403,8 @@ def indicators_by_country(marts: Path, lang: str = "fr") -> Table:
     )
 
 
-NEW_WORDS = {
+#: The words of the sample, departures, cycles, targets and activities tables.
+TABLE_WORDS = {
     "fr": {
         "sample": (
             "Échantillons des enquêtes TPML par pays et par cycle",
@@ -424,11 +425,25 @@ NEW_WORDS = {
         ),
         "targets": (
             "Progrès des actions vers les cibles qu'elles se fixent",
-            ["Action", "Indicateur", "Période", "Cible", "Réalisé", "Taux de réalisation"],
+            [
+                "Action",
+                "Période",
+                "Indicateurs avec cible",
+                "Cible atteinte",
+                "Taux de réalisation médian",
+                "Indicateur le moins avancé",
+            ],
             "mart_indicator_progress, cadre de résultats du FFU (Akvo RSR) ; valeurs comptées "
             "une fois, au niveau le plus fin qui les rapporte ; N = {n} indicateurs avec une "
             "cible.",
         ),
+        "targets_by_country": [
+            "Pays de l'action",
+            "Actions",
+            "Indicateurs avec cible",
+            "Cible atteinte",
+            "Taux de réalisation médian",
+        ],
         "activities": (
             "Activités de sensibilisation par type",
             ["Type d'activité", "Canal", "Activités", "Personnes touchées"],
@@ -457,10 +472,24 @@ NEW_WORDS = {
         ),
         "targets": (
             "Progress of the actions against the targets they set",
-            ["Action", "Indicator", "Period", "Target", "Actual", "Achieved"],
+            [
+                "Action",
+                "Period",
+                "Indicators with a target",
+                "Target met",
+                "Median achievement",
+                "Least advanced indicator",
+            ],
             "mart_indicator_progress, EUTF results framework (Akvo RSR); values counted once, "
             "at the lowest level that reports them; N = {n} indicators with a target.",
         ),
+        "targets_by_country": [
+            "Country of the action",
+            "Actions",
+            "Indicators with a target",
+            "Target met",
+            "Median achievement",
+        ],
         "activities": (
             "Awareness-raising activities by type",
             ["Activity type", "Channel", "Activities", "People reached"],
@@ -474,7 +503,7 @@ NEW_WORDS = {
 
 def survey_sample(marts: Path, country: str | None, lang: str = "fr") -> Table:
     """Respondents per country, survey and cycle, with the collection dates."""
-    words = NEW_WORDS[lang]
+    words = TABLE_WORDS[lang]
     names = _names(marts, lang)
     answers = _scope(_read(marts, "fct_survey_responses"), country).filter(
         pl.col("survey").is_in(list(words["surveys"]))
@@ -513,7 +542,7 @@ def survey_sample(marts: Path, country: str | None, lang: str = "fr") -> Table:
 
 def departures(marts: Path, country: str | None, lang: str = "fr") -> Table:
     """AVRs organised from the country: per year, the largest nationalities by name."""
-    words = NEW_WORDS[lang]
+    words = TABLE_WORDS[lang]
     names = _names(marts, lang)
     frame = _scope(
         _read(marts, "fct_returns").filter(pl.col("perspective") == "departure"),
@@ -566,13 +595,13 @@ def departures(marts: Path, country: str | None, lang: str = "fr") -> Table:
 def cycle_comparison(marts: Path, country: str | None, lang: str = "fr") -> Table:
     """For every returnee question asked in cycles 1 and 3, each answer's share in each
     cycle and the difference in points; a share fewer than the threshold make up is masked."""
-    words = NEW_WORDS[lang]
+    words = TABLE_WORDS[lang]
     shares = _scope(_read(marts, "mart_survey_answer_shares"), country).filter(
         pl.col("survey") == "returnee"
     )
     per_cycle = shares.group_by("question", "answer", "cycle").agg(
         pl.col("respondents_answering").sum().alias("hits"),
-        pl.col("question_label_fr").first(),
+        pl.col(f"question_label_{lang}").first().alias("question_label"),
         pl.col(f"answer_label_{lang}").first().alias("answer_label"),
         pl.col("answer_position").first(),
     )
@@ -619,7 +648,7 @@ def cycle_comparison(marts: Path, country: str | None, lang: str = "fr") -> Tabl
             label = next(c for c in cells.values() if c is not None)
             rows.append(
                 [
-                    label["question_label_fr"] or question,
+                    label["question_label"] or question,
                     label["answer_label"] or answer,
                     *shown,
                     difference,
@@ -639,31 +668,43 @@ def cycle_comparison(marts: Path, country: str | None, lang: str = "fr") -> Tabl
 
 
 def indicator_progress(marts: Path, country: str | None, lang: str = "fr") -> Table:
-    """Target, actual and share achieved for each action and EUTF indicator with a target:
-    the country's actions, or the SLC window's."""
-    words = NEW_WORDS[lang]
+    """Progress against the targets the actions set in the RSR export: for a country, one
+    row per action (its indicators with a target, how many are met, the median share
+    achieved, the least advanced); for the region, one row per country of the action."""
+    words = TABLE_WORDS[lang]
     frame = _read(marts, "mart_indicator_progress").filter(
         pl.col("is_slc_window") & (pl.col("target_value") > 0)
     )
     frame = frame if country is None else frame.filter(pl.col("action_country_iso3") == country)
     if country is None:
-        # The region has hundreds of indicators: the largest target of each action.
-        frame = (
-            frame.sort("target_value", descending=True)
-            .group_by("iati_id", maintain_order=True)
-            .head(1)
+        return _progress_by_country(marts, frame, lang)
+    # One row per action: an action reports dozens of indicators, listed in the mart.
+    per_action = (
+        frame.sort("achieved_share", nulls_last=True)
+        .group_by("iati_id", maintain_order=True)
+        .agg(
+            pl.col("action_title").first(),
+            pl.col("period_start").min(),
+            pl.col("period_end").max(),
+            pl.len().alias("indicators"),
+            (pl.col("achieved_share") >= 1).sum().alias("met"),
+            pl.col("achieved_share").median().alias("median"),
+            pl.col("indicator_title").first().alias("lowest"),
+            pl.col("achieved_share").first().alias("lowest_share"),
         )
+        .sort("iati_id")
+    )
     rows = [
         [
             f"{r['iati_id']} — {r['action_title'] or ''}",
-            r["indicator_title"],
             f"{(as_date(r['period_start']) or date.min).year}–"
             f"{(as_date(r['period_end']) or date.min).year}",
-            fmt_number(r["target_value"], "people", lang),
-            fmt_number(r["actual_value"], "people", lang),
-            fmt_number(r["achieved_share"], "share", lang),
+            str(r["indicators"]),
+            str(r["met"]),
+            fmt_number(r["median"], "share", lang),
+            f"{r['lowest']} ({fmt_number(r['lowest_share'], 'share', lang)})",
         ]
-        for r in frame.sort("iati_id", "indicator_title").iter_rows(named=True)
+        for r in per_action.iter_rows(named=True)
     ]
     caption, header, source = words["targets"]
     return Table(
@@ -672,13 +713,56 @@ def indicator_progress(marts: Path, country: str | None, lang: str = "fr") -> Ta
         header,
         rows,
         source.format(n=frame.height),
-        exempt_columns={3: "public_sources", 4: "public_sources"},
+        exempt_columns={2: "not_people", 3: "not_people"},
+    )
+
+
+def _progress_by_country(marts: Path, frame: pl.DataFrame, lang: str) -> Table:
+    """The region's progress: per action country, the indicators with a target, how many
+    are met, and the median share achieved (hundreds of indicators do not fit a page)."""
+    words = TABLE_WORDS[lang]
+    names = _names(marts, lang)
+    summed = (
+        frame.group_by("action_country_iso3")
+        .agg(
+            pl.col("iati_id").n_unique().alias("actions"),
+            pl.len().alias("indicators"),
+            (pl.col("achieved_share") >= 1).sum().alias("met"),
+            pl.col("achieved_share").median().alias("median"),
+        )
+        .with_columns(
+            pl.col("action_country_iso3")
+            .replace_strict(names, default=None)
+            .fill_null(WORDS[lang]["multi_country"])
+            .alias("country"),
+            pl.col("action_country_iso3").is_null().alias("regional"),
+        )
+        .sort("regional", "country")
+    )
+    rows = [
+        [
+            r["country"],
+            str(r["actions"]),
+            str(r["indicators"]),
+            str(r["met"]),
+            fmt_number(r["median"], "share", lang),
+        ]
+        for r in summed.iter_rows(named=True)
+    ]
+    caption, _, source = words["targets"]
+    return Table(
+        "table-targets",
+        _caption(caption, None, lang),
+        words["targets_by_country"],
+        rows,
+        source.format(n=frame.height),
+        exempt_columns={1: "not_people", 2: "not_people", 3: "not_people"},
     )
 
 
 def sensitisation_activities(marts: Path, country: str | None, lang: str = "fr") -> Table:
     """Declared activities by type and channel, and the people they reached."""
-    words = NEW_WORDS[lang]
+    words = TABLE_WORDS[lang]
     types = _read(marts, "dim_activity_type")
     labels = dict(zip(types["activity_type"], types[f"label_{lang}"], strict=True))
     frame = (
@@ -706,3 +790,18 @@ def sensitisation_activities(marts: Path, country: str | None, lang: str = "fr")
         count_columns=[3],
         exempt_columns={2: "not_people"},
     )
+
+
+#: The tables a report's outline may show at a scope (a country, or None for the region),
+#: by the id the outline names them with.
+AT_SCOPE = {
+    "table-sample": survey_sample,
+    "table-departures": departures,
+    "table-returns-host": returns_by_host,
+    "table-referral-funnel": referral_funnel,
+    "table-delays": delays,
+    "table-cycles": cycle_comparison,
+    "table-targets": indicator_progress,
+    "table-indicators": indicator_reconciliation,
+    "table-activities": sensitisation_activities,
+}

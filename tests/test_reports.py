@@ -44,6 +44,18 @@ def test_the_reproduction_annex_is_the_published_mart(partner_warehouse):
     allowance = rows["iom.ml.arrival_allowance_all"]
     assert allowance["stated"] == allowance["computed"] == "52\u202f000"
     assert allowance["status"] == "reproduced"
+    # Every statement of a share ("Z %", "X des Y") has its computed denominator; an amount
+    # stated as a share of another amount ("70% soit 210 000 FCFA") is not a share of people.
+    import re
+
+    shares = re.compile(r"%|\b(des|parmi les|sur)\s+\d")
+    stated = mart.filter(pl.col("stated_text").is_not_null() & (pl.col("unit") != "xof"))
+    without = [
+        r["figure_key"]
+        for r in stated.iter_rows(named=True)
+        if shares.search(r["stated_text"]) and r["denominator"] is None
+    ]
+    assert without == []
     # A part of a whole carries both: "281 des 333" reproduces on 281 and on 333.
     parts = mart.filter(pl.col("stated_denominator").is_not_null())
     assert parts.height >= 9
@@ -170,8 +182,8 @@ def test_survey_figures_are_drawn_from_the_published_answers(partner_warehouse):
 
 
 def test_the_monthly_schedule_reports_on_the_closed_month():
-    """5 January 2022, 06:00 in Bamako: the refresh reports on December 2021, and its run
-    config is valid for the refresh job."""
+    """5 January 2022, 06:00 in Bamako: the refresh materialises the reports' December 2021
+    partition; the partitions run from the first reporting month of report_rules.yml."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -181,16 +193,18 @@ def test_the_monthly_schedule_reports_on_the_closed_month():
     from orchestration.jobs import monthly_refresh
 
     when = datetime(2022, 1, 5, 6, tzinfo=ZoneInfo("Africa/Bamako"))
-    context = dg.build_schedule_context(scheduled_execution_time=when)
+    context = dg.build_schedule_context(
+        scheduled_execution_time=when, repository_def=defs.get_repository_def()
+    )
     (request,) = monthly_refresh.evaluate_tick(context).run_requests
-    assert request.tags["month"] == "2021-12"
-    assert request.run_config == {
-        "ops": {
-            "reports__mali_report": {"config": {"month": "2021-12"}},
-            "reports__regional_report": {"config": {"month": "2021-12"}},
-        }
-    }
+    from orchestration.assets.reports import REPORT_MONTHS
+    from reports.calendar import first_month
+
+    assert request.tags["month"] == request.partition_key == "2021-12"
     job = defs.resolve_job_def("refresh")
+    assert job.partitions_def == REPORT_MONTHS
+    keys = REPORT_MONTHS.get_partition_keys(current_time=when)
+    assert keys[0] == first_month() and keys[-1] == "2021-12"
     assert dg.validate_run_config(job, request.run_config)
     assert monthly_refresh.cron_schedule == "0 6 5 * *"
     assert monthly_refresh.execution_timezone == "Africa/Bamako"
@@ -224,6 +238,7 @@ def test_the_regional_report_in_english_and_in_french(partner_warehouse, tmp_pat
     """Both languages: the comparison table is the published mart's, the appendix has the
     regional figures, every survey figure is drawn, Chromium finds no console error, and
     each has its PDF."""
+    from reports.disclosure import masked_count
     from reports.survey_charts import declared
     from tests.browser import render
 
@@ -263,7 +278,7 @@ def test_the_regional_report_in_english_and_in_french(partner_warehouse, tmp_pat
         computed = {r[1]: r[3] for r in by_country if r[0] == names[lang]}
         expected = mali.group_by("indicator_code").agg(pl.col("computed_value").sum())
         for code, value in expected.iter_rows():
-            assert computed[code] == (fmt_number(value, "people", lang) if value else "–")
+            assert computed[code] == (masked_count(value, lang) if value else "–")
         # The answers are labelled in the report's language.
         figure_2 = html.split('id="figure-2"', 1)[1].split("</figure>", 1)[0]
         assert {"en": ">Yes<", "fr": ">Oui<"}[lang] in figure_2
@@ -309,6 +324,8 @@ def test_the_report_runs_link_their_outputs(partner_warehouse):
 
     import dagster as dg
 
+    from reports.calendar import last_month_with_data
+
     settings, *_, dagster_home = partner_warehouse
     instance = dg.DagsterInstance.from_config(str(dagster_home))
     links = {}
@@ -323,6 +340,8 @@ def test_the_report_runs_link_their_outputs(partner_warehouse):
                 path = settings.home / unquote(urlparse(value.url).path)
                 assert path.is_file() and path.parent.name == month, (name, path)
                 links[f"{key[1]}:{name}"] = path.suffix
+        # A rebuild without a partition reports on the last month the data reaches.
+        assert month == last_month_with_data(settings.published_marts), key
     assert links == {
         "mali_report:html": ".html",
         "mali_report:pdf": ".pdf",
@@ -355,9 +374,11 @@ def test_both_reports_read_as_documents(partner_warehouse):
     ):
         (path,) = sorted(settings.reports.glob(f"*/{name}"))
         html = path.read_text(encoding="utf-8")
+        numbers = [s["number"] for s in outline()[report]["sections"]]
         for spec in outline()[report]["sections"]:
             chunk = html.split(f'<section id="section-{spec["id"]}"', 1)[1].split("</section>")[0]
-            is_chapter = "." not in spec["number"]
+            # A heading whose subsections follow (a chapter, 3.2) holds them, not text.
+            is_chapter = any(n.startswith(spec["number"] + ".") for n in numbers)
             says = re.search(
                 r'class="(generated|beyond|commentary|editorial-empty|notes)"|<figure|<table', chunk
             )
@@ -370,3 +391,28 @@ def test_both_reports_read_as_documents(partner_warehouse):
             assert commentary_file(report, lang, "2021-12") is not None, (report, lang)
             commentary = commentary_of(report, lang, "2021-12", facts)
             assert commentary.sections, (report, lang)
+
+
+def test_a_month_is_reported_as_its_partition(partner_warehouse):
+    """Materialising a report asset's partition (as the schedule or a backfill does) writes
+    that month's report from the published warehouse, and the instance records the month
+    as reported."""
+    import shutil
+
+    import dagster as dg
+
+    from orchestration.assets.reports import mali_report
+
+    settings, *_, dagster_home = partner_warehouse
+    instance = dg.DagsterInstance.from_config(str(dagster_home))
+    folder = settings.reports / "2019-06"
+    assert not folder.exists()
+    try:
+        result = dg.materialize([mali_report], partition_key="2019-06", instance=instance)
+        assert result.success
+        assert (folder / "rapport_mali.fr.html").is_file()
+        assert (folder / "rapport_mali.fr.pdf").is_file()
+        reported = instance.get_materialized_partitions(dg.AssetKey(["reports", "mali_report"]))
+        assert "2019-06" in reported
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -10,31 +10,30 @@ from ingest.feed_registry import team
 from ingest.settings import Settings
 from orchestration import keys
 from orchestration.assets.publish import PUBLISHED_WAREHOUSE
+from reports.calendar import default_month, first_month
 from reports.mali import render_mali_report
 from reports.regional import render_regional_reports
-from reports.series import last_month_with_data
 
-
-def closed_month(today: date) -> str:
-    """The month a run on `today` reports on: the last complete one (YYYY-MM)."""
-    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    return f"{year}-{month:02d}"
+#: One partition per reporting month (YYYY-MM): the UI shows which months are reported, and
+#: a backfill of the report assets re-renders a range of months from the published data.
+REPORT_MONTHS = dg.MonthlyPartitionsDefinition(start_date=first_month(), fmt="%Y-%m")
 
 
 class ReportConfig(dg.Config):
-    """The reporting month (YYYY-MM); empty means the last month the published data
-    reaches, and never a month that has not closed."""
+    """For a run without a partition (a rebuild after deliveries, `slc refresh`): the month
+    to report on (YYYY-MM); empty means the last month the published data reaches, never
+    one that has not closed. A partitioned run reports on its partition's month."""
 
     month: str | None = None
 
 
-def reporting_month(config: ReportConfig, settings: Settings, today: date) -> str:
-    """The month asked for, else the last month with data (capped at the closed month)."""
-    if config.month:
-        return config.month
-    closed = closed_month(today)
-    with_data = last_month_with_data(settings.published_marts)
-    return min(with_data, closed) if with_data else closed
+def reporting_month(
+    context: dg.AssetExecutionContext, config: ReportConfig, settings: Settings
+) -> str:
+    """The partition's month, else the month asked for, else the last month with data."""
+    if context.has_partition_key:
+        return context.partition_key
+    return config.month or default_month(settings.published_marts, date.today())
 
 
 def outputs(suffix: str, html: Path, pdf: Path) -> dict[str, dg.MetadataValue]:
@@ -54,6 +53,7 @@ report_asset = partial(
     kinds={"html", "pdf"},
     deps=[PUBLISHED_WAREHOUSE],
     owners=[team("reports")],
+    partitions_def=REPORT_MONTHS,
 )
 
 
@@ -66,7 +66,7 @@ report_asset = partial(
 )
 def mali_report(context: dg.AssetExecutionContext, config: ReportConfig) -> dg.MaterializeResult:
     settings = Settings.from_env()
-    month = reporting_month(config, settings, date.today())
+    month = reporting_month(context, config, settings)
     report = render_mali_report(settings, month)
     context.log.info(f"Mali report for {month}: {report.path} and {report.pdf_path}")
     return dg.MaterializeResult(
@@ -90,7 +90,7 @@ def regional_report(
     context: dg.AssetExecutionContext, config: ReportConfig
 ) -> dg.MaterializeResult:
     settings = Settings.from_env()
-    month = reporting_month(config, settings, date.today())
+    month = reporting_month(context, config, settings)
     written = render_regional_reports(settings, month)
     for html, pdf in written.values():
         context.log.info(f"regional report for {month}: {html} and {pdf}")

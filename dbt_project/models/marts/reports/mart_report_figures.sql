@@ -96,7 +96,7 @@ select
     case
         when statements.figure_key is null then 'not stated'
         when statements.stated_denominator is not null
-            and figures.denominator is distinct from statements.stated_denominator
+            and coalesce(figures.denominator, -1) <> statements.stated_denominator
             then 'differs'
         when statements.comparison = 'at_least' and figures.value >= statements.stated_value
             then 'reproduced'
