@@ -29,7 +29,7 @@ INGEST_TAG = "slc/ingest"
 #: build is a full refresh: incremental facts are rebuilt whole, so a correction older than
 #: their lookback window is in the warehouse after the next monthly refresh at the latest.
 refresh_job = dg.define_asset_job(
-    "refresh",
+    keys.REFRESH_JOB,
     selection=dg.AssetSelection.all(),
     description="Load waiting deliveries, rebuild the whole warehouse (dbt --full-refresh), "
     "gate, publish, report.",

@@ -28,6 +28,9 @@ MALI_REPORT = dg.AssetKey(["reports", "mali_report"])
 REGIONAL_REPORT = dg.AssetKey(["reports", "regional_report"])
 REPORTS = (MALI_REPORT, REGIONAL_REPORT)
 
+#: The job that rebuilds the whole warehouse (dbt --full-refresh), however it is launched.
+REFRESH_JOB = "refresh"
+
 #: Checks: a bronze delivery's blocking gate and its calendar, a mart's blocking GX gate.
 BRONZE_GATE = "bronze_gate"
 CALENDAR = "delivered_on_calendar"

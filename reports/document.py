@@ -132,3 +132,5 @@ class Chart:
     source: str
     respondents: int | None = None
     note: str = ""
+    #: The mart the figure reads, kept in the HTML for analysts (`data-mart`).
+    mart: str = ""

@@ -52,11 +52,15 @@ def crossings_figure(mali: pl.DataFrame) -> Chart:
         f"{fmt_date(mali['frontex_release'].max())}) ; N = "
         f"{fmt_number(as_number(mali['detections'].sum()), 'people')} détections de Maliens, "
         f"{mali['year'].min()}-{mali['year'].max()}.",
+        mart="mart_irregular_crossings_yearly",
     )
 
 
-def trend_figure(settings: Settings, month: str) -> Chart:
+def trend_figure(settings: Settings, month: str) -> Chart | None:
+    """The quarterly series, or None before any return, completion or kit is published."""
     series, source = quarterly_series(settings.published_marts, COUNTRY, "fr")
+    if series.is_empty():
+        return None
     return Chart(
         "T1",
         "Retours, fins de réintégration et kits par trimestre (mois du rapport marqué)",
@@ -86,7 +90,9 @@ def blocks_for(
             key: (lambda f=figure: Block("figure", f)) for key, figure in figures.items()
         }
         out["crossings"] = lambda: Block("figure", crossings_figure(mali))
-        out["trend"] = lambda: Block("figure", trend_figure(settings, month))
+        out["trend"] = lambda: (
+            None if (trend := trend_figure(settings, month)) is None else Block("figure", trend)
+        )
         out["methodology-notes"] = lambda: methodology_notes("fr")
         for table_id, build in tables.AT_SCOPE.items():
             out[table_id] = lambda b=build: Block("table", b(marts, COUNTRY, "fr"))

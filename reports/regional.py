@@ -173,17 +173,29 @@ def blocks_for(settings: Settings, month: str, lang: str):
         }
         drawn = crossings(marts, lang)
         out["crossings"] = lambda: Block(
-            "figure", Chart("1", TEXT[lang]["crossings_caption"], drawn["svg"], drawn["source"])
-        )
-        series, source = quarterly_series(marts, None, lang)
-        out["trend"] = lambda: Block(
             "figure",
             Chart(
-                "T1",
-                TEXT[lang]["trend_caption"],
-                quarterly_series_chart(series, month, lang=lang),
-                source,
+                "1",
+                TEXT[lang]["crossings_caption"],
+                drawn["svg"],
+                drawn["source"],
+                mart="mart_irregular_crossings_yearly",
             ),
+        )
+        series, source = quarterly_series(marts, None, lang)
+        # No series before any return, completion or kit is published.
+        out["trend"] = lambda: (
+            None
+            if series.is_empty()
+            else Block(
+                "figure",
+                Chart(
+                    "T1",
+                    TEXT[lang]["trend_caption"],
+                    quarterly_series_chart(series, month, lang=lang),
+                    source,
+                ),
+            )
         )
         out["methodology-notes"] = lambda: methodology_notes(lang)
         out["table-comparison"] = lambda: Block("table", comparison_table(marts, lang))

@@ -54,6 +54,7 @@ class SurveyFigure:
     values: list[tuple[str, float, int]]
     rank: int | None = None
     note: str = ""
+    mart: str = "mart_survey_answer_shares"
 
 
 def _answers(shares: pl.DataFrame, question: str, lang: str) -> tuple[pl.DataFrame, int]:

@@ -96,10 +96,18 @@ def test_an_incremental_rebuild_equals_a_full_refresh(tmp_path: Path, small_samp
 
 
 def test_the_monthly_refresh_rebuilds_incremental_facts_whole_and_the_rebuild_does_not():
+    from orchestration.assets.dbt import DbtBuildConfig, builds_whole
     from orchestration.definitions import defs
 
-    assert defs.resolve_job_def("refresh").run_config == FULL_REFRESH
+    refresh = defs.resolve_job_def("refresh")
+    # The refresh job is partitioned by the reports' months: each partition's config asks
+    # for the full refresh, and the job's name asks for it in a run without a partition.
+    assert refresh.partitioned_config is not None
+    assert refresh.partitioned_config.get_run_config_for_partition_key("2021-12") == FULL_REFRESH
+    assert builds_whole("refresh", DbtBuildConfig())
     assert not defs.resolve_job_def("rebuild").run_config
+    assert not builds_whole("rebuild", DbtBuildConfig())
+    assert builds_whole("rebuild", DbtBuildConfig(full_refresh=True))
 
 
 #: The IOM staging tables and the model over them that picks each case's latest state.

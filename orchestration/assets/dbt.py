@@ -148,9 +148,17 @@ PRODUCTION_BUILD_EXCLUDE = ["--exclude", "resource_type:unit_test"]
 
 class DbtBuildConfig(dg.Config):
     """How the dbt step builds: incremental facts merge their recent months unless
-    full_refresh rebuilds everything (the `refresh` job, monthly, sets it)."""
+    full_refresh rebuilds everything (always so in the `refresh` job)."""
 
     full_refresh: bool = False
+
+
+def builds_whole(job_name: str, config: DbtBuildConfig) -> bool:
+    """Whether the dbt step rebuilds incremental facts whole: asked for, or in the refresh
+    job. The job's name decides, not only its default config: a partitioned run of the
+    refresh job (the reports are monthly partitions) and a run without a partition take
+    the job's config in different ways, and either must be a full refresh."""
+    return config.full_refresh or job_name == keys.REFRESH_JOB
 
 
 @dbt_assets(
@@ -169,7 +177,7 @@ def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     wait_until_free(settings.build_db, log=context.log.warning)
     prepare_sources(settings)
     args = ["build", *PRODUCTION_BUILD_EXCLUDE]
-    if config.full_refresh:
+    if builds_whole(context.run.job_name, config):
         args.append("--full-refresh")
     invocation = dbt.cli(args, context=context)
     # dagster-dbt echoes every dbt log line to stdout; under `slc refresh` (one line per
