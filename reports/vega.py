@@ -18,8 +18,19 @@ import vl_convert as vlc
 
 FONT_FAMILY = "Source Sans Pro"
 FONT_FILES = {"normal": "SourceSansPro-Regular.ttf", "bold": "SourceSansPro-Bold.ttf"}
-#: vl-convert's number and date locales per report language (French: 12 345,6).
-LOCALES: dict[str, Any] = {"fr": "fr-FR", "en": "en-US"}
+#: vl-convert's number locales per report language. French groups thousands with the
+#: narrow no-break space the report's text uses (reports/numbers.py): 12 345,6.
+LOCALES: dict[str, Any] = {
+    "fr": {
+        "decimal": ",",
+        "thousands": "\u202f",
+        "grouping": [3],
+        "currency": ["", "\u00a0€"],
+        "percent": "\u202f%",
+    },
+    "en": "en-US",
+}
+TIME_LOCALES: dict[str, Any] = {"fr": "fr-FR", "en": "en-US"}
 #: Longest axis or legend label, in pixels, before it wraps (labels are wrapped by the
 #: chart code, never truncated).
 LABEL_LIMIT = 260
@@ -52,7 +63,7 @@ def to_svg(chart: alt.TopLevelMixin, lang: str) -> str:
     )
     configured = configured.configure_legend(labelLimit=LABEL_LIMIT, labelFontSize=11)
     return vlc.vegalite_to_svg(
-        configured.to_json(), format_locale=LOCALES[lang], time_format_locale=LOCALES[lang]
+        configured.to_json(), format_locale=LOCALES[lang], time_format_locale=TIME_LOCALES[lang]
     )
 
 
