@@ -21,6 +21,7 @@ from statistics import median
 import polars as pl
 
 from reports.disclosure import masked_count, rule
+from reports.marts import country_names, read
 from reports.numbers import as_date, fmt_number, one_decimal
 
 #: Units a figure may have, and how a sentence prints it.
@@ -103,10 +104,6 @@ class Fact:
         return fmt_number(value, "people", lang)
 
 
-def _read(marts: Path, name: str) -> pl.DataFrame:
-    return pl.read_parquet(marts / f"{name}.parquet")
-
-
 def _scalar(frame: pl.DataFrame, expr: pl.Expr) -> float | None:
     value = frame.select(expr).item() if frame.height else None
     return None if value is None else float(value)
@@ -118,7 +115,7 @@ def _share(part: float | None, whole: float | None) -> float | None:
 
 def statement_facts(marts: Path) -> dict[str, Fact]:
     """The figures of mart_report_figures, by figure key."""
-    figures = _read(marts, "mart_report_figures")
+    figures = read(marts, "mart_report_figures")
     return {
         r["figure_key"]: Fact(
             r["figure_key"],
@@ -130,13 +127,8 @@ def statement_facts(marts: Path) -> dict[str, Fact]:
     }
 
 
-def _names(marts: Path, lang: str) -> dict[str, str]:
-    countries = _read(marts, "dim_country")
-    return dict(zip(countries["country_iso3"], countries[f"name_{lang}"], strict=True))
-
-
 def _returns(marts: Path, scope: str | None, lang: str) -> dict[str, Fact]:
-    returns = _read(marts, "fct_returns")
+    returns = read(marts, "fct_returns")
     arrivals = returns.filter(pl.col("perspective") == "arrival")
     departures = returns.filter(pl.col("perspective") == "departure")
     if scope:
@@ -154,7 +146,7 @@ def _returns(marts: Path, scope: str | None, lang: str) -> dict[str, Fact]:
         .sort("len", "from_country_iso3", descending=[True, False])
     )
     top = hosts.row(0, named=True) if hosts.height else None
-    names = _names(marts, lang)
+    names = country_names(marts, lang)
     peak = (
         arrivals.group_by(pl.col("return_date").dt.year().alias("y"))
         .agg(pl.len())
@@ -196,7 +188,7 @@ def _returns(marts: Path, scope: str | None, lang: str) -> dict[str, Fact]:
 
 
 def _assistance(marts: Path, scope: str | None) -> dict[str, Fact]:
-    events = _read(marts, "fct_assistance_events")
+    events = read(marts, "fct_assistance_events")
     if scope:
         events = events.filter(pl.col("mission_iso3") == scope)
 
@@ -204,12 +196,12 @@ def _assistance(marts: Path, scope: str | None) -> dict[str, Fact]:
         return events.filter(pl.col("event_type") == event_type)["case_key"].n_unique()
 
     started, completed = people("reintegration_start"), people("reintegration_completed")
-    funnel = _read(marts, "mart_referral_funnel")
+    funnel = read(marts, "mart_referral_funnel")
     if scope:
         funnel = funnel.filter(pl.col("country_iso3") == scope)
     stages = funnel.group_by("stage").agg(pl.col("people").sum())
     stage = dict(zip(stages["stage"], stages["people"], strict=True))
-    delays = _read(marts, "mart_reintegration_delays").filter(pl.col("partner_id") == "iom")
+    delays = read(marts, "mart_reintegration_delays").filter(pl.col("partner_id") == "iom")
     if scope:
         delays = delays.filter(pl.col("country_iso3") == scope)
     medians = [
@@ -248,7 +240,7 @@ def _surveys(marts: Path, scope: str | None) -> dict[str, Fact]:
         ("returnee", "mart_returnee_survey"),
         ("sensitisation", "mart_sensitisation_survey"),
     ):
-        rows = _read(marts, mart)
+        rows = read(marts, mart)
         if scope:
             rows = rows.filter(pl.col("country_iso3") == scope)
         facts[f"survey.{survey}.respondents"] = Fact(
@@ -281,7 +273,7 @@ def _surveys(marts: Path, scope: str | None) -> dict[str, Fact]:
         ("region.satisfied", "share"),
     ):
         facts[key] = Fact(key, None, unit)
-    comparison = _read(marts, "mart_regional_comparison")
+    comparison = read(marts, "mart_regional_comparison")
     row = comparison.filter(
         (pl.col("country_iso3") == scope) if scope else (pl.col("scope") == "region")
     )
@@ -316,12 +308,12 @@ def _surveys(marts: Path, scope: str | None) -> dict[str, Fact]:
 
 
 def _indicators(marts: Path, scope: str | None) -> dict[str, Fact]:
-    progress = _read(marts, "mart_indicator_progress")
+    progress = read(marts, "mart_indicator_progress")
     if scope:
         progress = progress.filter(pl.col("action_country_iso3") == scope)
     with_target = progress.filter(pl.col("is_slc_window") & (pl.col("target_value") > 0))
     achieved = with_target["achieved_share"].drop_nulls().to_list()
-    reported = _read(marts, "mart_indicator_reconciliation").filter(pl.col("is_slc_window"))
+    reported = read(marts, "mart_indicator_reconciliation").filter(pl.col("is_slc_window"))
     if scope:
         reported = reported.filter(pl.col("action_country_iso3") == scope)
     reconciliation = reported.filter(pl.col("coverage") == "both")
@@ -370,7 +362,7 @@ def _indicators(marts: Path, scope: str | None) -> dict[str, Fact]:
 
 
 def _sensitisation(marts: Path, scope: str | None) -> dict[str, Fact]:
-    activities = _read(marts, "fct_sensitisation_activities")
+    activities = read(marts, "fct_sensitisation_activities")
     if scope:
         activities = activities.filter(pl.col("country_iso3") == scope)
     reached = _scalar(activities, pl.col("people_reached").sum())
@@ -395,7 +387,7 @@ def _sensitisation(marts: Path, scope: str | None) -> dict[str, Fact]:
 
 
 def _crossings(marts: Path, scope: str | None, years: tuple[int, int]) -> dict[str, Fact]:
-    yearly = _read(marts, "mart_irregular_crossings_yearly").filter(
+    yearly = read(marts, "mart_irregular_crossings_yearly").filter(
         pl.col("year").is_between(*years)
     )
     slc = yearly.filter(pl.col("is_slc_nationality"))

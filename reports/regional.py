@@ -14,6 +14,7 @@ from reports import tables
 from reports.assemble import methodology_notes, write_report_html
 from reports.document import Block, Chart
 from reports.figures import FIGURE_1_YEARS, quarterly_series_chart, slc_crossings_chart
+from reports.marts import country_names
 from reports.numbers import as_number, fmt_date, fmt_number
 from reports.output import PdfInChild, write_pdf
 from reports.series import quarterly_series
@@ -89,8 +90,7 @@ SHARES = [
 def comparison_rows(marts: Path, lang: str) -> list[list[str]]:
     """mart_regional_comparison: one row per country, the region last."""
     frame = pl.read_parquet(marts / "mart_regional_comparison.parquet")
-    countries = pl.read_parquet(marts / "dim_country.parquet")
-    names = dict(zip(countries["country_iso3"], countries[f"name_{lang}"], strict=True))
+    names = country_names(marts, lang)
     rows = []
     for r in frame.sort("scope", "country_iso3", descending=[False, False]).iter_rows(named=True):
         name = TEXT[lang]["region"] if r["scope"] == "region" else names.get(r["country_iso3"])

@@ -16,6 +16,7 @@ import polars as pl
 import yaml
 
 from reports.disclosure import rule
+from reports.marts import country_names
 from reports.numbers import as_number, fmt_date, fmt_number
 from reports.vega import to_svg, wrapped
 
@@ -254,8 +255,7 @@ def survey_figures(marts: Path, country: str | None, lang: str = "fr") -> list[S
     """The declared figures for `country` (by-country figures compare it with the others),
     or with `country=None` for the region: every surveyed country's respondents together."""
     shares = pl.read_parquet(marts / "mart_survey_answer_shares.parquet")
-    countries = pl.read_parquet(marts / "dim_country.parquet")
-    names = dict(zip(countries["country_iso3"], countries[f"name_{lang}"], strict=True))
+    names = country_names(marts, lang)
     out = []
     for spec in declared():
         survey = shares.filter(pl.col("survey") == spec["survey"])

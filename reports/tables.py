@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from reports.disclosure import masked_count, months_cell, rule
+from reports.marts import country_names, read
 from reports.numbers import as_date, as_number, fmt_number, one_decimal
 
 #: Host countries a returns table names; the others share one column.
@@ -164,17 +165,8 @@ class Table:
         return self.source.split(",", 1)[1].strip() if "," in self.source else ""
 
 
-def _read(marts: Path, mart: str) -> pl.DataFrame:
-    return pl.read_parquet(marts / f"{mart}.parquet")
-
-
 def _scope(frame: pl.DataFrame, country: str | None, column: str = "country_iso3") -> pl.DataFrame:
     return frame if country is None else frame.filter(pl.col(column) == country)
-
-
-def _names(marts: Path, lang: str) -> dict[str, str]:
-    countries = _read(marts, "dim_country")
-    return dict(zip(countries["country_iso3"], countries[f"name_{lang}"], strict=True))
 
 
 def _quarter(day: date | None, lang: str) -> str:
@@ -201,9 +193,9 @@ def returns_by_host(marts: Path, country: str | None, lang: str = "fr") -> Table
     """Returns home by quarter (rows, every quarter of the period) and host country
     (columns: the largest by name, the others together)."""
     words = WORDS[lang]
-    names = _names(marts, lang)
+    names = country_names(marts, lang)
     frame = (
-        _scope(_read(marts, "mart_returns_by_host_quarter"), country)
+        _scope(read(marts, "mart_returns_by_host_quarter"), country)
         .group_by("return_quarter", "host_country_iso3")
         .agg(pl.col("returns").sum())
     )
@@ -256,8 +248,8 @@ def delays(marts: Path, country: str | None, lang: str = "fr") -> Table:
     """Months from orientation or enrolment to training, and from training to the kit; for
     the region, one row per country, partner and start year."""
     words = WORDS[lang]
-    frame = _scope(_read(marts, "mart_reintegration_delays"), country)
-    names = _names(marts, lang)
+    frame = _scope(read(marts, "mart_reintegration_delays"), country)
+    names = country_names(marts, lang)
     lead = [] if country else [words["country"]]
     rows = [
         ([] if country else [r["_n"]])
@@ -293,7 +285,7 @@ def delays(marts: Path, country: str | None, lang: str = "fr") -> Table:
 def referral_funnel(marts: Path, country: str | None, lang: str = "fr") -> Table:
     words = WORDS[lang]
     frame = (
-        _scope(_read(marts, "mart_referral_funnel"), country)
+        _scope(read(marts, "mart_referral_funnel"), country)
         .group_by("referral_quarter", "stage")
         .agg(pl.col("people").sum())
     )
@@ -321,7 +313,7 @@ def referral_funnel(marts: Path, country: str | None, lang: str = "fr") -> Table
 
 
 def _reconciliation(marts: Path) -> pl.DataFrame:
-    return _read(marts, "mart_indicator_reconciliation").filter(pl.col("is_slc_window"))
+    return read(marts, "mart_indicator_reconciliation").filter(pl.col("is_slc_window"))
 
 
 def indicator_reconciliation(marts: Path, country: str | None, lang: str = "fr") -> Table:
@@ -362,7 +354,7 @@ def indicators_by_country(marts: Path, lang: str = "fr") -> Table:
     computed and the reported values side by side; regional actions on a row of their own."""
     words = WORDS[lang]
     frame = _reconciliation(marts)
-    names = _names(marts, lang)
+    names = country_names(marts, lang)
     summed = (
         frame.group_by("action_country_iso3", "indicator_code")
         .agg(
@@ -504,8 +496,8 @@ TABLE_WORDS = {
 def survey_sample(marts: Path, country: str | None, lang: str = "fr") -> Table:
     """Respondents per country, survey and cycle, with the collection dates."""
     words = TABLE_WORDS[lang]
-    names = _names(marts, lang)
-    answers = _scope(_read(marts, "fct_survey_responses"), country).filter(
+    names = country_names(marts, lang)
+    answers = _scope(read(marts, "fct_survey_responses"), country).filter(
         pl.col("survey").is_in(list(words["surveys"]))
     )
     frame = (
@@ -543,9 +535,9 @@ def survey_sample(marts: Path, country: str | None, lang: str = "fr") -> Table:
 def departures(marts: Path, country: str | None, lang: str = "fr") -> Table:
     """AVRs organised from the country: per year, the largest nationalities by name."""
     words = TABLE_WORDS[lang]
-    names = _names(marts, lang)
+    names = country_names(marts, lang)
     frame = _scope(
-        _read(marts, "fct_returns").filter(pl.col("perspective") == "departure"),
+        read(marts, "fct_returns").filter(pl.col("perspective") == "departure"),
         country,
         "mission_iso3",
     ).with_columns(pl.col("return_date").dt.year().alias("year"))
@@ -596,7 +588,7 @@ def cycle_comparison(marts: Path, country: str | None, lang: str = "fr") -> Tabl
     """For every returnee question asked in cycles 1 and 3, each answer's share in each
     cycle and the difference in points; a share fewer than the threshold make up is masked."""
     words = TABLE_WORDS[lang]
-    shares = _scope(_read(marts, "mart_survey_answer_shares"), country).filter(
+    shares = _scope(read(marts, "mart_survey_answer_shares"), country).filter(
         pl.col("survey") == "returnee"
     )
     per_cycle = shares.group_by("question", "answer", "cycle").agg(
@@ -672,7 +664,7 @@ def indicator_progress(marts: Path, country: str | None, lang: str = "fr") -> Ta
     row per action (its indicators with a target, how many are met, the median share
     achieved, the least advanced); for the region, one row per country of the action."""
     words = TABLE_WORDS[lang]
-    frame = _read(marts, "mart_indicator_progress").filter(
+    frame = read(marts, "mart_indicator_progress").filter(
         pl.col("is_slc_window") & (pl.col("target_value") > 0)
     )
     frame = frame if country is None else frame.filter(pl.col("action_country_iso3") == country)
@@ -721,7 +713,7 @@ def _progress_by_country(marts: Path, frame: pl.DataFrame, lang: str) -> Table:
     """The region's progress: per action country, the indicators with a target, how many
     are met, and the median share achieved (hundreds of indicators do not fit a page)."""
     words = TABLE_WORDS[lang]
-    names = _names(marts, lang)
+    names = country_names(marts, lang)
     summed = (
         frame.group_by("action_country_iso3")
         .agg(
@@ -763,10 +755,10 @@ def _progress_by_country(marts: Path, frame: pl.DataFrame, lang: str) -> Table:
 def sensitisation_activities(marts: Path, country: str | None, lang: str = "fr") -> Table:
     """Declared activities by type and channel, and the people they reached."""
     words = TABLE_WORDS[lang]
-    types = _read(marts, "dim_activity_type")
+    types = read(marts, "dim_activity_type")
     labels = dict(zip(types["activity_type"], types[f"label_{lang}"], strict=True))
     frame = (
-        _scope(_read(marts, "fct_sensitisation_activities"), country)
+        _scope(read(marts, "fct_sensitisation_activities"), country)
         .group_by("activity_type", "channel")
         .agg(pl.len().alias("activities"), pl.col("people_reached").sum().alias("reached"))
         .sort("activities", descending=True)
