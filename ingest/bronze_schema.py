@@ -14,7 +14,7 @@ from ingest.delivery_types import ParsedDelivery
 from ingest.feeds import bronze_tables, declares_schema, reader_columns
 from ingest.parquet_io import write_parquet_atomic
 from ingest.pseudonymise import protect
-from ingest.registry import registry_table_path, write_registry_table
+from ingest.registry import registry_table_path, reporting_periods_path, write_registry_table
 from ingest.settings import FEEDS, Settings
 from ingest.tabular import SOURCE_ROW
 from ingest.typed import type_frame
@@ -93,7 +93,7 @@ def prepare_sources(settings: Settings) -> None:
     """What dbt reads exists before the first delivery: the registry table and, for feeds
     whose contracts declare their reader columns, empty bronze files with the full schema."""
 
-    if not registry_table_path(settings).exists():
+    if not (registry_table_path(settings).exists() and reporting_periods_path(settings).exists()):
         write_registry_table(settings)
     for feed in FEEDS:
         if not declares_schema(feed):

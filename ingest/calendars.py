@@ -9,6 +9,8 @@ replayed history is judged as of its own end, a live one as of its last delivery
 
 from __future__ import annotations
 
+import calendar as _gregorian
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -23,6 +25,26 @@ class Calendar:
     every: str
     until: str
     cycles: tuple[str, ...] = ()
+    #: Days after a period's end by which its delivery is on time (None: not judged).
+    due_days: int | None = None
+    #: The file-name group naming a series' country, or the one country of every series.
+    country_group: str | None = None
+    country_code: str | None = None
+
+    def period_end(self, period: str) -> dt.date | None:
+        """The last day a period covers; None for a survey cycle (it has no dates)."""
+        if self.every == "cycle":
+            return None
+        year = int(period[:4])
+        month = int(period[5:7]) if self.every == "month" else 3 * int(period[6])
+        return dt.date(year, month, _gregorian.monthrange(year, month)[1])
+
+    def due_on(self, period: str) -> dt.date | None:
+        """The last day a delivery of `period` is on time, or None when it is not judged."""
+        end = self.period_end(period)
+        if end is None or self.due_days is None:
+            return None
+        return end + dt.timedelta(days=self.due_days)
 
     def periods(self, first: str, last: str) -> list[str]:
         """Every period from `first` to `last` included, in order."""
@@ -55,6 +77,9 @@ def calendar_of(feed: str) -> Calendar | None:
         every=spec["every"],
         until=spec["until"],
         cycles=tuple(str(c) for c in spec.get("cycles", ())),
+        due_days=spec.get("due_days"),
+        country_group=spec.get("country"),
+        country_code=spec.get("country_code"),
     )
 
 

@@ -337,7 +337,13 @@ def _leaning_on_rejected(staged: list[_Staged], verdicts: dict[str, str]) -> lis
     return again
 
 
-def _settled(path: Path, feed: str, sha: str, status: str, **fields) -> DeliveryRecord:
+def _landed_at(claim: landing.Claim | None) -> str | None:
+    return claim.landed_at.isoformat() if claim is not None else None
+
+
+def _settled(
+    path: Path, feed: str, sha: str, status: str, claim: landing.Claim | None = None, **fields
+) -> DeliveryRecord:
     """The registry line of a delivery that was not loaded (refused or a duplicate)."""
     return DeliveryRecord(
         feed=feed,
@@ -346,6 +352,7 @@ def _settled(path: Path, feed: str, sha: str, status: str, **fields) -> Delivery
         delivery_key=None,
         received_at=datetime.now(UTC).isoformat(),
         status=status,
+        landed_at=_landed_at(claim),
         **fields,
     )
 
@@ -368,7 +375,7 @@ def _refuse(
     (registry, `.error.txt`, logs): a hostile file cannot fill them."""
     error = one_line(error)
     reject(settings, feed, path, error, claim)
-    entry = _settled(path, feed, sha, "rejected", error=error)
+    entry = _settled(path, feed, sha, "rejected", claim, error=error)
     record(settings, entry)
     return entry
 
@@ -378,7 +385,7 @@ def _duplicate(
 ) -> DeliveryRecord:
     archive(settings, feed, path, sha, claim)
     entry = _settled(
-        path, feed, sha, "duplicate", bronze_file=str(bronze_path(settings, feed, sha))
+        path, feed, sha, "duplicate", claim, bronze_file=str(bronze_path(settings, feed, sha))
     )
     record(settings, entry)
     return entry
@@ -492,6 +499,7 @@ def _stage(
         sha256=sha,
         delivery_key=key,
         received_at=now.isoformat(),
+        landed_at=_landed_at(claim),
         status="loaded",
         rows_read=parsed.rows_read,
         # A cumulative export is in bronze as its row list; its new states are a subset.

@@ -22,6 +22,7 @@ import os
 import stat
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.limits import NAME_LENGTH
@@ -118,6 +119,9 @@ class Entry:
     size: int
     mtime: float
     mtime_ns: int
+    #: When the entry last changed in landing (copied, renamed, its time set): how long it
+    #: has waited, whatever modification time the partner's copy kept.
+    ctime: float = 0.0
 
     @property
     def problem(self) -> str | None:
@@ -186,6 +190,7 @@ def scan(root: Path, folder: Path) -> list[Entry]:
                     info.st_size,
                     info.st_mtime,
                     info.st_mtime_ns,
+                    info.st_ctime,
                 )
             )
     return sorted(entries, key=lambda e: e.path.name)
@@ -234,6 +239,8 @@ class Claim:
             if (now.st_ino, now.st_dev) != (info.st_ino, info.st_dev):
                 raise FileNotFoundError(errno.ENOENT, "handled by another run", str(path))
             self.size = info.st_size
+            #: When the file landed: its modification time as the partner's copy left it.
+            self.landed_at = datetime.fromtimestamp(info.st_mtime, UTC)
         except BaseException:
             os.close(self.fd)
             raise

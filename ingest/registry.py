@@ -23,6 +23,7 @@ import polars as pl
 
 from ingest.contracts import Contract, load_contract
 from ingest.parquet_io import write_parquet_atomic
+from ingest.reporting_rates import period_reports
 from ingest.settings import Settings
 
 
@@ -43,6 +44,10 @@ class DeliveryRecord:
     error: str | None = None
     #: What the reader said about a delivery it accepted (columns kept aside...).
     warnings: str | None = None
+    #: When the file landed (its modification time in landing), which reporting rates judge
+    #: against the calendar's due date; None for a record older than the field, or an entry
+    #: refused before it was opened.
+    landed_at: str | None = None
 
 
 def registry_path(settings: Settings) -> Path:
@@ -131,6 +136,7 @@ REGISTRY_SCHEMA = {
     "delivery_key": pl.String,
     "revision": pl.String,
     "received_at": pl.Datetime("us", "UTC"),
+    "landed_at": pl.Datetime("us", "UTC"),
     "status": pl.String,
     "rows_read": pl.Int64,
     "rows_bronze": pl.Int64,
@@ -168,8 +174,14 @@ def current_loads(records: list[DeliveryRecord]) -> dict[tuple[str, str], Delive
     return best
 
 
+def reporting_periods_path(settings: Settings) -> Path:
+    """Every period the delivery calendars expect, as received (ingest.reporting_rates)."""
+    return settings.home / "registry" / "reporting_periods.parquet"
+
+
 def write_registry_table(settings: Settings) -> Path:
-    """Rewrite registry/deliveries.parquet from the log: every delivery, current or not."""
+    """Rewrite registry/deliveries.parquet from the log: every delivery, current or not;
+    and registry/reporting_periods.parquet, the calendars' view of the same log."""
     target = registry_table_path(settings)
     with registry_lock(settings):
         records = read_registry(settings)
@@ -189,6 +201,9 @@ def write_registry_table(settings: Settings) -> Path:
                     if loaded
                     else None,
                     "received_at": datetime.fromisoformat(entry.received_at),
+                    "landed_at": datetime.fromisoformat(entry.landed_at)
+                    if entry.landed_at
+                    else None,
                     "is_current": winner is not None and loaded and winner.sha256 == entry.sha256,
                     "superseded_by": winner.sha256
                     if winner is not None and loaded and winner.sha256 != entry.sha256
@@ -196,6 +211,7 @@ def write_registry_table(settings: Settings) -> Path:
                 }
             )
         write_parquet_atomic(pl.DataFrame(rows, schema=REGISTRY_SCHEMA), target)
+        write_parquet_atomic(period_reports(records), reporting_periods_path(settings))
     return target
 
 

@@ -193,6 +193,9 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     from publishing.publish import current_version, read_manifest, versions
 
     records = read_registry(settings)
+    if args.rates:
+        print_rates(records)
+        return 0
     current = {r.sha256 for r in current_loads(records).values()}
     print("deliveries (rows read = rows in bronze + rows quarantined):")
     if not records:
@@ -236,6 +239,48 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     print_warnings(current, records)
     print_gate_report(settings)
     return 0
+
+
+def print_rates(records: list) -> None:
+    """Partner reporting rates per feed and series (ingest.reporting_rates, the rules of
+    mart_reporting_rates), then each feed's total."""
+    import polars as pl
+
+    from ingest.reporting_rates import period_reports, summary
+
+    rates = summary(period_reports(records))
+    if rates.is_empty():
+        print("reporting rates: no delivery on a calendar yet")
+        return
+    print("reporting rates (the calendars of ingest/feeds.yml; on time = landed by the due date):")
+    head = (
+        f"  {'feed':<6} {'series':<24} {'expected':>8} {'received':>8} {'on time':>7} "
+        f"{'late':>5} {'missing':>7} {'corrected':>9} {'refused':>7}  rate  on time  reasons"
+    )
+    print(head)
+
+    def pct(value: float | None) -> str:
+        return f"{value:>5.1f}%" if value is not None else "     -"
+
+    for row in rates.iter_rows(named=True):
+        print(
+            f"  {row['feed']:<6} {(row['series'] or '(unnamed files)'):<24} "
+            f"{row['expected']:>8} {row['received']:>8} {row['on_time']:>7} {row['late']:>5} "
+            f"{row['missing']:>7} {row['corrected']:>9} {row['refused']:>7} "
+            f"{pct(row['reporting_rate'])} {pct(row['on_time_rate'])}  "
+            f"{row['refusal_reasons'] or ''}"
+        )
+    print("per feed:")
+    totals = rates.group_by("feed", maintain_order=True).agg(
+        pl.col("expected", "received", "on_time", "late", "missing", "corrected", "refused").sum()
+    )
+    for row in totals.iter_rows(named=True):
+        rate = 100 * row["received"] / row["expected"] if row["expected"] else None
+        print(
+            f"  {row['feed']:<6} {row['expected']} expected, {row['received']} received "
+            f"({pct(rate).strip()}), {row['on_time']} on time, {row['late']} late, "
+            f"{row['missing']} missing, {row['corrected']} corrected, {row['refused']} refused"
+        )
 
 
 def print_warnings(current: set[str], records: list) -> None:
@@ -352,6 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if name == "report":
             command.add_argument("--month", type=parse_month, help="YYYY-MM")
+        if name == "status":
+            command.add_argument(
+                "--rates",
+                action="store_true",
+                help="partner reporting rates per feed and series (mart_reporting_rates)",
+            )
         if name in ("refresh", "report"):
             command.add_argument(
                 "--verbose", action="store_true", help="Dagster's full log (DEBUG events too)"

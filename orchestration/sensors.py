@@ -111,7 +111,7 @@ def rebuild_sensor(context: dg.SensorEvaluationContext):
         entry
         for feed in FEEDS
         for entry in pending_entries(settings, feed)
-        if now - entry.mtime < STUCK_AFTER_S
+        if now - entry.ctime < STUCK_AFTER_S
     ]
     loading = context.instance.get_runs_count(
         dg.RunsFilter(statuses=IN_FLIGHT, tags={INGEST_TAG: list(FEEDS)})

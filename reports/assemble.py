@@ -15,6 +15,7 @@ from reports.disclosure import rule
 from reports.document import Block, commentary_of, methodology, outline, sections
 from reports.facts import Fact, report_facts
 from reports.output import published, templates, write_html
+from reports.reporting_rates import reporting_rates
 from reports.reproduction import reproduction_rows
 from reports.tables import Table
 from reports.vega import font_face_css
@@ -45,6 +46,13 @@ WORDS = {
             ["Section", "Énoncé", "Valeur énoncée", "Valeur calculée", "Explication"],
         ),
         "annex_source": "mart_report_figures, énoncés du rapport 2021 et valeurs calculées.",
+        "rates_title": "Annexe — Taux de rapportage des partenaires",
+        "rates_intro": "Pour chaque partenaire et chaque série qu'il livre (une mission de "
+        "l'OIM, un formulaire d'EJOM, une organisation de l'AECID, une enquête dans un pays), "
+        "les livraisons que son calendrier prévoit, reçues à temps (au plus tard à l'échéance "
+        "déclarée après la fin de la période) ou en retard, manquantes, corrigées par un nouvel "
+        "envoi, ou refusées par l'entrepôt, avec le motif du refus. Un cycle d'enquête n'a pas "
+        "d'échéance : il est reçu ou manquant.",
         "footer": "Publication {version} (run {run_id}, révision {git_revision}).",
         "commentary_from": "Commentaire : {file}.",
         "sampling": "Échantillonnage",
@@ -78,6 +86,12 @@ WORDS = {
             ["Section", "Statement", "Stated", "Computed", "Explanation"],
         ),
         "annex_source": "mart_report_figures, statements of the 2021 report and computed values.",
+        "rates_title": "Appendix: partner reporting rates",
+        "rates_intro": "For each partner and each series it delivers (an IOM mission, an EJOM "
+        "form, an AECID organisation, a survey in a country), the deliveries its calendar "
+        "expects, received on time (by the declared due date after the period's end) or late, "
+        "missing, corrected by a new file, or refused by the warehouse, with the reason. A "
+        "survey cycle has no due date: it is received or missing.",
         "footer": "Publication {version} (run {run_id}, revision {git_revision}).",
         "commentary_from": "Commentary: {file}.",
         "sampling": "Sampling",
@@ -205,6 +219,7 @@ def write_report_html(
     path.parent.mkdir(parents=True, exist_ok=True)
     csv_path = path.with_name(path.stem.removesuffix(f".{lang}") + f".reproduction.{lang}.csv")
     summary, differs, reproduced, total = annex(marts, report, lang, csv_path)
+    rates = reporting_rates(marts, scope, month, lang)
     page = (
         templates()
         .get_template("report.html.j2")
@@ -221,6 +236,7 @@ def write_report_html(
             reproduced=reproduced,
             reproduction=range(total),
             reproduction_csv=csv_path.name,
+            reporting_rates=rates,
             commentary_file=f"{commentary.month}/{commentary.path.name}"
             if commentary.path
             else None,

@@ -179,6 +179,17 @@ def _mart_returns_by_host_quarter() -> list:
     ]
 
 
+def _mart_reporting_rates() -> list:
+    pair = gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB
+    return [
+        pair(column_A="expected", column_B="received", or_equal=True),
+        pair(column_A="expected", column_B="judged", or_equal=True),
+        pair(column_A="judged", column_B="on_time", or_equal=True),
+        pair(column_A="received", column_B="late", or_equal=True),
+        *_dates("reporting_month"),
+    ]
+
+
 def _mart_survey_answer_shares() -> list:
     return [
         _in("country_iso3", surveyed_country_codes()),
@@ -211,6 +222,7 @@ DOMAIN: dict[str, Callable[[], list]] = {
     "mart_reintegration_delays": _mart_reintegration_delays,
     "mart_survey_answer_shares": _mart_survey_answer_shares,
     "mart_returns_by_host_quarter": _mart_returns_by_host_quarter,
+    "mart_reporting_rates": _mart_reporting_rates,
     "mart_irregular_crossings_yearly": _mart_irregular_crossings_yearly,
 }
 

@@ -820,6 +820,8 @@ def write_mission(
                 cases=sorted(frame[case_header].gather(rows).to_list()),
                 corrected_by=name.replace(f".{fmt}", f"_v2.{fmt}"),
             )
+            # The platform must refuse it: IOM pays one arrival allowance (the bronze gate).
+            dirt.add("refused_delivery", path.name, reason="quality gate: arrival_allowance_xof")
             name = name.replace(f".{fmt}", f"_v2.{fmt}")
             delivered += dt.timedelta(days=int(rng.integers(5, 20)))
         path = _write(frame, folder / name, fmt, language, rng, dirt, rates)
