@@ -361,6 +361,20 @@ def _indicators(marts: Path, scope: str | None) -> dict[str, Fact]:
     }
 
 
+def _indicator_totals(marts: Path, scope: str | None) -> dict[str, Fact]:
+    """Reported totals counted once (mart_indicator_totals) at the scope: the window's, or
+    the country's single-country actions'."""
+    totals = read(marts, "mart_indicator_totals").filter(pl.col("scope_code") == (scope or "SLC"))
+    value = dict(zip(totals["indicator_code"], totals["reported_value"], strict=True))
+    return {
+        "indicators.total.count": Fact("indicators.total.count", totals.height, "count"),
+        **{
+            f"indicators.total.{code}": Fact(f"indicators.total.{code}", value.get(code), "count")
+            for code in ("3.2", "3.3", "3.4", "3.5", "3.5 bis")
+        },
+    }
+
+
 def _sensitisation(marts: Path, scope: str | None) -> dict[str, Fact]:
     activities = read(marts, "fct_sensitisation_activities")
     if scope:
@@ -422,6 +436,7 @@ def live_facts(
         **_assistance(marts, scope),
         **_surveys(marts, scope),
         **_indicators(marts, scope),
+        **_indicator_totals(marts, scope),
         **_sensitisation(marts, scope),
         **_crossings(marts, scope, crossing_years),
     }

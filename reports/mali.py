@@ -17,6 +17,7 @@ from reports.assemble import methodology_notes, write_report_html
 from reports.document import Block, Chart
 from reports.facts import Fact
 from reports.figures import FIGURE_1_YEARS, irregular_crossings_chart, quarterly_series_chart
+from reports.indicator_totals import indicator_totals
 from reports.numbers import as_number, fmt_date, fmt_number
 from reports.output import write_pdf
 from reports.series import quarterly_series
@@ -94,6 +95,9 @@ def blocks_for(
             None if (trend := trend_figure(settings, month)) is None else Block("figure", trend)
         )
         out["methodology-notes"] = lambda: methodology_notes("fr")
+        out["table-indicator-totals"] = lambda: Block(
+            "table", indicator_totals(marts, COUNTRY, "fr")
+        )
         for table_id, build in tables.AT_SCOPE.items():
             out[table_id] = lambda b=build: Block("table", b(marts, COUNTRY, "fr"))
         return out

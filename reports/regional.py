@@ -14,9 +14,11 @@ from reports import tables
 from reports.assemble import methodology_notes, write_report_html
 from reports.document import Block, Chart
 from reports.figures import FIGURE_1_YEARS, quarterly_series_chart, slc_crossings_chart
+from reports.indicator_totals import indicator_totals
 from reports.marts import country_names
 from reports.numbers import as_number, fmt_date, fmt_number
 from reports.output import PdfInChild, write_pdf
+from reports.returns_by_origin import returns_by_origin
 from reports.series import quarterly_series
 from reports.survey_charts import survey_figures
 
@@ -202,6 +204,8 @@ def blocks_for(settings: Settings, month: str, lang: str):
         out["table-indicators-country"] = lambda: Block(
             "table", tables.indicators_by_country(marts, lang)
         )
+        out["table-indicator-totals"] = lambda: Block("table", indicator_totals(marts, None, lang))
+        out["table-returns-origin"] = lambda: Block("table", returns_by_origin(marts, lang))
         for table_id, build in tables.AT_SCOPE.items():
             out[table_id] = lambda b=build: Block("table", b(marts, None, lang))
         return out

@@ -27,13 +27,16 @@ WORDS = {
             "Manquantes",
             "Corrigées",
             "Refusées",
-            "Taux de rapportage %",
+            "Taux %",
             "Motifs de refus",
         ],
         "source": "mart_reporting_rates, registre des livraisons de l'entrepôt et calendriers "
         "de livraison déclarés (ingest/feeds.yml), jusqu'en {month} ; N = {n} livraisons "
         "attendues.",
         "unnamed": "(fichiers mal nommés)",
+        # The refusal reasons' words (ingest.reporting_rates.refusal_reason) in French.
+        "reasons": {"quality gate": "contrôle qualité", "refused": "refusé"},
+        "feeds": {"iom": "OIM", "ejom": "EJOM (SNV)", "aecid": "AECID", "kobo": "TPML (KoBo)"},
         "surveys": {"returnee": "migrants de retour", "sensitisation": "sensibilisation"},
         "forms": {
             "registration": "inscriptions",
@@ -54,12 +57,14 @@ WORDS = {
             "Missing",
             "Corrected",
             "Refused",
-            "Reporting rate %",
+            "Rate %",
             "Refusal reasons",
         ],
         "source": "mart_reporting_rates, the warehouse's delivery registry and the declared "
         "delivery calendars (ingest/feeds.yml), up to {month}; N = {n} expected deliveries.",
         "unnamed": "(files named outside the calendar)",
+        "reasons": {},
+        "feeds": {"iom": "IOM", "ejom": "EJOM (SNV)", "aecid": "AECID", "kobo": "TPML (KoBo)"},
         "surveys": {"returnee": "returnees", "sensitisation": "sensitisation"},
         "forms": {
             "registration": "registrations",
@@ -90,33 +95,50 @@ def series_label(feed: str, series: str | None, country: str | None, lang: str, 
     return series
 
 
+def _reason(reason: str, lang: str) -> str:
+    head, _, rest = reason.partition(":")
+    said = WORDS[lang]["reasons"].get(head, head)
+    colon = "\u202f:" if lang == "fr" else ":"  # French sets a narrow space before a colon
+    return f"{said}{colon}{rest}" if rest else said
+
+
 def reporting_rates(marts: Path, country: str | None, month: str, lang: str = "fr") -> Table:
-    """The summary over every month up to `month` (YYYY-MM): a row per feed and series, then
-    one per feed with its totals."""
+    """The summary over every month up to `month` (YYYY-MM): a row per feed and series, the
+    feed named on its first row only."""
     words = WORDS[lang]
     names = country_names(marts, lang)
     until = date(int(month[:4]), int(month[5:7]), 1)
     frame = read(marts, "mart_reporting_rates").filter(pl.col("reporting_month") <= until)
     if country is not None:
         frame = frame.filter(pl.col("country_iso3") == country)
-    per_series = (
-        frame.group_by("feed", "partner", "series", "country_iso3")
-        .agg(
-            *(pl.col(c).sum() for c in COUNTS),
-            pl.col("refusal_reasons").drop_nulls().str.split("; ").explode().unique().sort(),
-        )
-        .sort("feed", "series", nulls_last=True)
+    per_series = frame.group_by("feed", "partner", "series", "country_iso3").agg(
+        *(pl.col(c).sum() for c in COUNTS),
+        pl.col("refusal_reasons").drop_nulls().str.split("; ").explode().unique().sort(),
     )
-    rows = []
-    for r in per_series.iter_rows(named=True):
+    labelled = sorted(
+        (
+            (
+                r["feed"],
+                r["series"] is None,
+                series_label(r["feed"], r["series"], r["country_iso3"], lang, names),
+                r,
+            )
+            for r in per_series.iter_rows(named=True)
+        ),
+        key=lambda item: item[:3],
+    )
+    rows, previous = [], None
+    for _, _, label, r in labelled:
         rate = 100 * r["received"] / r["expected"] if r["expected"] else None
+        feed_cell = "" if r["feed"] == previous else words["feeds"].get(r["feed"], r["partner"])
+        previous = r["feed"]
         rows.append(
             [
-                r["partner"],
-                series_label(r["feed"], r["series"], r["country_iso3"], lang, names),
+                feed_cell,
+                label,
                 *(fmt_number(r[c], "count", lang) for c in COUNTS),
                 one_decimal(rate, lang) if rate is not None else "–",
-                "; ".join(r["refusal_reasons"]) or "–",
+                "; ".join(_reason(reason, lang) for reason in r["refusal_reasons"]) or "–",
             ]
         )
     return Table(
