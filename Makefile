@@ -7,10 +7,14 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export SLC_HOME ?= $(CURDIR)/warehouse
 # The pseudonymisation key lives outside the repository; `make demo` creates it once.
 export SLC_PSEUDONYM_KEY_FILE ?= $(HOME)/.config/slc/pseudonym.key
+# The map boundaries' package (see the `maps` target).
+WORLD_ATLAS_VERSION := 2.0.2
+WORLD_ATLAS_SHA256 := 032e7765f2ce00edaeafec23ff22bc3b77e42987c257da944cc585b452c05b97
+MAPS := $(VENV)/share/world-atlas/countries-50m.json
 
-.PHONY: install dagster-home key demo sample test test-fast bench ui lint chromium clean
+.PHONY: install maps dagster-home key demo sample test test-fast bench ui lint chromium clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(MAPS)
 
 # Quiet: pip's log goes to .venv/pip.log and is shown only when the install fails.
 $(VENV)/.installed: pyproject.toml samples/pyproject.toml
@@ -21,6 +25,20 @@ $(VENV)/.installed: pyproject.toml samples/pyproject.toml
 	@$(BIN)/pip install -q --disable-pip-version-check -e '.[test]' -e ./samples >> $(VENV)/pip.log 2>&1 \
 	  || { cat $(VENV)/pip.log; exit 1; }
 	@touch $@
+
+# The reports' map boundaries: Natural Earth's countries (public domain) as TopoJSON, from
+# the npm package world-atlas, pinned by version and checksum and unpacked into the
+# virtualenv once (reports/maps.py reads them there; nothing is fetched when a report runs).
+maps: $(MAPS)
+
+$(MAPS): | $(VENV)/.installed
+	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
+	@mkdir -p $(@D)
+	@cd $(@D) && npm pack --silent world-atlas@$(WORLD_ATLAS_VERSION) > /dev/null \
+	  && echo "$(WORLD_ATLAS_SHA256)  world-atlas-$(WORLD_ATLAS_VERSION).tgz" | sha256sum --check --quiet \
+	  && tar xzf world-atlas-$(WORLD_ATLAS_VERSION).tgz --strip-components=1 \
+	    package/countries-50m.json package/LICENSE package/README.md \
+	  && rm world-atlas-$(WORLD_ATLAS_VERSION).tgz
 
 dagster-home:
 	@mkdir -p $(DAGSTER_HOME)

@@ -11,6 +11,7 @@ that is the lowest layer and has no Dagster dependency.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,8 @@ class Settings:
     dbt_project_dir: Path = REPO_ROOT / "dbt_project"
     #: Real public files shipped beside the repository (`../shared/reference`).
     reference_dir: Path = REPO_ROOT.parent / "shared" / "reference"
+    #: The maps' country boundaries, which `make maps` unpacks into the virtualenv.
+    map_boundaries: Path = Path(sys.prefix) / "share" / "world-atlas" / "countries-50m.json"
     #: The knobs (`KNOBS`), typed; the defaults are the declared ones.
     ingest_threads: int = min(4, os.cpu_count() or 1)
     landing_settle_seconds: float = float(KNOBS["SLC_LANDING_SETTLE_SECONDS"].default)
@@ -88,6 +91,7 @@ class Settings:
         env = os.environ if environ is None else environ
         home = env.get("SLC_HOME")
         reference = env.get("SLC_REFERENCE_DIR")
+        boundaries = env.get("SLC_MAP_BOUNDARIES")
 
         def knob(name: str) -> str:
             return KNOBS[name].read(env)
@@ -96,6 +100,7 @@ class Settings:
         return cls(
             home=Path(home).resolve() if home else REPO_ROOT / "warehouse",
             reference_dir=Path(reference).resolve() if reference else cls.reference_dir,
+            map_boundaries=Path(boundaries).resolve() if boundaries else cls.map_boundaries,
             ingest_threads=max(1, int(threads)) if threads else cls.ingest_threads,
             landing_settle_seconds=float(knob("SLC_LANDING_SETTLE_SECONDS")),
             lock_wait_seconds=float(knob("SLC_LOCK_WAIT_SECONDS")),

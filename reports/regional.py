@@ -5,6 +5,7 @@ Mali report, at the scope of the region)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +19,7 @@ from reports.indicator_totals import indicator_totals
 from reports.marts import country_names
 from reports.numbers import as_number, fmt_date, fmt_number
 from reports.output import PdfInChild, write_pdf
+from reports.regional_maps import regional_maps
 from reports.returns_by_origin import returns_by_origin
 from reports.series import quarterly_series
 from reports.survey_charts import survey_figures
@@ -205,6 +207,9 @@ def blocks_for(settings: Settings, month: str, lang: str):
             "table", tables.indicators_by_country(marts, lang)
         )
         out["table-indicator-totals"] = lambda: Block("table", indicator_totals(marts, None, lang))
+        maps = cache(lambda: regional_maps(marts, lang, settings.map_boundaries))
+        for figure_id in ("map-returns", "map-trained", "map-satisfied"):
+            out[figure_id] = lambda f=figure_id: Block("figure", maps()[f])
         out["table-returns-origin"] = lambda: Block("table", returns_by_origin(marts, lang))
         for table_id, build in tables.AT_SCOPE.items():
             out[table_id] = lambda b=build: Block("table", b(marts, None, lang))

@@ -63,7 +63,11 @@ def to_svg(chart: alt.TopLevelMixin, lang: str) -> str:
     )
     configured = configured.configure_legend(labelLimit=LABEL_LIMIT, labelFontSize=11)
     return vlc.vegalite_to_svg(
-        configured.to_json(), format_locale=LOCALES[lang], time_format_locale=TIME_LOCALES[lang]
+        configured.to_json(),
+        format_locale=LOCALES[lang],
+        time_format_locale=TIME_LOCALES[lang],
+        # No chart reads a URL: its data (map boundaries included) is inline.
+        allowed_base_urls=[],
     )
 
 

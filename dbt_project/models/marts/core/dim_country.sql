@@ -6,5 +6,6 @@ select
     name_fr,
     is_country,
     is_slc,
-    is_surveyed
+    is_surveyed,
+    iso_numeric as country_iso_numeric
 from {{ ref('countries') }}
