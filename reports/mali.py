@@ -18,6 +18,8 @@ from reports.document import Block, Chart
 from reports.facts import Fact
 from reports.figures import FIGURE_1_YEARS, irregular_crossings_chart, quarterly_series_chart
 from reports.indicator_totals import indicator_totals
+from reports.maps import tile_map
+from reports.marts import read
 from reports.numbers import as_number, fmt_date, fmt_number
 from reports.output import write_pdf
 from reports.series import quarterly_series
@@ -70,6 +72,30 @@ def trend_figure(settings: Settings, month: str) -> Chart | None:
     )
 
 
+def regions_figure(settings: Settings) -> Chart | None:
+    """The returnees surveyed by region of origin, as a tile map (no public-domain admin-1
+    boundaries ship on the package registries); None before any such answer is published."""
+    marts = settings.published_marts
+    regions = read(marts, "mart_survey_regions").filter(
+        (pl.col("country_iso3") == COUNTRY) & (pl.col("survey") == "returnee")
+    )
+    if regions.is_empty():
+        return None
+    counts = dict(regions.group_by("area_id").agg(pl.col("respondents").sum()).rows())
+    areas = read(marts, "dim_admin_area").filter(pl.col("level") == "region")
+    names = dict(zip(areas["area_id"], areas["name"], strict=True))
+    cycles = " et ".join(str(c) for c in sorted(regions["cycle"].unique().to_list()))
+    return Chart(
+        "M1",
+        "Région d'origine des migrants de retour enquêtés",
+        tile_map(COUNTRY, counts, names, "Répondants", "fr"),
+        f"Enquête TPML auprès des migrants de retour, cycles {cycles} ; N = "
+        f"{fmt_number(sum(counts.values()), 'people')} répondants.",
+        note="Carte en tuiles : une case par région, placée comme les régions se situent.",
+        mart="mart_survey_regions",
+    )
+
+
 def blocks_for(
     settings: Settings, month: str
 ) -> Callable[[dict[str, Fact]], dict[str, Callable[[], Block | None]]]:
@@ -93,6 +119,9 @@ def blocks_for(
         out["crossings"] = lambda: Block("figure", crossings_figure(mali))
         out["trend"] = lambda: (
             None if (trend := trend_figure(settings, month)) is None else Block("figure", trend)
+        )
+        out["map-regions"] = lambda: (
+            None if (regions := regions_figure(settings)) is None else Block("figure", regions)
         )
         out["methodology-notes"] = lambda: methodology_notes("fr")
         out["table-indicator-totals"] = lambda: Block(

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import yaml
 
 from reports.disclosure import masked_count, rule
 from reports.numbers import fmt_number
@@ -155,6 +156,59 @@ def choropleth(areas: list[Area], unit: str, legend: str, lang: str, boundaries:
         alt.layer(outline, coloured, names, printed)
         .project(type="mercator")
         .properties(width=620, height=380)
+        .configure_view(stroke=None)
+    )
+    return to_svg(chart, lang)
+
+
+@cache
+def tile_positions() -> dict[str, dict[str, tuple[int, int]]]:
+    """Country (ISO3) -> area id -> (column, row) of its tile (reports/region_tiles.yml)."""
+    text = (Path(__file__).parent / "region_tiles.yml").read_text(encoding="utf-8")
+    return {
+        country: {area: (int(col), int(row)) for area, (col, row) in tiles.items()}
+        for country, tiles in yaml.safe_load(text).items()
+    }
+
+
+def tile_map(country: str, counts: dict[str, int], names: dict[str, str], legend: str, lang: str):
+    """SVG tile map of a country's regions, each square coloured by its count of people
+    (`counts` by area id; a region absent is 0) and labelled with its name and count under
+    the disclosure rule (a count of 1-4 is not coloured)."""
+    rows = []
+    for area, (col, row) in tile_positions()[country].items():
+        count = counts.get(area, 0)
+        rows.append(
+            {
+                "col": col,
+                "row": row,
+                "name": names.get(area, area.split(":")[-1]),
+                "value": None if rule().hides(count) else count,
+                "label": masked_count(count, lang),
+            }
+        )
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None)
+    )
+    tiles = base.mark_rect(stroke="#ffffff", strokeWidth=3, fill="#d9d9d9")
+    coloured = (
+        base.transform_filter("isValid(datum.value)")
+        .mark_rect(stroke="#ffffff", strokeWidth=3)
+        .encode(
+            color=alt.Color(
+                "value:Q",
+                scale=alt.Scale(range=["#eff3ff", "#4f8fc6"]),
+                legend=alt.Legend(
+                    title=legend, format=",d", orient="bottom", direction="horizontal"
+                ),
+            )
+        )
+    )
+    names_layer = base.mark_text(fontSize=11, dy=-8, fontWeight="bold").encode(text="name:N")
+    counts_layer = base.mark_text(fontSize=11, dy=8).encode(text="label:N")
+    chart = (
+        alt.layer(tiles, coloured, names_layer, counts_layer)
+        .properties(width=520, height=400)
         .configure_view(stroke=None)
     )
     return to_svg(chart, lang)

@@ -4,6 +4,7 @@ the spec, rendered offline; the disclosure rule on the map's values."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import altair as alt
 import pytest
@@ -99,3 +100,24 @@ def test_no_chart_may_fetch_a_url():
 def test_missing_boundaries_say_how_to_install_them(tmp_path):
     with pytest.raises(FileNotFoundError, match="make maps"):
         countries_topology(tmp_path / "countries-50m.json", {"466"})
+
+
+def test_mali_regions_are_a_tile_map_of_dim_admin_area_regions():
+    import csv
+
+    from reports.maps import tile_map, tile_positions
+
+    seed = Path(__file__).parents[2] / "dbt_project" / "seeds" / "admin_areas.csv"
+    regions = {
+        r["area_id"]: r["name"]
+        for r in csv.DictReader(seed.open(encoding="utf-8"))
+        if r["country_iso3"] == "MLI" and r["level"] == "region"
+    }
+    tiles = tile_positions()["MLI"]
+    assert set(tiles) == set(regions), "one tile per region of the registry"
+    assert len(set(tiles.values())) == len(tiles), "no two regions on one tile"
+    svg = tile_map("MLI", {"MLI:kayes": 121, "MLI:gao": 3}, regions, "Répondants", "fr")
+    assert ">Kayes<" in svg and ">121<" in svg and "&lt;5" in svg
+    # Gao's three are not coloured: one coloured tile (Kayes), the others' zero is white.
+    assert len(re.findall(r'aria-label="col: [^"]*value: 121', svg)) == 1
+    assert "value: 3" not in svg

@@ -91,3 +91,31 @@ def test_a_workbook_that_is_not_an_xlsform_is_refused_by_name(tmp_path: Path):
     book.close()
     with pytest.raises(FormError, match="notes.xlsx"):
         read_form(path)
+
+
+def test_area_choice_codes_are_admin_area_ids():
+    """The choice lists the dbt project declares as areas (var survey_area_lists) spell each
+    code as dim_admin_area's ids do, under the country the question is asked in: an answer
+    `kayes` joins `MLI:kayes` (mart_survey_regions)."""
+    import csv
+    import re
+
+    import yaml
+
+    project = yaml.safe_load((_DIR.parents[1] / "dbt_project" / "dbt_project.yml").read_text())
+    area_lists = set(project["vars"]["survey_area_lists"])
+    seed = _DIR.parents[1] / "dbt_project" / "seeds" / "admin_areas.csv"
+    areas = {row["area_id"] for row in csv.DictReader(seed.open(encoding="utf-8"))}
+    checked = set()
+    for questionnaire in questionnaires().values():
+        for form in questionnaire.versions:
+            for question in form.questions:
+                if question.list_name not in area_lists:
+                    continue
+                country = re.search(r"\$\{country\}\s*=\s*'([A-Z]{3})'", question.relevant)
+                assert country, f"{question.name}: asked in which country?"
+                codes = {c.name for c in questionnaire.choices(question.list_name)}
+                unknown = {c for c in codes if f"{country[1]}:{c}" not in areas}
+                assert not unknown, f"{question.list_name}: not an area of {country[1]}: {unknown}"
+                checked.add(question.list_name)
+    assert checked == area_lists

@@ -13,9 +13,7 @@ select
     organisation_type,
     call_year,
     region,
-    -- the region as dim_admin_area's ids spell it (lower case, no accents)
-    'MLI:' || regexp_replace(lower(strip_accents(trim(region))), '[^a-z0-9]+', '_', 'g')
-        as region_area_id,
+    {{ area_id("'MLI'", 'region') }} as region_area_id,
     cercle,
     commune,
     locality,
