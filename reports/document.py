@@ -32,7 +32,8 @@ def methodology() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Block:
-    """Something a section shows: kind is figure, survey_figure, table or notes."""
+    """Something a section shows: kind is figure, survey_figure, table, notes or profiles
+    (the regional report's country profiles)."""
 
     kind: str
     content: Any

@@ -88,7 +88,7 @@ def regions_figure(settings: Settings) -> Chart | None:
     return Chart(
         "M1",
         "Région d'origine des migrants de retour enquêtés",
-        tile_map(COUNTRY, counts, names, "Répondants", "fr"),
+        tile_map(COUNTRY, counts, names, "fr"),
         f"Enquête TPML auprès des migrants de retour, cycles {cycles} ; N = "
         f"{fmt_number(sum(counts.values()), 'people')} répondants.",
         note="Carte en tuiles : une case par région, placée comme les régions se situent.",

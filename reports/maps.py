@@ -100,7 +100,7 @@ def unlabelled(areas: list[Area], unit: str, lang: str) -> str:
     )
 
 
-def choropleth(areas: list[Area], unit: str, legend: str, lang: str, boundaries: Path) -> str:
+def choropleth(areas: list[Area], unit: str, lang: str, boundaries: Path) -> str:
     """SVG map of the countries, coloured by value (`unit`: people or share), each labelled
     with its name and printed value; a value the disclosure rule hides is not coloured."""
     rows = []
@@ -126,13 +126,7 @@ def choropleth(areas: list[Area], unit: str, legend: str, lang: str, boundaries:
         "value:Q",
         # Light enough under its darkest value for the black labels to read.
         scale=alt.Scale(range=["#eff3ff", "#4f8fc6"]),
-        legend=alt.Legend(
-            title=legend,
-            format=".0%" if unit == "share" else ",d",
-            orient="bottom",
-            direction="horizontal",
-            gradientLength=260,
-        ),
+        legend=None,  # every country prints its value
     )
     base = alt.Chart(shapes).transform_lookup(lookup="id", from_=lookup)
     # Every country in grey, then those with a value the rule lets through in colour.
@@ -171,7 +165,7 @@ def tile_positions() -> dict[str, dict[str, tuple[int, int]]]:
     }
 
 
-def tile_map(country: str, counts: dict[str, int], names: dict[str, str], legend: str, lang: str):
+def tile_map(country: str, counts: dict[str, int], names: dict[str, str], lang: str) -> str:
     """SVG tile map of a country's regions, each square coloured by its count of people
     (`counts` by area id; a region absent is 0) and labelled with its name and count under
     the disclosure rule (a count of 1-4 is not coloured)."""
@@ -198,9 +192,7 @@ def tile_map(country: str, counts: dict[str, int], names: dict[str, str], legend
             color=alt.Color(
                 "value:Q",
                 scale=alt.Scale(range=["#eff3ff", "#4f8fc6"]),
-                legend=alt.Legend(
-                    title=legend, format=",d", orient="bottom", direction="horizontal"
-                ),
+                legend=None,  # every tile prints its count
             )
         )
     )

@@ -13,6 +13,7 @@ import polars as pl
 from ingest.settings import Settings
 from reports import tables
 from reports.assemble import methodology_notes, write_report_html
+from reports.country_profiles import country_profiles
 from reports.document import Block, Chart
 from reports.figures import FIGURE_1_YEARS, quarterly_series_chart, slc_crossings_chart
 from reports.indicator_totals import indicator_totals
@@ -210,6 +211,9 @@ def blocks_for(settings: Settings, month: str, lang: str):
         maps = cache(lambda: regional_maps(marts, lang, settings.map_boundaries))
         for figure_id in ("map-returns", "map-trained", "map-satisfied"):
             out[figure_id] = lambda f=figure_id: Block("figure", maps()[f])
+        out["country-profiles"] = lambda: Block(
+            "profiles", country_profiles(marts, lang, FIGURE_1_YEARS)
+        )
         out["table-returns-origin"] = lambda: Block("table", returns_by_origin(marts, lang))
         for table_id, build in tables.AT_SCOPE.items():
             out[table_id] = lambda b=build: Block("table", b(marts, None, lang))

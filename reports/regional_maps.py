@@ -19,19 +19,16 @@ WORDS = {
         "returns": (
             "M1",
             "Retours par pays d'origine, depuis le début des données",
-            "Retours",
             "OIM, dossiers des missions : chaque retour compté une fois ; N = {n} retours.",
         ),
         "trained_share": (
             "M2",
             "Part des migrants de retour enquêtés formés, par pays",
-            "Formés",
             "Enquête TPML auprès des migrants de retour, cycles 1 et 3 ; N = {n} répondants.",
         ),
         "satisfied_share": (
             "M3",
             "Part des migrants de retour enquêtés satisfaits de l'assistance, par pays",
-            "Satisfaits",
             "Enquête TPML auprès des migrants de retour, cycles 1 et 3 ; N = {n} répondants.",
         ),
         "not_surveyed": "{names} : pays de la fenêtre SLC non couvert par les enquêtes.",
@@ -42,19 +39,16 @@ WORDS = {
         "returns": (
             "M1",
             "Returns by country of origin, since the data begin",
-            "Returns",
             "IOM, mission case files: each return counted once; N = {n} returns.",
         ),
         "trained_share": (
             "M2",
             "Share of the surveyed returnees who were trained, by country",
-            "Trained",
             "TPML returnee survey, cycles 1 and 3; N = {n} respondents.",
         ),
         "satisfied_share": (
             "M3",
             "Share of the surveyed returnees satisfied with the assistance, by country",
-            "Satisfied",
             "TPML returnee survey, cycles 1 and 3; N = {n} respondents.",
         ),
         "not_surveyed": "{names}: SLC country the surveys did not cover.",
@@ -81,13 +75,13 @@ def _chart(
     key: str, areas: list[Area], unit: str, n: float, note: str, mart: str, lang: str, maps: Path
 ) -> Chart:
     words = WORDS[lang]
-    number, title, legend, source = words[key]
+    number, title, source = words[key]
     small = unlabelled(areas, unit, lang)
     notes = [note, words["small"].format(values=small) if small else "", words["boundaries"]]
     return Chart(
         number,
         title,
-        choropleth(areas, unit, legend, lang, maps),
+        choropleth(areas, unit, lang, maps),
         source.format(n=fmt_number(n, "people", lang)),
         note=" ".join(n for n in notes if n),
         mart=mart,

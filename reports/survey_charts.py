@@ -15,6 +15,7 @@ import altair as alt
 import polars as pl
 import yaml
 
+from reports.country_grid import country_answer_grid
 from reports.disclosure import rule
 from reports.marts import country_names
 from reports.numbers import as_number, fmt_date, fmt_number
@@ -27,6 +28,9 @@ WORDS = {
         "share": "Part des répondants",
         "region": "Région",
         "respondents": "répondants",
+        "grid_note": "Part des répondants de chaque pays ayant donné chaque réponse ; la "
+        "première ligne regroupe tous les pays, les pays suivent par part décroissante de la "
+        "première réponse.",
         "source": "enquêtes TPML (KoBoToolbox), entretiens jusqu'au {last} ; "
         "N = {n} {respondents}.",
     },
@@ -34,6 +38,8 @@ WORDS = {
         "share": "Share of respondents",
         "region": "Region",
         "respondents": "respondents",
+        "grid_note": "Share of each country's respondents who gave each answer; the first row "
+        "pools every country, the countries follow by decreasing share of the first answer.",
         "source": "TPML surveys (KoBoToolbox), interviews up to {last}; N = {n} {respondents}.",
     },
 }
@@ -261,8 +267,14 @@ def survey_figures(marts: Path, country: str | None, lang: str = "fr") -> list[S
         survey = shares.filter(pl.col("survey") == spec["survey"])
         own = survey if country is None else survey.filter(pl.col("country_iso3") == country)
         rank = None
+        note = ""
         if spec["kind"] == "by_country":
             svg, values, n, rank = _by_country_figure(spec, survey, country, names, lang)
+        elif spec["kind"] == "answers" and country is None:
+            # The region's figure compares the countries, the pooled answers on its first row.
+            rows = survey.filter(pl.col("question") == spec["question"])
+            svg, values, n = country_answer_grid(rows, names, lang)
+            note = WORDS[lang]["grid_note"]
         elif spec["kind"] == "compare":
             svg, values, n = _compare_figure(spec, own, lang)
         else:
@@ -277,6 +289,6 @@ def survey_figures(marts: Path, country: str | None, lang: str = "fr") -> list[S
             respondents=WORDS[lang]["respondents"],
         )
         out.append(
-            SurveyFigure(spec["figure"], spec[f"title_{lang}"], svg, source, n, values, rank)
+            SurveyFigure(spec["figure"], spec[f"title_{lang}"], svg, source, n, values, rank, note)
         )
     return out

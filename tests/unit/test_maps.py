@@ -74,7 +74,7 @@ def test_a_map_is_drawn_offline_with_its_values_and_the_disclosure_rule(monkeypa
         return spec
 
     monkeypatch.setattr(alt.TopLevelMixin, "to_dict", spy)
-    svg = choropleth(areas, "people", "Returns", "en", BOUNDARIES)
+    svg = choropleth(areas, "people", "en", BOUNDARIES)
     assert drawn and not [u for spec in drawn for u in _specs_urls(spec)], "a map reads no URL"
     assert svg.startswith("<svg")
     # Every country drawn in grey, all but masked Mali coloured over it.
@@ -116,7 +116,7 @@ def test_mali_regions_are_a_tile_map_of_dim_admin_area_regions():
     tiles = tile_positions()["MLI"]
     assert set(tiles) == set(regions), "one tile per region of the registry"
     assert len(set(tiles.values())) == len(tiles), "no two regions on one tile"
-    svg = tile_map("MLI", {"MLI:kayes": 121, "MLI:gao": 3}, regions, "Répondants", "fr")
+    svg = tile_map("MLI", {"MLI:kayes": 121, "MLI:gao": 3}, regions, "fr")
     assert ">Kayes<" in svg and ">121<" in svg and "&lt;5" in svg
     # Gao's three are not coloured: one coloured tile (Kayes), the others' zero is white.
     assert len(re.findall(r'aria-label="col: [^"]*value: 121', svg)) == 1
