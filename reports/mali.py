@@ -72,12 +72,23 @@ def trend_figure(settings: Settings, month: str) -> Chart | None:
     )
 
 
-def regions_figure(settings: Settings) -> Chart | None:
-    """The returnees surveyed by region of origin, as a tile map (no public-domain admin-1
-    boundaries ship on the package registries); None before any such answer is published."""
+#: The tile maps of survey answers naming a region: survey -> (figure, title, population).
+REGION_FIGURES = {
+    "returnee": ("M1", "Région d'origine des migrants de retour enquêtés", "migrants de retour"),
+    "sensitisation": (
+        "M2",
+        "Région des participants aux activités de sensibilisation enquêtés",
+        "participants aux activités de sensibilisation",
+    ),
+}
+
+
+def regions_figure(settings: Settings, survey: str) -> Chart | None:
+    """A survey's respondents by the region they name, as a tile map (no public-domain
+    admin-1 boundaries ship on the package registries); None before any such answer."""
     marts = settings.published_marts
     regions = read(marts, "mart_survey_regions").filter(
-        (pl.col("country_iso3") == COUNTRY) & (pl.col("survey") == "returnee")
+        (pl.col("country_iso3") == COUNTRY) & (pl.col("survey") == survey)
     )
     if regions.is_empty():
         return None
@@ -85,12 +96,13 @@ def regions_figure(settings: Settings) -> Chart | None:
     areas = read(marts, "dim_admin_area").filter(pl.col("level") == "region")
     names = dict(zip(areas["area_id"], areas["name"], strict=True))
     cycles = " et ".join(str(c) for c in sorted(regions["cycle"].unique().to_list()))
+    number, title, population = REGION_FIGURES[survey]
     return Chart(
-        "M1",
-        "Région d'origine des migrants de retour enquêtés",
+        number,
+        title,
         tile_map(COUNTRY, counts, names, "fr"),
-        f"Enquête TPML auprès des migrants de retour, cycles {cycles} ; N = "
-        f"{fmt_number(sum(counts.values()), 'people')} répondants.",
+        f"Enquête TPML auprès des {population}, cycle{'s' if ' et ' in cycles else ''} "
+        f"{cycles} ; N = {fmt_number(sum(counts.values()), 'people')} répondants.",
         note="Carte en tuiles : une case par région, placée comme les régions se situent.",
         mart="mart_survey_regions",
     )
@@ -120,9 +132,10 @@ def blocks_for(
         out["trend"] = lambda: (
             None if (trend := trend_figure(settings, month)) is None else Block("figure", trend)
         )
-        out["map-regions"] = lambda: (
-            None if (regions := regions_figure(settings)) is None else Block("figure", regions)
-        )
+        for survey, figure_id in (("returnee", "map-regions"), ("sensitisation", "map-regions-s")):
+            out[figure_id] = lambda s=survey: (
+                None if (drawn := regions_figure(settings, s)) is None else Block("figure", drawn)
+            )
         out["methodology-notes"] = lambda: methodology_notes("fr")
         out["table-indicator-totals"] = lambda: Block(
             "table", indicator_totals(marts, COUNTRY, "fr")

@@ -18,8 +18,7 @@ WORDS = {
     "fr": {
         "caption": "Taux de rapportage des partenaires, par flux et par série, jusqu'en {month}",
         "header": [
-            "Partenaire",
-            "Série",
+            "Partenaire et série",
             "Attendues",
             "Reçues",
             "À temps",
@@ -48,8 +47,7 @@ WORDS = {
     "en": {
         "caption": "Partner reporting rates by feed and series, up to {month}",
         "header": [
-            "Partner",
-            "Series",
+            "Partner and series",
             "Expected",
             "Received",
             "On time",
@@ -103,8 +101,8 @@ def _reason(reason: str, lang: str) -> str:
 
 
 def reporting_rates(marts: Path, country: str | None, month: str, lang: str = "fr") -> Table:
-    """The summary over every month up to `month` (YYYY-MM): a row per feed and series, the
-    feed named on its first row only."""
+    """The summary over every month up to `month` (YYYY-MM): a row per feed and series under
+    a row naming the feed's partner."""
     words = WORDS[lang]
     names = country_names(marts, lang)
     until = date(int(month[:4]), int(month[5:7]), 1)
@@ -128,13 +126,14 @@ def reporting_rates(marts: Path, country: str | None, month: str, lang: str = "f
         key=lambda item: item[:3],
     )
     rows, previous = [], None
+    blank = [""] * (len(words["header"]) - 1)
     for _, _, label, r in labelled:
         rate = 100 * r["received"] / r["expected"] if r["expected"] else None
-        feed_cell = "" if r["feed"] == previous else words["feeds"].get(r["feed"], r["partner"])
-        previous = r["feed"]
+        if r["feed"] != previous:  # a row naming the partner heads its series
+            rows.append([words["feeds"].get(r["feed"], r["partner"]), *blank])
+            previous = r["feed"]
         rows.append(
             [
-                feed_cell,
                 label,
                 *(fmt_number(r[c], "count", lang) for c in COUNTS),
                 one_decimal(rate, lang) if rate is not None else "–",
@@ -149,5 +148,5 @@ def reporting_rates(marts: Path, country: str | None, month: str, lang: str = "f
         words["source"].format(
             month=month, n=fmt_number(int(per_series["expected"].sum()), "count", lang)
         ),
-        exempt_columns={i: "not_people" for i in range(2, 2 + len(COUNTS))},
+        exempt_columns={i: "not_people" for i in range(1, 1 + len(COUNTS))},
     )
