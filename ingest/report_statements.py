@@ -25,8 +25,8 @@ from ingest.settings import REPO_ROOT
 REGISTRY = Path(__file__).with_name("report_statements.yml")
 SEED = REPO_ROOT / "dbt_project" / "seeds" / "report_statements.csv"
 FIELDS = [
-    "figure_key", "section", "statement", "stated_value", "stated_denominator", "comparison",
-    "tolerance", "is_programme_volume", "note_en", "note_fr",
+    "figure_key", "section", "statement", "statement_en", "stated_value", "stated_denominator",
+    "comparison", "tolerance", "is_programme_volume", "note_en", "note_fr",
 ]  # fmt: skip
 COMPARISONS = ("equal", "at_least", "at_most")
 
@@ -38,6 +38,8 @@ class Statement:
     id: str
     section: str
     statement: str
+    #: An English gloss of the statement (the English report quotes both).
+    statement_en: str
     value: float
     #: The whole a part is stated of ("281 des 333": 333), compared as well.
     denominator: float | None = None
@@ -61,6 +63,8 @@ def statements() -> tuple[Statement, ...]:
             raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}")
         if entry["id"] in seen:
             raise ValueError(f"{where}: the id is used twice")
+        if not str(entry.get("statement_en", "")).strip():
+            raise ValueError(f"{where}: statement_en (an English gloss) is missing")
         if entry.get("comparison", "equal") not in COMPARISONS:
             raise ValueError(f"{where}: comparison is one of {COMPARISONS}")
         seen.add(entry["id"])
@@ -92,6 +96,7 @@ def rendered() -> str:
             "figure_key": s.id,
             "section": s.section,
             "statement": s.statement,
+            "statement_en": s.statement_en,
             "stated_value": f"{s.value:g}",
             "stated_denominator": "" if s.denominator is None else f"{s.denominator:g}",
             "comparison": s.comparison,

@@ -139,6 +139,7 @@ def annex(marts: Path, report: str, lang: str, csv_path: Path) -> tuple[Table, T
         "section",
         "figure_key",
         "statement",
+        "statement_en",
         "stated",
         "computed",
         "stated_denominator",
@@ -176,7 +177,7 @@ def annex(marts: Path, report: str, lang: str, csv_path: Path) -> tuple[Table, T
         caption,
         header,
         [
-            [r["section"], r["statement"], r["stated"], r["computed"], r["note"]]
+            [r["section"], r["shown"], r["stated"], r["computed"], r["note"]]
             for r in rows
             if r["status"] == "differs"
         ],

@@ -22,6 +22,13 @@ def _computed(value: float | None, unit: str, lang: str) -> str:
     return fmt_number(value, unit, lang)
 
 
+def _statement(figure: dict, lang: str) -> str:
+    quoted = figure["stated_text"]
+    if lang == "fr" or not quoted:
+        return quoted or figure["label"]
+    return f"{figure['stated_text_en']} (“{quoted}”)"
+
+
 STATUS_FR = {"reproduced": "reproduit", "differs": "diffère", "not stated": "non énoncé"}
 
 
@@ -38,7 +45,11 @@ def reproduction_rows(marts: Path, report: str | None = None, lang: str = "fr") 
         {
             "section": f["section"],
             "figure_key": f["figure_key"],
+            # The 2021 report's French words, their English gloss, and what the report in
+            # `lang` prints: in English, the gloss with the quote.
             "statement": f["stated_text"] or f["label"],
+            "statement_en": f["stated_text_en"] or "",
+            "shown": _statement(f, lang),
             "stated": fmt_number(f["stated_value"], f["unit"], lang),
             "computed": _computed(f["value"], f["unit"], lang),
             "denominator": _computed(f["denominator"], "people", lang)

@@ -63,6 +63,12 @@ def test_the_reproduction_annex_is_the_published_mart(partner_warehouse):
     assert (parts["reproduction_status"] == "reproduced").all()
 
 
+def _tables_of(html: str) -> list:
+    parser = _Tables()
+    parser.feed(html)
+    return parser.tables
+
+
 class _Tables(HTMLParser):
     """Every <table class="data">: its attributes and its body rows' cell texts."""
 
@@ -266,7 +272,15 @@ def test_the_regional_report_in_english_and_in_french(partner_warehouse, tmp_pat
         region = comparison.filter(pl.col("scope") == "region").row(0, named=True)
         assert rows[-1][2] == fmt_number(region["trained_share"], "share", lang)
         listing = report.parent / f"{report.stem.removesuffix('.' + lang)}.reproduction.{lang}.csv"
-        assert pl.read_csv(listing)["figure_key"].sort().to_list() == sorted(regional["figure_key"])
+        listed = pl.read_csv(listing)
+        assert listed["figure_key"].sort().to_list() == sorted(regional["figure_key"])
+        # Every statement of the 2021 report has its English gloss beside the French words,
+        # and the English report prints the gloss with the quote.
+        stated = listed.filter(pl.col("statement").is_not_null())
+        assert stated["statement_en"].null_count() == 0
+        (differs,) = [r for a, r in _tables_of(html) if a["id"] == "reproduction"] or [[]]
+        for row in differs:
+            assert ("“" in row[1]) is (lang == "en"), row
         # Figure 1: the SLC nationals' detections of the published Frontex mart.
         figure_1 = html.split('id="figure-1"', 1)[1].split("</figure>", 1)[0]
         assert f"N = {fmt_number(yearly['detections'].sum(), 'people', lang)} " in figure_1

@@ -88,6 +88,7 @@ select
     figures.unit,
     coalesce(figures.as_of, (select max(f.as_of) from figures as f)) as as_of,
     statements.statement as stated_text,
+    statements.statement_en as stated_text_en,
     statements.stated_value,
     statements.stated_denominator,
     statements.comparison,
