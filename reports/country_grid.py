@@ -1,10 +1,11 @@
-"""A survey question's answers country by country: the regional report's form of an
-"answers" figure (reports/charts.yml). One row per surveyed country with its N, sorted by
-the share giving the first answer, the pooled region first, one column per answer in the
-questionnaire's order; each cell is the share of the country's respondents who gave the
-answer. A cell fewer respondents than the disclosure threshold make up is grey and masked.
-A grid, not stacked bars, because a multiple-choice question's shares add up to more than
-one."""
+"""Survey answers country by country: the regional report's form of the "answers" and
+"compare" figures (reports/charts.yml). One row per surveyed country with its N, sorted by
+the share giving the first answer, the pooled region first; one column per answer in the
+questionnaire's order, and for a figure comparing questions (before / after) one panel per
+question side by side. Each cell is the share of the country's respondents to that question
+who gave the answer; a cell fewer respondents than the disclosure threshold make up is grey
+and masked. A grid, not stacked bars, because a multiple-choice question's shares add up to
+more than one."""
 
 from __future__ import annotations
 
@@ -16,79 +17,104 @@ from reports.numbers import fmt_number
 from reports.vega import to_svg, wrapped
 
 WORDS = {
-    "fr": {"region": "Ensemble des pays", "share": "Part des répondants"},
-    "en": {"region": "All countries", "share": "Share of respondents"},
+    "fr": {"region": "Ensemble des pays"},
+    "en": {"region": "All countries"},
 }
 
 
-def country_answer_grid(
-    rows: pl.DataFrame, names: dict[str, str], lang: str
-) -> tuple[str, list[tuple[str, float, int]], int]:
-    """(SVG, the cells as (row — answer, share, respondents), N) for one question's rows of
-    mart_survey_answer_shares over every surveyed country and cycle."""
-    bases = dict(
-        rows.unique(["country_iso3", "cycle"])
-        .group_by("country_iso3")
-        .agg(pl.col("respondents").sum())
-        .rows()
-    )
+def _answers(rows: pl.DataFrame, lang: str) -> list[tuple[str, str]]:
+    """(code, label) of the answers given, in the questionnaire's order."""
     label = f"answer_label_{lang}"
-    hits = rows.group_by("country_iso3", "answer", label, "answer_position").agg(
-        pl.col("respondents_answering").sum()
-    )
     answers = (
-        hits.select("answer", label, "answer_position")
+        rows.select("answer", label, "answer_position")
         .unique("answer")
         .sort("answer_position", "answer", nulls_last=True)
     )
-    order = [(a, lbl or a) for a, lbl in zip(answers["answer"], answers[label], strict=True)]
-    count = {
-        (c, a): n
-        for c, a, n in hits.select("country_iso3", "answer", "respondents_answering").rows()
+    return [(a, lbl or a) for a, lbl in zip(answers["answer"], answers[label], strict=True)]
+
+
+def country_answer_grid(
+    rows: pl.DataFrame,
+    names: dict[str, str],
+    lang: str,
+    questions: list[tuple[str, str]] | None = None,
+) -> tuple[str, list[tuple[str, float, int]], int]:
+    """(SVG, the cells as (row — [question —] answer, share, respondents), N) from rows of
+    mart_survey_answer_shares over every surveyed country and cycle. `questions`, as
+    (question, title), puts several questions side by side; by default the rows' one
+    question. N is the respondents of the question most answered."""
+    asked = questions or ([(str(rows["question"][0]), "")] if rows.height else [])
+    bases: dict[tuple[str, str], int] = {
+        (q, c): n
+        for q, c, n in rows.unique(["question", "country_iso3", "cycle"])
+        .group_by("question", "country_iso3")
+        .agg(pl.col("respondents").sum())
+        .rows()
     }
-    total = sum(bases.values())
-    if not order or not total:
+    count: dict[tuple[str, str, str], int] = {
+        (q, c, a): n
+        for q, c, a, n in rows.group_by("question", "country_iso3", "answer")
+        .agg(pl.col("respondents_answering").sum())
+        .rows()
+    }
+    countries = sorted({c for _, c in bases})
+    totals = {q: sum(bases.get((q, c), 0) for c in countries) for q, _ in asked}
+    total = max(totals.values(), default=0)
+    answers = {q: _answers(rows.filter(pl.col("question") == q), lang) for q, _ in asked}
+    if not total or not any(answers.values()):
         return "", [], 0
-    first = order[0][0]
-    countries = sorted(bases, key=lambda c: (-count.get((c, first), 0) / bases[c], names.get(c, c)))
-    lines = [(WORDS[lang]["region"], None, total)] + [
-        (names.get(c, c), c, bases[c]) for c in countries
-    ]
+    first_q = asked[0][0]
+    first_a = answers[first_q][0][0] if answers[first_q] else ""
+
+    def first_share(c: str) -> float:
+        base = bases.get((first_q, c), 0)
+        return count.get((first_q, c, first_a), 0) / base if base else 0.0
+
+    ordered = sorted(countries, key=lambda c: (-first_share(c), names.get(c, c)))
+    lines = [(WORDS[lang]["region"], None)] + [(names.get(c, c), c) for c in ordered]
     cells, values = [], []
-    for row_label, country, base in lines:
-        shown = f"{row_label} (N = {fmt_number(base, 'people', lang)})"
-        for answer, answer_label in order:
-            n = (
-                sum(count.get((c, answer), 0) for c in bases)
-                if country is None
-                else count.get((country, answer), 0)
-            )
-            share = n / base if base else 0.0
-            values.append((f"{row_label} — {answer_label}", share, n))
-            hidden = rule().hides(n)
-            cells.append(
-                {
-                    "row": shown,
-                    "answer": wrapped(answer_label, 16),
-                    "share": None if hidden else share,
-                    "text": rule().shown_as if hidden else fmt_number(share, "share", lang),
-                }
-            )
-    chart = alt.Chart(alt.Data(values=cells))
+    for row_label, country in lines:
+        people = max(totals[q] if country is None else bases.get((q, country), 0) for q, _ in asked)
+        shown = f"{row_label} (N = {fmt_number(people, 'people', lang)})"
+        for question, title in asked:
+            base = totals[question] if country is None else bases.get((question, country), 0)
+            for answer, answer_label in answers[question]:
+                n = (
+                    sum(count.get((question, c, answer), 0) for c in countries)
+                    if country is None
+                    else count.get((question, country, answer), 0)
+                )
+                share = n / base if base else 0.0
+                where = f"{title} — {answer_label}" if questions else answer_label
+                values.append((f"{row_label} — {where}", share, n))
+                hidden = rule().hides(n)
+                cells.append(
+                    {
+                        "row": shown,
+                        "question": wrapped(title, 24),
+                        "answer": wrapped(answer_label, 9 if questions else 14),
+                        "share": None if hidden or not base else share,
+                        "text": rule().shown_as
+                        if hidden
+                        else (fmt_number(share, "share", lang) if base else "–"),
+                    }
+                )
+    titles = [t for _, t in asked] if questions else None
+    return _draw(cells, titles, answers, len(lines), lang), values, total
+
+
+def _draw(cells: list[dict], titles: list[str] | None, answers: dict, rows: int, lang: str) -> str:
     y = alt.Y("row:N", sort=None, title=None)
     x = alt.X(
         "answer:N",
         sort=None,
         title=None,
-        axis=alt.Axis(
-            orient="bottom",
-            labelAngle=0,
-            labelExpr="split(datum.label, '\\n')",
-        ),
+        axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, '\\n')"),
     )
-    grey = chart.mark_rect(fill="#e6e6e6", stroke="#ffffff").encode(x=x, y=y)
+    base = alt.Chart()
+    grey = base.mark_rect(fill="#e6e6e6", stroke="#ffffff").encode(x=x, y=y)
     coloured = (
-        chart.transform_filter("isValid(datum.share)")
+        base.transform_filter("isValid(datum.share)")
         .mark_rect(stroke="#ffffff")
         .encode(
             x=x,
@@ -100,8 +126,20 @@ def country_answer_grid(
             ),
         )
     )
-    text = chart.mark_text(fontSize=10).encode(x=x, y=y, text="text:N")
-    grid = alt.layer(grey, coloured, text).properties(
-        width=max(240, 70 * len(order)), height=22 * len(lines)
+    text = base.mark_text(fontSize=10).encode(x=x, y=y, text="text:N")
+    widest = max(len(a) for a in answers.values())
+    layered = alt.layer(grey, coloured, text, data=alt.Data(values=cells)).properties(
+        width=max(120 if titles else 240, (56 if titles else 70) * widest), height=22 * rows
     )
-    return to_svg(grid, lang), values, total
+    if titles is None:
+        return to_svg(layered, lang)
+    chart = layered.facet(
+        column=alt.Column(
+            "question:N",
+            sort=[wrapped(t, 24) for t in titles],
+            title=None,
+            header=alt.Header(labelExpr="split(datum.label, '\\n')", labelFontWeight="bold"),
+        ),
+        spacing=8,
+    ).resolve_scale(x="independent")
+    return to_svg(chart, lang)

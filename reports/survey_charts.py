@@ -275,6 +275,12 @@ def survey_figures(marts: Path, country: str | None, lang: str = "fr") -> list[S
             rows = survey.filter(pl.col("question") == spec["question"])
             svg, values, n = country_answer_grid(rows, names, lang)
             note = WORDS[lang]["grid_note"]
+        elif spec["kind"] == "compare" and country is None:
+            titles = spec.get(f"labels_{lang}") or spec["questions"]
+            asked = list(zip(spec["questions"], titles, strict=True))
+            rows = survey.filter(pl.col("question").is_in(spec["questions"]))
+            svg, values, n = country_answer_grid(rows, names, lang, asked)
+            note = WORDS[lang]["grid_note"]
         elif spec["kind"] == "compare":
             svg, values, n = _compare_figure(spec, own, lang)
         else:
