@@ -9,7 +9,8 @@ A choropleth colours each country by one value. Counts of people obey the disclo
 (a country of 1-4 is not coloured and is labelled "<5"); a share over fewer respondents
 than the rule's minimum is not drawn. No Natural Earth or geoBoundaries admin-1 layer is
 published on the package registries under a public-domain licence (world-atlas ships
-countries only), so Mali's regions are a tile map (`region_tiles`).
+countries only), so Mali's regions are a tile map (`tile_map`, one square a region placed
+as reports/region_tiles.yml says).
 """
 
 from __future__ import annotations
