@@ -129,7 +129,7 @@ def _draw(cells: list[dict], titles: list[str] | None, answers: dict, rows: int,
     text = base.mark_text(fontSize=10).encode(x=x, y=y, text="text:N")
     widest = max(len(a) for a in answers.values())
     layered = alt.layer(grey, coloured, text, data=alt.Data(values=cells)).properties(
-        width=max(120 if titles else 240, (56 if titles else 70) * widest), height=22 * rows
+        width=max(120 if titles else 240, (66 if titles else 70) * widest), height=22 * rows
     )
     if titles is None:
         return to_svg(layered, lang)
