@@ -10,7 +10,9 @@ The rules, in one place:
   partner reported, the platform refused), judged by its time in landing against the
   period's end plus the calendar's `due_days`; a survey cycle is received, never late;
 - corrected: more than one distinct file came for the period (a `_v2`, a later export);
-- refused: files of the period the platform rejected, with their reasons.
+- refused: distinct files (by content) of the period the platform rejected, with their
+  reasons; the same bytes refused again are the same refusal, as a duplicate of a loaded
+  file is no new delivery.
 Files whose names do not say their period (a hostile name, a kpi export name) are counted in
 one row per feed without a series, so that no refusal goes unreported.
 """
@@ -39,6 +41,8 @@ class DeliveryRecord(Protocol):
     def feed(self) -> str: ...
     @property
     def file_name(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
     @property
     def status(self) -> str: ...
     @property
@@ -176,7 +180,7 @@ def _row(
         "is_expected": period is not None,
         "files_received": len({e.file_name for e in came}),
         "files_loaded": sum(e.status == "loaded" for e in came),
-        "files_refused": len(refused),
+        "files_refused": len({e.sha256 for e in refused}),
         "is_corrected": len({e.file_name for e in came}) > 1,
         "refusal_reasons": "; ".join(reasons) or None,
     }

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.assets.bronze import BRONZE_BY_FEED, bronze_assets, delivery_registry
+from orchestration.assets.bronze import (
+    BRONZE_BY_FEED,
+    bronze_assets,
+    delivery_registry,
+    reporting_periods,
+)
 from orchestration.assets.dbt import dbt_docs, dbt_resource, slc_dbt_models
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.quality import mart_gates
@@ -22,6 +27,7 @@ defs = dg.Definitions(
     assets=[
         *bronze_assets,
         delivery_registry,
+        reporting_periods,
         slc_dbt_models,
         published_warehouse,
         dbt_docs,

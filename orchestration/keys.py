@@ -22,6 +22,7 @@ def mart(name: str) -> dg.AssetKey:
 
 
 REGISTRY = dg.AssetKey(["registry", "deliveries"])
+REPORTING_PERIODS = dg.AssetKey(["registry", "reporting_periods"])
 PUBLISHED_WAREHOUSE = dg.AssetKey(["published", "warehouse"])
 DBT_DOCS = dg.AssetKey(["published", "dbt_docs"])
 MALI_REPORT = dg.AssetKey(["reports", "mali_report"])

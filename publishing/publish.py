@@ -10,11 +10,12 @@ No Dagster import here: the asset in orchestration/assets/publish.py is thin glu
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +38,9 @@ class PublishManifest:
     git_revision: str | None
     row_counts: dict[str, int]
     checks_passed: list[str]
+    #: mart -> hash of its columns and rows (in any order): equal hashes, equal marts. A
+    #: report re-renders only when a mart it reads changes hash (reports/inputs.py).
+    mart_hashes: dict[str, str] = field(default_factory=dict)
 
 
 def git_revision() -> str | None:
@@ -47,6 +51,17 @@ def git_revision() -> str | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     return out.stdout.strip() or None
+
+
+def content_hash(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A hash of a table's column names and types and of its rows as a multiset: the same
+    rows in another order give the same hash (dbt's tables have no order)."""
+    columns = con.execute(f"describe {table}").fetchall()
+    [(rows, total)] = con.execute(
+        f"select count(*), coalesce(sum(hash(t)), 0)::varchar from {table} t"
+    ).fetchall()
+    text = json.dumps([[c[0], c[1]] for c in columns]) + f"|{rows}|{total}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _swap_symlink(link: Path, target: Path) -> None:
@@ -97,6 +112,7 @@ def _write_version(
     """The new version, whole, in `staging`: the database, the marts' Parquet, the manifest."""
     (staging / "marts").mkdir(parents=True)
     row_counts: dict[str, int] = {}
+    mart_hashes: dict[str, str] = {}
     # The copy streams, so a small cap (Settings.publish_memory_limit) costs it little; it
     # runs in the run process, beside the rest of the run.
     con = duckdb.connect(
@@ -119,6 +135,7 @@ def _write_version(
             [(count,)] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()
             row_counts[f"{schema}.{table}"] = count
             if schema == "marts":
+                mart_hashes[table] = content_hash(con, f'"{schema}"."{table}"')
                 target = staging / "marts" / f"{table}.parquet"
                 con.execute(
                     f'copy "{schema}"."{table}" to \'{target}\' (format parquet, compression zstd)'
@@ -134,6 +151,7 @@ def _write_version(
         git_revision=git_revision(),
         row_counts=row_counts,
         checks_passed=sorted(checks_passed or []),
+        mart_hashes=mart_hashes,
     )
     (staging / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
     return manifest

@@ -301,16 +301,30 @@ BRONZE_BY_FEED = {
 }
 bronze_assets = list(BRONZE_BY_FEED.values())
 
-#: The registry every ingest run rewrites (dbt's source `registry.deliveries`): declared so
-#: the lineage from ingestion to staging shows it; it is not materialised on its own.
-delivery_registry = dg.AssetSpec(
-    key=keys.REGISTRY,
-    group_name="bronze",
-    owners=[feed_registry.team("data")],
-    kinds={"parquet"},
-    description=(
-        "registry/deliveries.parquet: every delivery handled (loaded, duplicate, rejected) "
-        "with its row counts, and which delivery of each key is current. Rewritten by every "
-        "ingest run from the append-only log registry/deliveries.jsonl."
-    ),
+
+#: The registry tables every ingest run rewrites (dbt's sources `registry.deliveries` and
+#: `registry.reporting_periods`): declared so the lineage from ingestion to staging shows
+#: them; they are not materialised on their own.
+def _registry_table(key: dg.AssetKey, description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=key,
+        group_name="bronze",
+        owners=[feed_registry.team("data")],
+        kinds={"parquet"},
+        description=description,
+    )
+
+
+delivery_registry = _registry_table(
+    keys.REGISTRY,
+    "registry/deliveries.parquet: every delivery handled (loaded, duplicate, rejected) "
+    "with its row counts, and which delivery of each key is current. Rewritten by every "
+    "ingest run from the append-only log registry/deliveries.jsonl.",
+)
+reporting_periods = _registry_table(
+    keys.REPORTING_PERIODS,
+    "registry/reporting_periods.parquet: every period the delivery calendars of "
+    "ingest/feeds.yml expect from each series, with its first landing, due date, "
+    "timeliness, files loaded and refused and the refusal reasons. Rewritten with "
+    "registry/deliveries.parquet by every ingest run (rules: ingest/reporting_rates.py).",
 )

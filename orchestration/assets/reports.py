@@ -1,5 +1,6 @@
 """Reports, rendered from the published marts only, for a reporting month."""
 
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -11,6 +12,7 @@ from ingest.settings import Settings
 from orchestration import keys
 from orchestration.assets.publish import PUBLISHED_WAREHOUSE
 from reports.calendar import default_month, first_month
+from reports.inputs import fingerprint, previous_render, record_render
 from reports.mali import render_mali_report
 from reports.regional import render_regional_reports
 
@@ -46,6 +48,41 @@ def outputs(suffix: str, html: Path, pdf: Path) -> dict[str, dg.MetadataValue]:
     }
 
 
+def render_if_changed(
+    context: dg.AssetExecutionContext,
+    settings: Settings,
+    report: str,
+    month: str,
+    render: Callable[[], tuple[dict[str, tuple[Path, Path]], dict]],
+) -> dg.MaterializeResult:
+    """Render `report` for `month` unless its inputs (reports/inputs.py) are those of its
+    last render and its files are there; either way the materialisation's data version is
+    the inputs' hash and `rendered` says whether anything was drawn."""
+    inputs = fingerprint(settings, report, month)
+    recorded = previous_render(settings, report, month, inputs)
+    if recorded is None:
+        files, extra = render()
+        recorded = {
+            "files": {lang: [str(html), str(pdf)] for lang, (html, pdf) in files.items()},
+            **extra,
+        }
+        written = [Path(f) for pair in recorded["files"].values() for f in pair]
+        record_render(settings, report, month, inputs, written, recorded)
+        rendered = True
+    else:
+        context.log.info(f"{report} report for {month}: inputs unchanged, not rendered again")
+        rendered = False
+    metadata: dict = {"month": month, "rendered": rendered}
+    for lang, (html, pdf) in recorded["files"].items():
+        context.log.info(f"{report} report for {month}: {html} and {pdf}")
+        metadata.update(outputs(f"_{lang}" if lang else "", Path(html), Path(pdf)))
+    if "figures" in recorded:
+        metadata["figures"] = dg.MetadataValue.json(recorded["figures"])
+    return dg.MaterializeResult(
+        metadata=metadata, data_version=dg.DataVersion(inputs) if inputs else None
+    )
+
+
 #: What every report asset shares: it reads the published warehouse only.
 report_asset = partial(
     dg.asset,
@@ -67,15 +104,12 @@ report_asset = partial(
 def mali_report(context: dg.AssetExecutionContext, config: ReportConfig) -> dg.MaterializeResult:
     settings = Settings.from_env()
     month = reporting_month(context, config, settings)
-    report = render_mali_report(settings, month)
-    context.log.info(f"Mali report for {month}: {report.path} and {report.pdf_path}")
-    return dg.MaterializeResult(
-        metadata={
-            "month": month,
-            **outputs("", report.path, report.pdf_path),
-            "figures": dg.MetadataValue.json(report.figures),
-        }
-    )
+
+    def render() -> tuple[dict[str, tuple[Path, Path]], dict]:
+        report = render_mali_report(settings, month)
+        return {"": (report.path, report.pdf_path)}, {"figures": report.figures}
+
+    return render_if_changed(context, settings, "mali", month, render)
 
 
 @report_asset(
@@ -91,10 +125,6 @@ def regional_report(
 ) -> dg.MaterializeResult:
     settings = Settings.from_env()
     month = reporting_month(context, config, settings)
-    written = render_regional_reports(settings, month)
-    for html, pdf in written.values():
-        context.log.info(f"regional report for {month}: {html} and {pdf}")
-    metadata: dict = {"month": month}
-    for lang, (html, pdf) in written.items():
-        metadata.update(outputs(f"_{lang}", html, pdf))
-    return dg.MaterializeResult(metadata=metadata)
+    return render_if_changed(
+        context, settings, "regional", month, lambda: (render_regional_reports(settings, month), {})
+    )

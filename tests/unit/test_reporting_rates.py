@@ -33,6 +33,8 @@ IOM = [
     # the due date itself.
     _line("iom", "OIM_ML_cases_2020-01.csv", "2020-02-10"),
     _line("iom", "OIM_ML_cases_2020-02.csv", "2020-03-15", "rejected", GATE),
+    # The same refused bytes sent again: the same refusal, not a second one.
+    _line("iom", "OIM_ML_cases_2020-02.csv", "2020-03-16", "rejected", GATE),
     _line("iom", "OIM_ML_cases_2020-02_v2.csv", "2020-03-30"),
     _line("iom", "OIM_ML_cases_2020-04.csv", "2020-05-15"),
     # Niger starts in March and is judged up to the feed's latest month (April): missing.
