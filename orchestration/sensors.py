@@ -17,6 +17,14 @@ from ingest import landing
 from ingest.deliveries import max_delivery_bytes, pending_entries, sha256_file
 from ingest.registry import read_registry
 from ingest.settings import FEEDS, Settings
+from orchestration.assets.bronze import BRONZE_BY_FEED
+from orchestration.assets.dbt import slc_dbt_models
+from orchestration.changes import (
+    CHANGED_FEEDS_TAG,
+    REGISTRY_UPTO_TAG,
+    changes_since_publish,
+    rebuild_selection,
+)
 from orchestration.jobs import INGEST_TAG, rebuild_job
 from orchestration.runs import reap_dead_runs
 
@@ -122,7 +130,25 @@ def rebuild_sensor(context: dg.SensorEvaluationContext):
             f"in flight, {len(new)} delivery(ies) loaded so far"
         )
     context.update_cursor(str(len(records)))
+    changes = changes_since_publish(settings)
+    tags = {"slc/deliveries_loaded": str(len(new)), REGISTRY_UPTO_TAG: str(changes.upto)}
+    repository = context.repository_def
+    if changes.feeds is None or repository is None:
+        # Everything: the job's own selection.
+        return dg.RunRequest(
+            run_key=f"rebuild:{len(records)}", tags={**tags, CHANGED_FEEDS_TAG: "all"}
+        )
+    graph = repository.asset_graph
+    selection = rebuild_selection(
+        changes.feeds,
+        graph,
+        slc_dbt_models,
+        BRONZE_BY_FEED,
+        rebuild_job.selection.resolve(graph),
+    )
+    context.log.info(f"change-driven rebuild: {changes.why}; {len(selection)} assets")
     return dg.RunRequest(
         run_key=f"rebuild:{len(records)}",
-        tags={"slc/deliveries_loaded": str(len(new))},
+        asset_selection=sorted(selection, key=lambda k: k.to_user_string()),
+        tags={**tags, CHANGED_FEEDS_TAG: ",".join(sorted(changes.feeds))},
     )

@@ -41,6 +41,17 @@ class PublishManifest:
     #: mart -> hash of its columns and rows (in any order): equal hashes, equal marts. A
     #: report re-renders only when a mart it reads changes hash (reports/inputs.py).
     mart_hashes: dict[str, str] = field(default_factory=dict)
+    #: The registry records the build covered and the dbt code it ran: what a change-driven
+    #: rebuild compares with (orchestration/changes.py). None before they were recorded.
+    registry_offset: int | None = None
+    dbt_code: str | None = None
+    #: The marts this version's build rebuilt; None when it rebuilt every one.
+    rebuilt: list[str] | None = None
+    #: mart -> the version whose build ran the mart's gate: a mart carried over unchanged
+    #: keeps the gate result of the build that produced it.
+    gates_from: dict[str, str] = field(default_factory=dict)
+    #: The marts whose Parquet file is a hard link to the previous version's (same hash).
+    linked: list[str] = field(default_factory=list)
 
 
 def git_revision() -> str | None:
@@ -108,11 +119,16 @@ def _write_version(
     stamp: str,
     run_id: str | None,
     checks_passed: list[str] | None,
+    build: dict | None,
 ) -> PublishManifest:
-    """The new version, whole, in `staging`: the database, the marts' Parquet, the manifest."""
+    """The new version, whole, in `staging`: the database, the marts' Parquet (a hard link
+    to the previous version's file when the mart's content is the same), the manifest."""
     (staging / "marts").mkdir(parents=True)
     row_counts: dict[str, int] = {}
     mart_hashes: dict[str, str] = {}
+    linked: list[str] = []
+    current = current_version(settings)
+    previous = read_manifest(current) if current is not None else None
     # The copy streams, so a small cap (Settings.publish_memory_limit) costs it little; it
     # runs in the run process, beside the rest of the run.
     con = duckdb.connect(
@@ -137,6 +153,9 @@ def _write_version(
             if schema == "marts":
                 mart_hashes[table] = content_hash(con, f'"{schema}"."{table}"')
                 target = staging / "marts" / f"{table}.parquet"
+                if _link_unchanged(current, previous, table, mart_hashes[table], target):
+                    linked.append(table)
+                    continue
                 con.execute(
                     f'copy "{schema}"."{table}" to \'{target}\' (format parquet, compression zstd)'
                 )
@@ -152,22 +171,64 @@ def _write_version(
         row_counts=row_counts,
         checks_passed=sorted(checks_passed or []),
         mart_hashes=mart_hashes,
+        registry_offset=(build or {}).get("registry_offset"),
+        dbt_code=(build or {}).get("dbt_code"),
+        rebuilt=(build or {}).get("rebuilt"),
+        gates_from=_gates_from(stamp, sorted(mart_hashes), (build or {}).get("rebuilt"), previous),
+        linked=linked,
     )
     (staging / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
     return manifest
 
 
+def _link_unchanged(
+    current: Path | None,
+    previous: PublishManifest | None,
+    mart: str,
+    digest: str,
+    target: Path,
+) -> bool:
+    """Hard-link the previous version's Parquet file of `mart` when its content hash is the
+    same (a version is never written after its swap, so sharing the file is safe)."""
+    if current is None or previous is None or previous.mart_hashes.get(mart) != digest:
+        return False
+    try:
+        os.link(current / "marts" / f"{mart}.parquet", target)
+    except OSError:
+        return False
+    return True
+
+
+def _gates_from(
+    stamp: str, marts: list[str], rebuilt: list[str] | None, previous: PublishManifest | None
+) -> dict[str, str]:
+    """mart -> the version whose build gated it: this one for the marts it rebuilt (all, on
+    a full build), else the version the previous manifest names."""
+    gates = {}
+    for mart in marts:
+        if rebuilt is None or mart in rebuilt or previous is None:
+            gates[mart] = stamp
+        else:
+            gates[mart] = previous.gates_from.get(mart, previous.version)
+    return gates
+
+
 def publish(
-    settings: Settings, *, run_id: str | None = None, checks_passed: list[str] | None = None
+    settings: Settings,
+    *,
+    run_id: str | None = None,
+    checks_passed: list[str] | None = None,
+    build: dict | None = None,
 ) -> PublishManifest:
-    """Copy the published schemas of the build database into a new version and swap to it."""
+    """Copy the published schemas of the build database into a new version and swap to it;
+    `build` is what the build covered (registry offset, dbt code, the marts it rebuilt)."""
     wait_until_free(settings.build_db)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     root = settings.published / "versions"
     _remove_unfinished(root)
     staging = root / f".{stamp}.tmp"
     try:
-        manifest = _write_version(settings, staging, stamp, run_id, checks_passed)
+        manifest = _write_version(settings, staging, stamp, run_id, checks_passed, build)
     except (OSError, duckdb.Error) as exc:
         # Nothing was swapped: the published version is the one before. An unfinished copy
         # is removed now, so a full disk gets its space back.

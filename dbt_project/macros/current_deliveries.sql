@@ -3,6 +3,6 @@
     in bronze for audit. -#}
 {% macro current_deliveries(feed) -%}
     select sha256
-    from {{ ref('stg_registry__deliveries') }}
-    where feed = '{{ feed }}' and is_current
+    from {{ ref('stg_registry__' ~ feed ~ '_deliveries') }}
+    where is_current
 {%- endmacro %}

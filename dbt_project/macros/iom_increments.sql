@@ -25,11 +25,11 @@
     (empty for its rows) and reads every delivery at each build until a full refresh (the
     monthly one) fills it. -#}
 {% macro iom_deliveries_to_store() -%}
-    {%- set registry = ref('stg_registry__deliveries') -%}
+    {%- set registry = ref('stg_registry__iom_deliveries') -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
     {%- set query -%}
-        select sha256 from {{ registry }} where feed = 'iom' and status = 'loaded'
+        select sha256 from {{ registry }}
         {%- if 'stored_by_delivery' in columns %}
         except
         select stored_by_delivery from {{ this }}

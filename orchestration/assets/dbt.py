@@ -5,6 +5,7 @@ Paths reach dbt through environment variables set from the one Settings object.
 """
 
 import importlib.metadata
+import json
 import os
 import re
 import shutil
@@ -27,11 +28,16 @@ from packaging import version
 
 from ingest.bronze_schema import prepare_sources
 from ingest.feed_registry import team
+from ingest.registry import read_registry
 from ingest.settings import Settings
 from orchestration import keys
+from orchestration.changes import REGISTRY_UPTO_TAG, dbt_code_hash
 from publishing.build_db import wait_until_free
 
 WRITER_POOL = "duckdb_writer"
+#: Beside the build database: the registry records, dbt code and marts of the last build
+#: that ended (the publish manifest records them; orchestration/changes.py reads them).
+BUILD_STATE_FILE = "build_state.json"
 #: Set by `slc refresh` when it prints one line per step (orchestration.progress).
 PROGRESS_ONLY_ENV = "SLC_PROGRESS_ONLY"
 
@@ -176,6 +182,14 @@ def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
     wait_until_free(settings.build_db, log=context.log.warning)
     prepare_sources(settings)
+    # What the build covers, for the publish manifest: written only when the build ended.
+    state = settings.build_db.parent / BUILD_STATE_FILE
+    state.unlink(missing_ok=True)
+    covered = len(read_registry(settings))
+    upto = context.run.tags.get(REGISTRY_UPTO_TAG)
+    if context.is_subset and upto is not None:
+        # A change-driven build: deliveries loaded after the sensor looked are not built.
+        covered = min(covered, int(upto))
     args = ["build", *PRODUCTION_BUILD_EXCLUDE]
     if builds_whole(context.run.job_name, config):
         args.append("--full-refresh")
@@ -184,6 +198,17 @@ def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     # step) they go to the invocation's dbt.log only.
     with quiet_stdout() if os.environ.get(PROGRESS_ONLY_ENV) == "1" else nullcontext():
         yield from invocation.stream()
+    marts = sorted(k.path[-1] for k in context.selected_asset_keys if k.path[0] == keys.MARTS)
+    state.write_text(
+        json.dumps(
+            {
+                "registry_offset": covered,
+                "dbt_code": dbt_code_hash(settings),
+                "rebuilt": marts if context.is_subset else None,
+            }
+        ),
+        encoding="utf-8",
+    )
     target = settings.dbt_target
     keep_partial_parse(Path(invocation.target_path), target)
     prune_invocation_targets(target)

@@ -118,6 +118,8 @@ def write_gate_report(settings: Settings, run_id: str, report: dict[str, list]) 
         ),
     ],
     pool=WRITER_POOL,
+    # A change-driven rebuild gates the marts it rebuilt only.
+    can_subset=True,
 )
 def mart_gates(context: dg.AssetCheckExecutionContext):
     # GX loads on first use: it is half the import time of the code location, which every

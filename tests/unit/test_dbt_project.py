@@ -20,6 +20,11 @@ READS = {
     "marts": {"staging", "intermediate", "marts"},
 }
 REF = re.compile(r"""ref\(\s*['"]([a-z0-9_]+)['"]\s*\)""")
+#: A feed's staging reads its registry model through macro current_deliveries('<feed>'),
+#: or current_rows(<relation>, '<feed>'...).
+FEED_REGISTRY = re.compile(
+    r"""current_deliveries\(\s*['"]([a-z0-9_]+)['"]|current_rows\(.*?\),\s*['"]([a-z0-9_]+)['"]"""
+)
 
 
 def model_files() -> dict[str, Path]:
@@ -81,6 +86,9 @@ def test_layers_read_only_what_they_may():
 def test_every_staging_model_is_read():
     files = model_files()
     readers = [*files.values(), *(PROJECT / "macros").rglob("*.sql")]
-    read = {t for path in readers for t in REF.findall(path.read_text(encoding="utf-8"))}
+    texts = [path.read_text(encoding="utf-8") for path in readers]
+    read = {t for text in texts for t in REF.findall(text)}
+    feeds = {f for text in texts for pair in FEED_REGISTRY.findall(text) for f in pair if f}
+    read |= {f"stg_registry__{feed}_deliveries" for feed in feeds}
     orphans = [n for n, p in files.items() if layer_of(p) == "staging" and n not in read]
     assert not orphans, f"staging models nothing reads (use them, or make them analyses): {orphans}"

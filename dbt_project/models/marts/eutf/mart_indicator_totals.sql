@@ -51,8 +51,12 @@ select
     min(i.label_en) as label_en,
     min(i.label_fr) as label_fr,
     cast(count(distinct s.iati_id) as {{ dbt.type_bigint() }}) as actions_reporting,
-    sum(s.actual_value) as reported_value,
-    sum(s.target_value) as target_value
+    -- Summed as decimals: a sum of doubles depends on the order the rows come in, and the
+    -- same data must give the same mart (content hashes, the change-driven rebuild's test).
+    cast(sum(cast(s.actual_value as {{ dbt.type_numeric() }})) as double)
+        as reported_value,
+    cast(sum(cast(s.target_value as {{ dbt.type_numeric() }})) as double)
+        as target_value
 from scoped as s
 left join {{ ref('eutf_indicators') }} as i
     on s.indicator_code = i.indicator_code

@@ -63,8 +63,3 @@ select
     funding_action,
     {{ is_eutf_funded('funding_action') }} as is_eutf_funded
 from events
-{% if is_incremental() %}
-where event_date >= {{
-    recent_window_start('event_date', ref('int_iom__cases_latest'), 'latest_report_month')
-}}
-{% endif %}

@@ -38,7 +38,3 @@ select
     return_action as funding_action,
     {{ is_eutf_funded('return_action') }} as is_eutf_funded
 from returns
-{% if is_incremental() %}
-where case when perspective = 'departure' then departure_date else arrival_date end
-    >= {{ recent_window_start('return_date', ref('int_iom__cases_latest'), 'latest_report_month') }}
-{% endif %}

@@ -1,0 +1,2 @@
+-- The loaded frontex deliveries (macro feed_deliveries): what frontex's staging models read.
+{{ feed_deliveries('frontex') }}

@@ -1,0 +1,89 @@
+"""What a rebuild after deliveries must build: the assets downstream of the feeds whose
+loaded deliveries the published version does not include yet.
+
+The published manifest records the registry records its build covered (`registry_offset`)
+and the dbt code it was built with (`dbt_code`). A feed with a delivery loaded after that
+offset changed; its bronze assets and its registry model (`stg_registry__<feed>_deliveries`)
+are where its change enters the dbt graph, and everything downstream of them is rebuilt,
+tested, gated, published and reported. The whole registry snapshot and the reporting
+periods change with every delivery, refused ones included, so they are always rebuilt.
+Without a manifest that says so, or with other dbt code, the rebuild builds everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from functools import partial
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from ingest.registry import read_registry
+from ingest.settings import Settings
+
+#: The run tag a change-driven rebuild carries: the registry records it covers.
+REGISTRY_UPTO_TAG = "slc/registry_upto"
+#: The run tag naming the feeds a change-driven rebuild builds for ("all" for everything).
+CHANGED_FEEDS_TAG = "slc/changed_feeds"
+_DBT_CODE_FOLDERS = ("models", "macros", "seeds", "tests", "analyses")
+
+
+def dbt_code_hash(settings: Settings) -> str:
+    """The dbt project's sources: models, macros, seeds, tests and dbt_project.yml."""
+    project = settings.dbt_project_dir
+    digest = hashlib.sha256()
+    files = [project / "dbt_project.yml"]
+    for folder in _DBT_CODE_FOLDERS:
+        if (project / folder).is_dir():
+            files += sorted(p for p in (project / folder).rglob("*") if p.is_file())
+    for path in files:
+        digest.update(str(path.relative_to(project)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The registry records up to `upto`; `feeds` changed since the published version, or
+    None when everything must be rebuilt (and `why`)."""
+
+    upto: int
+    feeds: frozenset[str] | None
+    why: str
+
+
+def changes_since_publish(settings: Settings) -> Changes:
+    records = read_registry(settings)
+    manifest_path = settings.published / "manifest.json"
+    manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
+    offset = manifest.get("registry_offset")
+    if offset is None:
+        return Changes(len(records), None, "the published version records no registry offset")
+    if offset > len(records):
+        return Changes(len(records), None, "the registry is shorter than the published one")
+    if manifest.get("dbt_code") != dbt_code_hash(settings):
+        return Changes(len(records), None, "the dbt code changed since the published version")
+    feeds = frozenset(r.feed for r in records[offset:] if r.status == "loaded")
+    return Changes(len(records), feeds, f"deliveries loaded for {', '.join(sorted(feeds))}")
+
+
+def rebuild_selection(
+    feeds: frozenset[str],
+    graph: dg.BaseAssetGraph,
+    dbt_assets: dg.AssetsDefinition,
+    bronze_by_feed: dict[str, dg.AssetsDefinition],
+    rebuild_keys: AbstractSet[dg.AssetKey],
+) -> set[dg.AssetKey]:
+    """The assets of the rebuild job a change of `feeds` reaches: the registry snapshot
+    itself (not its other feeds' models, whose rows did not change), and everything
+    downstream of the reporting periods and of each changed feed's bronze assets and
+    registry model, down to the published version and the reports."""
+    model = partial(get_asset_key_for_model, [dbt_assets])
+    start = {model("stg_registry__reporting_periods")}
+    for feed in sorted(feeds):
+        start |= {model(f"stg_registry__{feed}_deliveries"), *bronze_by_feed[feed].keys}
+    downstream = dg.AssetSelection.assets(*start).downstream().resolve(graph)
+    return set(downstream | {model("stg_registry__deliveries")}) & set(rebuild_keys)
