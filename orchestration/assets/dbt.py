@@ -185,11 +185,14 @@ def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
     # What the build covers, for the publish manifest: written only when the build ended.
     state = settings.build_db.parent / BUILD_STATE_FILE
     state.unlink(missing_ok=True)
-    covered = len(read_registry(settings))
+    covered: int | None = len(read_registry(settings))
     upto = context.run.tags.get(REGISTRY_UPTO_TAG)
-    if context.is_subset and upto is not None:
+    if context.is_subset and upto is not None and covered is not None:
         # A change-driven build: deliveries loaded after the sensor looked are not built.
         covered = min(covered, int(upto))
+    elif context.is_subset:
+        # A subset picked by hand covers no delivery for sure: the next rebuild builds all.
+        covered = None
     args = ["build", *PRODUCTION_BUILD_EXCLUDE]
     if builds_whole(context.run.job_name, config):
         args.append("--full-refresh")
