@@ -13,16 +13,17 @@ Without a manifest that says so, or with other dbt code, the rebuild builds ever
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from ingest.registry import read_registry
 from ingest.settings import Settings
+from publishing.publish import published_manifest
 
 #: The run tag a change-driven rebuild carries: the registry records it covers.
 REGISTRY_UPTO_TAG = "slc/registry_upto"
@@ -31,15 +32,20 @@ CHANGED_FEEDS_TAG = "slc/changed_feeds"
 _DBT_CODE_FOLDERS = ("models", "macros", "seeds", "tests", "analyses")
 
 
-def dbt_code_hash(settings: Settings) -> str:
-    """The dbt project's sources: models, macros, seeds, tests and dbt_project.yml."""
-    project = settings.dbt_project_dir
-    digest = hashlib.sha256()
+def dbt_source_files(project: Path) -> list[Path]:
+    """dbt_project.yml and every file of the project's code folders, in a stable order."""
     files = [project / "dbt_project.yml"]
     for folder in _DBT_CODE_FOLDERS:
         if (project / folder).is_dir():
             files += sorted(p for p in (project / folder).rglob("*") if p.is_file())
-    for path in files:
+    return files
+
+
+def dbt_code_hash(settings: Settings) -> str:
+    """The dbt project's sources: models, macros, seeds, tests and dbt_project.yml."""
+    project = settings.dbt_project_dir
+    digest = hashlib.sha256()
+    for path in dbt_source_files(project):
         digest.update(str(path.relative_to(project)).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
@@ -57,14 +63,13 @@ class Changes:
 
 def changes_since_publish(settings: Settings) -> Changes:
     records = read_registry(settings)
-    manifest_path = settings.published / "manifest.json"
-    manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
-    offset = manifest.get("registry_offset")
-    if offset is None:
+    manifest = published_manifest(settings)
+    offset = manifest.registry_offset if manifest is not None else None
+    if manifest is None or offset is None:
         return Changes(len(records), None, "the published version records no registry offset")
     if offset > len(records):
         return Changes(len(records), None, "the registry is shorter than the published one")
-    if manifest.get("dbt_code") != dbt_code_hash(settings):
+    if manifest.dbt_code != dbt_code_hash(settings):
         return Changes(len(records), None, "the dbt code changed since the published version")
     feeds = frozenset(r.feed for r in records[offset:] if r.status == "loaded")
     return Changes(len(records), feeds, f"deliveries loaded for {', '.join(sorted(feeds))}")

@@ -98,6 +98,13 @@ def read_manifest(version: Path) -> PublishManifest:
     return PublishManifest(**json.loads((version / "manifest.json").read_text()))
 
 
+def published_manifest(settings: Settings) -> PublishManifest | None:
+    """The manifest of the version analysts see now (`published/manifest.json`); None
+    before the first publish."""
+    link = settings.published / "manifest.json"
+    return read_manifest(link.parent) if link.exists() else None
+
+
 def _point_at(settings: Settings, version: Path) -> None:
     _swap_symlink(settings.published_db, version / "slc.duckdb")
     _swap_symlink(settings.published_marts, version / "marts")

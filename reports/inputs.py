@@ -19,6 +19,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ingest.settings import Settings
+from publishing.publish import published_manifest
 
 PACKAGE = Path(__file__).parent
 #: The libraries whose version changes what a report looks like.
@@ -60,10 +61,8 @@ def code_hash() -> str:
 def fingerprint(settings: Settings, report: str, month: str) -> str | None:
     """The hash of everything `report` for `month` is made of; None when the published
     version does not record its marts' content (a version published before it did)."""
-    manifest_path = settings.published / "manifest.json"
-    if not manifest_path.exists():
-        return None
-    hashes: dict[str, str] = json.loads(manifest_path.read_text("utf-8")).get("mart_hashes", {})
+    manifest = published_manifest(settings)
+    hashes = manifest.mart_hashes if manifest is not None else {}
     if not hashes:
         return None
     read = {name: hashes[name] for name in sorted(hashes) if name in marts_named()}

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 import pytest
 
 from ingest.settings import REPO_ROOT, Settings
@@ -113,13 +114,29 @@ def published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One data root where the real feeds (the Frontex CSV, the EUTF results export) went
     through the whole graph."""
     home = tmp_path_factory.mktemp("published") / "warehouse"
+    rsr = [("eutf_rsr", p) for p in sorted((REFERENCE / "eutf_rsr").glob("*.csv"))]
+    return refreshed_home(home, rsr, "the real feeds")
+
+
+def refreshed_home(home: Path, files: list[tuple[str, Path]], what: str) -> Path:
+    """A data root where the Frontex release (dbt's Frontex staging needs one) and `files`
+    (landing folder, file) went through one refresh of the whole graph."""
     with temporary_home(home) as s:
         drop(s, FRONTEX_CSV)
-        for path in sorted((REFERENCE / "eutf_rsr").glob("*.csv")):
-            shutil.copyfile(path, s.landing("eutf_rsr") / path.name)
+        for folder, path in files:
+            shutil.copyfile(path, s.landing(folder) / path.name)
         result = run_refresh()
-        assert result.success, "the refresh of the real feeds failed"
+        assert result.success, f"the refresh of {what} failed"
     return home
+
+
+def published_marts(settings: Settings) -> dict[str, pl.DataFrame]:
+    """Every published mart, its rows sorted on all columns (to compare two warehouses)."""
+    marts = {}
+    for path in sorted(settings.published_marts.glob("*.parquet")):
+        frame = pl.read_parquet(path)
+        marts[path.stem] = frame.sort(frame.columns, nulls_last=True)
+    return marts
 
 
 @pytest.fixture(scope="session")

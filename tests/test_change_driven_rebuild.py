@@ -8,20 +8,17 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
-import polars as pl
 
 from ingest.registry import read_registry
-from tests.conftest import FRONTEX_CSV, REFERENCE, run_landing_sensors, temporary_home
+from tests.conftest import (
+    FRONTEX_CSV,
+    REFERENCE,
+    published_marts,
+    run_landing_sensors,
+    temporary_home,
+)
 
 FIRST_UNTIL = "2019-06"
-
-
-def _published_marts(settings) -> dict[str, pl.DataFrame]:
-    marts = {}
-    for path in sorted(settings.published_marts.glob("*.parquet")):
-        frame = pl.read_parquet(path)
-        marts[path.stem] = frame.sort(frame.columns, nulls_last=True)
-    return marts
 
 
 def _manifest(settings) -> dict:
@@ -85,7 +82,7 @@ def test_one_iom_export_rebuilds_what_it_reaches_and_equals_a_full_rebuild(
         checked = {e.asset_check_key for e in changed.get_asset_check_evaluations()}
         gates = {k.asset_key.to_user_string() for k in checked if k.name == "gx_gate"}
         assert "marts/fct_returns" in gates and "marts/fct_irregular_crossings" not in gates
-        incremental = _published_marts(settings)
+        incremental = published_marts(settings)
         second = _manifest(settings)
         assert second["registry_offset"] == len(read_registry(settings))
         assert second["rebuilt"] and "fct_irregular_crossings" not in second["rebuilt"]
@@ -108,7 +105,7 @@ def test_one_iom_export_rebuilds_what_it_reaches_and_equals_a_full_rebuild(
         )
         assert full.success
         assert _manifest(settings)["rebuilt"] is None
-        whole = _published_marts(settings)
+        whole = published_marts(settings)
     assert incremental.keys() == whole.keys()
     differing = [name for name in whole if not incremental[name].equals(whole[name])]
     assert not differing, differing

@@ -30,6 +30,7 @@ from .conftest import (
     DAGSTER_YAML,
     FRONTEX_CSV,
     REFERENCE,
+    published_marts,
     run_landing_sensors,
     run_refresh,
     temporary_home,
@@ -277,11 +278,7 @@ def _load_batches(home: Path, batches: list[list[tuple[str, Path]]]) -> tuple[Se
             instance=instance, raise_on_error=False
         )
         assert result.success, _step_errors(result)
-        marts = {}
-        for path in sorted(settings.published_marts.glob("*.parquet")):
-            frame = pl.read_parquet(path)
-            marts[path.stem] = frame.sort(frame.columns, nulls_last=True)
-        return settings, marts
+        return settings, published_marts(settings)
 
 
 def test_out_of_order_repeated_and_corrected_deliveries_give_the_same_marts(

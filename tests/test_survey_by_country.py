@@ -4,13 +4,12 @@ report's comparison of countries, are counts over the published fct_survey_respo
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import FRONTEX_CSV, drop, run_refresh, temporary_home
+from tests.conftest import refreshed_home
 
 
 @pytest.fixture(scope="module")
@@ -18,13 +17,8 @@ def surveyed_home(tmp_path_factory: pytest.TempPathFactory, small_sample: Path) 
     """Every KoBo export of the sample (twelve countries, both surveys) and the Frontex
     release (dbt's Frontex staging needs one) through the refresh."""
     home = tmp_path_factory.mktemp("surveyed") / "warehouse"
-    with temporary_home(home) as settings:
-        drop(settings, FRONTEX_CSV)
-        for path in sorted((small_sample / "kobo").glob("TPML_*")):
-            shutil.copyfile(path, settings.landing("kobo") / path.name)
-        result = run_refresh()
-        assert result.success, "the refresh of the surveys failed"
-    return home
+    kobo = [("kobo", p) for p in sorted((small_sample / "kobo").glob("TPML_*"))]
+    return refreshed_home(home, kobo, "the surveys")
 
 
 def _shares(home: Path, question: str) -> dict[tuple[str, str], tuple[int, int]]:

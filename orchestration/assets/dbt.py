@@ -31,7 +31,7 @@ from ingest.feed_registry import team
 from ingest.registry import read_registry
 from ingest.settings import Settings
 from orchestration import keys
-from orchestration.changes import REGISTRY_UPTO_TAG, dbt_code_hash
+from orchestration.changes import REGISTRY_UPTO_TAG, dbt_code_hash, dbt_source_files
 from publishing.build_db import wait_until_free
 
 WRITER_POOL = "duckdb_writer"
@@ -93,17 +93,7 @@ def _manifest_is_stale(project: DbtProject) -> bool:
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    folders = ("models", "seeds", "macros", "tests")
-    sources = [project.project_dir / f for f in folders]
-    return (
-        any(
-            path.stat().st_mtime > built
-            for folder in sources
-            for path in folder.rglob("*")
-            if path.is_file()
-        )
-        or (project.project_dir / "dbt_project.yml").stat().st_mtime > built
-    )
+    return any(path.stat().st_mtime > built for path in dbt_source_files(project.project_dir))
 
 
 if _manifest_is_stale(slc_dbt_project):  # a fresh clone, or a dbt file changed since
