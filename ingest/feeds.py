@@ -23,6 +23,13 @@ def bronze_tables(feed: str) -> dict[str, list[Contract]]:
     return declare() if declare is not None else {MAIN: [load_contract(feed)]}
 
 
+def bronze_table_names(feed: str) -> list[str]:
+    """The feed's bronze tables, from the reader's `BRONZE_TABLES` when it declares them (its
+    contracts are costly to build: KoBo's compile the questionnaires)."""
+    names = getattr(declared(feed).reader_module(), "BRONZE_TABLES", None)
+    return list(names) if names is not None else list(bronze_tables(feed))
+
+
 def reader_columns(contract: Contract, table: str) -> dict[str, str]:
     """Columns the reader adds to a table's rows (from the file name, the sheet or titles),
     as the contract declares them: `reader_columns` for the main table, `<table>` under

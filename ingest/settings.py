@@ -180,7 +180,7 @@ class Settings:
 
     def dbt_env(self) -> dict[str, str]:
         """Environment the dbt project reads its paths from (see profiles.yml and sources);
-        dagster-dbt puts each invocation's folder under DBT_TARGET_PATH."""
+        the dbt step puts each invocation's folder under DBT_TARGET_PATH."""
         return {
             "SLC_HOME": str(self.home),
             "SLC_BUILD_DB": str(self.build_db),

@@ -16,9 +16,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from pyxform.errors import PyXFormError
-from pyxform.xls2json import parse_file_to_json
-
 #: pyxform's names of the types the warehouse distinguishes.
 _TYPES = {
     "select one": "select_one",
@@ -112,7 +109,11 @@ def _labels(value: object) -> dict[str, str]:
 
 
 def read_form(path: Path) -> Form:
-    """Compile one XLSForm workbook; a form pyxform refuses is a FormError naming the file."""
+    """Compile one XLSForm workbook; a form pyxform refuses is a FormError naming the file.
+    pyxform is imported here: only the steps that read questionnaires pay for it."""
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json import parse_file_to_json
+
     try:
         tree = parse_file_to_json(str(path), default_name=path.stem, warnings=[])
     except PyXFormError as exc:

@@ -13,13 +13,12 @@ Without a manifest that says so, or with other dbt code, the rebuild builds ever
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import get_asset_key_for_model
 
 from ingest.registry import read_registry
 from ingest.settings import Settings
@@ -78,15 +77,15 @@ def changes_since_publish(settings: Settings) -> Changes:
 def rebuild_selection(
     feeds: frozenset[str],
     graph: dg.BaseAssetGraph,
-    dbt_assets: dg.AssetsDefinition,
+    model: Callable[[str], dg.AssetKey],
     bronze_by_feed: dict[str, dg.AssetsDefinition],
     rebuild_keys: AbstractSet[dg.AssetKey],
 ) -> set[dg.AssetKey]:
     """The assets of the rebuild job a change of `feeds` reaches: the registry snapshot
     itself (not its other feeds' models, whose rows did not change), and everything
     downstream of the reporting periods and of each changed feed's bronze assets and
-    registry model, down to the published version and the reports."""
-    model = partial(get_asset_key_for_model, [dbt_assets])
+    registry model, down to the published version and the reports. `model` gives a dbt
+    model's asset key."""
     start = {model("stg_registry__reporting_periods")}
     for feed in sorted(feeds):
         start |= {model(f"stg_registry__{feed}_deliveries"), *bronze_by_feed[feed].keys}

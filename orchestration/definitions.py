@@ -10,7 +10,7 @@ from orchestration.assets.bronze import (
     delivery_registry,
     reporting_periods,
 )
-from orchestration.assets.dbt import dbt_docs, dbt_resource, slc_dbt_models
+from orchestration.assets.dbt import dbt_docs, slc_dbt_models
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.quality import mart_gates
 from orchestration.assets.reports import mali_report, regional_report
@@ -41,7 +41,6 @@ defs = dg.Definitions(
         *(landing_sensor(feed, asset, ingest_jobs[feed]) for feed, asset in BRONZE_BY_FEED.items()),
         rebuild_sensor,
     ],
-    resources={"dbt": dbt_resource},
     loggers={"slc_progress": slc_progress},
     executor=dg.in_process_executor,
 )

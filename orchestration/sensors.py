@@ -18,7 +18,7 @@ from ingest.deliveries import max_delivery_bytes, pending_entries, sha256_file
 from ingest.registry import read_registry
 from ingest.settings import FEEDS, Settings
 from orchestration.assets.bronze import BRONZE_BY_FEED
-from orchestration.assets.dbt import slc_dbt_models
+from orchestration.assets.dbt import dbt_graph
 from orchestration.changes import (
     CHANGED_FEEDS_TAG,
     REGISTRY_UPTO_TAG,
@@ -142,7 +142,7 @@ def rebuild_sensor(context: dg.SensorEvaluationContext):
     selection = rebuild_selection(
         changes.feeds,
         graph,
-        slc_dbt_models,
+        dbt_graph.model_key,
         BRONZE_BY_FEED,
         rebuild_job.selection.resolve(graph),
     )

@@ -45,13 +45,17 @@ def run_refresh(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProce
 def run_dbt(args: list[str], raise_on_error: bool = True) -> Path:
     """dbt with the current SLC_HOME's paths, outside any run (as the dbt step runs it);
     returns the invocation's target folder (its run results and compiled SQL)."""
-    from orchestration.assets.dbt import dbt_environment, dbt_resource, slc_dbt_project
+    from ingest.settings import Settings
+    from orchestration.dbt_cli import DbtError, DbtInvocation, invocation_folder
 
-    dbt_environment()
-    invocation = dbt_resource.cli(
-        args, manifest=slc_dbt_project.manifest_path, raise_on_error=raise_on_error
-    ).wait()
-    return Path(invocation.target_path)
+    settings = Settings.from_env()
+    invocation = DbtInvocation(args, settings, invocation_folder(settings.dbt_target))
+    try:
+        invocation.run()
+    except DbtError:
+        if raise_on_error:
+            raise
+    return invocation.target_path
 
 
 def run_landing_sensors(

@@ -314,7 +314,7 @@ def test_out_of_order_repeated_and_corrected_deliveries_give_the_same_marts(
 
 
 def test_old_dbt_invocation_folders_are_pruned(tmp_path: Path):
-    """dagster-dbt writes each invocation's artifacts to a folder of its own: the dbt step
+    """Each dbt invocation writes its artifacts to a folder of its own: the dbt step
     keeps the newest few, never dbt's own files."""
     from orchestration.assets.dbt import prune_invocation_targets
 

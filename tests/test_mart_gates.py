@@ -126,11 +126,10 @@ def test_dates_are_compared_as_nanoseconds_unless_one_does_not_fit(tmp_path: Pat
 
 
 def test_every_grain_the_gates_leave_to_dbt_is_a_dbt_unique_test():
-    import json
 
-    from orchestration.assets.dbt import slc_dbt_project
+    from orchestration.assets.dbt import dbt_graph
 
-    manifest = json.loads(slc_dbt_project.manifest_path.read_text())
+    manifest = dbt_graph.manifest
     unique = {
         (node["attached_node"].split(".")[-1], node["column_name"])
         for node in manifest["nodes"].values()

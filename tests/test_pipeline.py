@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -222,23 +221,11 @@ def test_a_release_that_loses_most_of_the_series_is_stopped_at_the_mart_gate(
 def test_dbt_unit_tests_pass(copied_home: Settings):
     """The models' unit tests, which the production build leaves out, run here: every one
     the project declares, each passing."""
-    from orchestration.assets.dbt import slc_dbt_project
+    from orchestration.assets.dbt import dbt_graph
 
-    declared = set(json.loads(slc_dbt_project.manifest_path.read_text())["unit_tests"])
+    declared = set(dbt_graph.manifest["unit_tests"])
     target = run_dbt(["test", "--select", "test_type:unit"], raise_on_error=False)
     results = json.loads((target / "run_results.json").read_text())
     outcome = {r["unique_id"]: r["status"] for r in results["results"]}
     assert len(declared) >= 7
     assert outcome == dict.fromkeys(declared, "pass")
-
-
-def test_the_dbt_resource_knows_its_dbt_without_asking_it():
-    """The dbt resource takes dbt's version from the installed dbt-core instead of running
-    `dbt --version` before every command: it must be the executable's own."""
-    import subprocess
-
-    from orchestration.assets.dbt import dbt_resource
-
-    said = subprocess.check_output([dbt_resource.dbt_executable, "--version"], text=True)
-    installed = re.search(r"installed:\s*(\S+)", said)
-    assert installed and installed.group(1) == str(dbt_resource._cli_version)

@@ -22,7 +22,7 @@ from ingest.contracts import load_contract
 from ingest.cumulative import KnownRows
 from ingest.deliveries import load_files, pending_entries
 from ingest.delivery_types import ParsedDelivery, Parser
-from ingest.feeds import bronze_tables
+from ingest.feeds import bronze_table_names
 from ingest.limits import one_line
 from ingest.parquet_io import is_disk_full
 from ingest.pseudonymise import load_key, pii_columns, protect
@@ -60,7 +60,6 @@ def bronze_asset(
     owners = [feed_registry.feed(feed).owner]
     docs = f"Feed contract and partner guide: `{feed_registry.feed(feed).docs}`."
     calendar = calendars.calendar_of(feed)
-    personal = bool(pii_columns(feed))
     gate_description = (
         f"Every delivery of the run passed the feed's contract and its GX suites "
         f"(expectations/suites/{feed}.py). A rejected delivery that a later revision of the "
@@ -68,7 +67,7 @@ def bronze_asset(
     )
     # A feed's related tables (EJOM attendance, AECID participants, KoBo activities) are
     # written by the same run: one asset each, so dbt sources map one to one.
-    related = {table: keys.bronze(feed, table) for table in bronze_tables(feed) if table}
+    related = {table: keys.bronze(feed, table) for table in bronze_table_names(feed) if table}
 
     @dg.multi_asset(
         name=key.to_python_identifier(),
@@ -132,7 +131,7 @@ def bronze_asset(
             guard: Callable[[ParsedDelivery], ParsedDelivery] | None = None
             known: KnownRows | None = None
             parse_file: Parser = parse
-            if personal:
+            if pii_columns(feed):  # the contracts are built here, not at import
                 secret = load_key()  # a clear error, never a default key
 
                 guard = partial(protect, feed=feed, key=secret)

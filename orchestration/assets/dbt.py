@@ -1,30 +1,19 @@
-"""dbt models as Dagster assets (dagster-dbt), their tests as asset checks.
+"""dbt models as Dagster assets, their tests as asset checks (orchestration/dbt_graph.py).
 
 dbt builds into the build DuckDB file, so the step runs in the `duckdb_writer` pool.
 Paths reach dbt through environment variables set from the one Settings object.
 """
 
-import importlib.metadata
 import json
 import os
 import re
 import shutil
-import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext, redirect_stdout
-from functools import cached_property
+from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliResource,
-    DbtProject,
-    dbt_assets,
-)
-from packaging import version
 
 from ingest.bronze_schema import prepare_sources
 from ingest.feed_registry import team
@@ -32,6 +21,8 @@ from ingest.registry import read_registry
 from ingest.settings import Settings
 from orchestration import keys
 from orchestration.changes import REGISTRY_UPTO_TAG, dbt_code_hash, dbt_source_files
+from orchestration.dbt_cli import DbtInvocation, NodeResult, invocation_folder, parse
+from orchestration.dbt_graph import BUILT_STATUSES, DbtGraph
 from publishing.build_db import wait_until_free
 
 WRITER_POOL = "duckdb_writer"
@@ -40,69 +31,45 @@ WRITER_POOL = "duckdb_writer"
 BUILD_STATE_FILE = "build_state.json"
 #: Set by `slc refresh` when it prints one line per step (orchestration.progress).
 PROGRESS_ONLY_ENV = "SLC_PROGRESS_ONLY"
+#: The name of the dbt step (its op), which also names its invocation folders.
+DBT_STEP = "slc_dbt_models"
 
 
-@contextmanager
-def quiet_stdout() -> Iterator[None]:
-    with open(os.devnull, "w", encoding="utf-8") as sink, redirect_stdout(sink):
-        yield
+def manifest_path(settings: Settings) -> Path:
+    """The manifest of the last `dbt parse`: what the code location's dbt assets are."""
+    return settings.dbt_target / "manifest.json"
 
 
-VENV_BIN = Path(sys.executable).parent
-
-
-def dbt_environment() -> Settings:
-    """Export the paths dbt's profile and sources read, for this process and its children.
-
-    The virtualenv's bin goes first on PATH too: dagster-dbt's own `dbt parse` under
-    `dagster dev` looks for a `dbt` on PATH, and the venv need not be activated.
-    """
-    settings = Settings.from_env()
-    os.environ.update(settings.dbt_env())
-    if str(VENV_BIN) not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")])
-    return settings
-
-
-@contextmanager
-def dbt_environment_for(settings: Settings) -> Iterator[None]:
-    """`dbt_environment` for the block only: the parse that defines the assets runs at
-    import, which leaves the importing process's environment as it found it."""
-    saved = dict(os.environ)
-    try:
-        os.environ.update(settings.dbt_env())
-        os.environ["PATH"] = os.pathsep.join([str(VENV_BIN), saved.get("PATH", "")])
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-_settings = Settings.from_env()
-slc_dbt_project = DbtProject(
-    project_dir=_settings.dbt_project_dir,
-    profiles_dir=_settings.dbt_project_dir,
-    # The parse that defines the assets: under the data root, as every invocation's folder.
-    target_path=_settings.dbt_target,
-)
-
-
-def _manifest_is_stale(project: DbtProject) -> bool:
+def manifest_is_stale(settings: Settings) -> bool:
     """No manifest yet (fresh clone), or a dbt source file changed since the last parse."""
-    manifest = project.manifest_path
+    manifest = manifest_path(settings)
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    return any(path.stat().st_mtime > built for path in dbt_source_files(project.project_dir))
+    return any(p.stat().st_mtime > built for p in dbt_source_files(settings.dbt_project_dir))
 
 
-if _manifest_is_stale(slc_dbt_project):  # a fresh clone, or a dbt file changed since
-    with dbt_environment_for(_settings):
-        slc_dbt_project.preparer.prepare(slc_dbt_project)
+def layer_group(props: Mapping[str, Any]) -> str | None:
+    """Group dbt assets by layer (staging, marts, reference) as the bronze assets are."""
+    if props["resource_type"] == "seed":
+        return "reference"
+    fqn = props.get("fqn", [])
+    return fqn[1] if len(fqn) > 2 else "marts"
 
 
-#: dagster-dbt gives each dbt invocation a target folder of its own (its artifacts: a
-#: manifest, run results, compiled SQL), `<op>-<run>-<hash>` or `<hash>`; without pruning,
+def load_dbt_graph(settings: Settings) -> DbtGraph:
+    """The project's graph, parsed again first when a dbt file changed since the last parse
+    (dbt parses once per code version; the code location then reads JSON only)."""
+    if manifest_is_stale(settings):
+        parse(settings)
+    return DbtGraph.load(manifest_path(settings), group=layer_group, owners=[team("data")])
+
+
+dbt_graph = load_dbt_graph(Settings.from_env())
+
+
+#: Each dbt invocation has a target folder of its own (its artifacts: a manifest, run
+#: results, compiled SQL), `<step>-<run>-<random>` or `<random>`; without pruning,
 #: target/ grows by one per run (2.1 GB after a few hundred runs on the development machine).
 KEEP_INVOCATION_TARGETS = 10
 _INVOCATION = re.compile(r"^(\w+-)?[0-9a-f]{7}(-[0-9a-f]{7})?$")
@@ -121,19 +88,6 @@ def prune_invocation_targets(target: Path, keep: int = KEEP_INVOCATION_TARGETS) 
     for folder in removed:
         shutil.rmtree(folder, ignore_errors=True)
     return removed
-
-
-class LayerTranslator(DagsterDbtTranslator):
-    """Group dbt assets by layer (staging, marts, reference) as the bronze assets are."""
-
-    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
-        return [team("data")]
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "seed":
-            return "reference"
-        fqn = dbt_resource_props.get("fqn", [])
-        return fqn[1] if len(fqn) > 2 else "marts"
 
 
 #: Unit tests check the models' logic on fixed inputs, not the data: dbt advises running
@@ -157,18 +111,20 @@ def builds_whole(job_name: str, config: DbtBuildConfig) -> bool:
     return config.full_refresh or job_name == keys.REFRESH_JOB
 
 
-@dbt_assets(
-    manifest=slc_dbt_project.manifest_path,
-    project=slc_dbt_project,
+@dg.multi_asset(
+    name=DBT_STEP,
+    specs=dbt_graph.asset_specs,
     # The tests on bronze sources are checks of the bronze assets, shown and gated as such.
-    dagster_dbt_translator=LayerTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
-    ),
+    check_specs=dbt_graph.check_specs,
+    allow_arbitrary_check_specs=True,
+    can_subset=True,
     pool=WRITER_POOL,
+    description="Seeds, staging views, dimensions, facts and marts, built and tested in the "
+    "build DB.",
 )
-def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def slc_dbt_models(context: dg.AssetExecutionContext, config: DbtBuildConfig):
     """Seeds, staging views, dimensions, facts and marts, built and tested in the build DB."""
-    settings = dbt_environment()
+    settings = Settings.from_env()
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
     wait_until_free(settings.build_db, log=context.log.warning)
     prepare_sources(settings)
@@ -184,13 +140,31 @@ def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
         # A subset picked by hand covers no delivery for sure: the next rebuild builds all.
         covered = None
     args = ["build", *PRODUCTION_BUILD_EXCLUDE]
+    env: dict[str, str] = {}
+    if context.is_subset:
+        selection, indirect = dbt_graph.selection(
+            context.selected_asset_keys, context.selected_asset_check_keys
+        )
+        args += selection
+        env["DBT_INDIRECT_SELECTION"] = indirect
     if builds_whole(context.run.job_name, config):
         args.append("--full-refresh")
-    invocation = dbt.cli(args, context=context)
-    # dagster-dbt echoes every dbt log line to stdout; under `slc refresh` (one line per
-    # step) they go to the invocation's dbt.log only.
-    with quiet_stdout() if os.environ.get(PROGRESS_ONLY_ENV) == "1" else nullcontext():
-        yield from invocation.stream()
+    target = settings.dbt_target
+    invocation = DbtInvocation(
+        args,
+        settings,
+        invocation_folder(target, DBT_STEP, context.run.run_id),
+        env=env,
+        # Under `slc refresh` (one line per step) dbt's log goes to the folder's dbt.log only.
+        echo=os.environ.get(PROGRESS_ONLY_ENV) != "1",
+    )
+    context.log.info(f"dbt {' '.join(args)} (artifacts in {invocation.target_path})")
+    expected = {
+        *context.selected_asset_check_keys,
+        *dbt_graph.source_checks_upstream(context.selected_asset_keys),
+    }
+    for result in invocation.results():
+        yield from dagster_events(result, context.selected_asset_keys, expected, context.log)
     marts = sorted(k.path[-1] for k in context.selected_asset_keys if k.path[0] == keys.MARTS)
     state.write_text(
         json.dumps(
@@ -202,15 +176,52 @@ def slc_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, confi
         ),
         encoding="utf-8",
     )
-    target = settings.dbt_target
-    keep_partial_parse(Path(invocation.target_path), target)
+    keep_partial_parse(invocation.target_path, target)
     prune_invocation_targets(target)
+
+
+def dagster_events(
+    result: NodeResult,
+    selected: AbstractSet[dg.AssetKey],
+    expected_checks: AbstractSet[dg.AssetCheckKey],
+    log: Any,
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """A node's result as Dagster sees it: a built model or seed is materialised; a test
+    that is a selected check gives its result; any other test dbt ran (a relationship test
+    picked by dbt's indirect selection for a rebuilt parent) is logged."""
+    props = dbt_graph.manifest["nodes"].get(result.unique_id)
+    if props is None:
+        return
+    metadata: dict[str, Any] = {"unique_id": result.unique_id, "status": result.status}
+    metadata.update(result.timing)
+    if props["resource_type"] != "test":
+        key = dbt_graph.key(result.unique_id)
+        if result.status in BUILT_STATUSES and key in selected:
+            yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+        return
+    if result.status == "skipped":
+        return
+    if result.failures is not None:
+        metadata["failed_row_count"] = result.failures
+    check = dbt_graph.check_key_by_test.get(result.unique_id)
+    if check is not None and check in expected_checks:
+        yield dg.AssetCheckResult(
+            asset_key=check.asset_key,
+            check_name=check.name,
+            passed=result.status == "pass",
+            severity=dg.AssetCheckSeverity.WARN
+            if result.status == "warn"
+            else dg.AssetCheckSeverity.ERROR,
+            metadata=metadata,
+        )
+    else:
+        log.info(f"dbt test {props['name']}: {result.status} (not a selected check)")
 
 
 def keep_partial_parse(invocation: Path, target: Path) -> bool:
     """Make this invocation's parse the one the next invocation starts from.
 
-    dagster-dbt copies `target/partial_parse.msgpack` into each invocation's folder. dbt
+    Each invocation starts from a copy of `target/partial_parse.msgpack`. dbt
     discards a parse made under another profile (the build database's path is part of
     it), so a parse left by `dbt parse` in another data root meant a full parse at every
     build. Writers run one at a time (the writer pool)."""
@@ -221,32 +232,6 @@ def keep_partial_parse(invocation: Path, target: Path) -> bool:
     shutil.copyfile(made, tmp)
     os.replace(tmp, target / "partial_parse.msgpack")
     return True
-
-
-class SlcDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource, without two things it does in this process before each dbt
-    command starts (dagster-dbt 0.29; their cost is in BENCHMARKS.md):
-    - it runs `dbt --version` to learn the version of the executable, which is this
-      virtualenv's dbt-core: its installed version says the same;
-    - it opens a dbt adapter (dbt's macros and partial parse), which only serves
-      `fetch_row_counts` and `fetch_column_metadata`; no asset here calls them, and without
-      one dagster-dbt streams the events as before."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
-        return None
-
-
-dbt_resource = SlcDbtCliResource(
-    # DbtCliResource.__init__ takes a DbtProject (its field is typed as the path it keeps).
-    project_dir=slc_dbt_project,  # pyright: ignore[reportArgumentType]
-    profiles_dir=str(slc_dbt_project.profiles_dir),
-    # The dbt of this virtualenv, whether or not the virtualenv is activated.
-    dbt_executable=str(VENV_BIN / "dbt"),
-)
 
 
 @dg.asset(
@@ -261,8 +246,8 @@ dbt_resource = SlcDbtCliResource(
         "published: dbt_docs/static_index.html, one file that opens offline."
     ),
 )
-def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> dg.MaterializeResult:
-    settings = dbt_environment()
+def dbt_docs(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = Settings.from_env()
     target = settings.dbt_docs
     target.mkdir(parents=True, exist_ok=True)
     build = latest_build_artifacts(settings.dbt_target)
@@ -274,8 +259,7 @@ def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> dg.Mater
             if (build / name).exists():
                 shutil.copyfile(build / name, target / name)
         args.append("--no-compile")
-    with quiet_stdout() if os.environ.get(PROGRESS_ONLY_ENV) == "1" else nullcontext():
-        dbt.cli(args, manifest=slc_dbt_project.manifest_path, raise_on_error=True).wait()
+    DbtInvocation(args, settings, target, echo=os.environ.get(PROGRESS_ONLY_ENV) != "1").run()
     page = target / "static_index.html"
     return dg.MaterializeResult(
         metadata={
@@ -290,7 +274,7 @@ def latest_build_artifacts(target: Path) -> Path | None:
     describe that build (its manifest has the compiled SQL of every node it ran)."""
     builds = [
         p
-        for p in target.glob(f"{slc_dbt_models.op.name}-*")
+        for p in target.glob(f"{DBT_STEP}-*")
         if p.is_dir() and (p / "manifest.json").exists() and (p / "run_results.json").exists()
     ]
     return max(builds, key=lambda p: p.stat().st_mtime, default=None)

@@ -13,8 +13,6 @@ from orchestration import keys
 from orchestration.assets.publish import PUBLISHED_WAREHOUSE
 from reports.calendar import default_month, first_month
 from reports.inputs import fingerprint, previous_render, record_render
-from reports.mali import render_mali_report
-from reports.regional import render_regional_reports
 
 #: One partition per reporting month (YYYY-MM): the UI shows which months are reported, and
 #: a backfill of the report assets re-renders a range of months from the published data.
@@ -106,6 +104,8 @@ def mali_report(context: dg.AssetExecutionContext, config: ReportConfig) -> dg.M
     month = reporting_month(context, config, settings)
 
     def render() -> tuple[dict[str, tuple[Path, Path]], dict]:
+        from reports.mali import render_mali_report  # Altair and WeasyPrint: when drawing
+
         report = render_mali_report(settings, month)
         return {"": (report.path, report.pdf_path)}, {"figures": report.figures}
 
@@ -125,6 +125,10 @@ def regional_report(
 ) -> dg.MaterializeResult:
     settings = Settings.from_env()
     month = reporting_month(context, config, settings)
-    return render_if_changed(
-        context, settings, "regional", month, lambda: (render_regional_reports(settings, month), {})
-    )
+
+    def render() -> tuple[dict[str, tuple[Path, Path]], dict]:
+        from reports.regional import render_regional_reports  # Altair and WeasyPrint: when drawing
+
+        return render_regional_reports(settings, month), {}
+
+    return render_if_changed(context, settings, "regional", month, render)

@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 from ingest.feed_registry import feeds
-from ingest.feeds import MAIN, bronze_tables
+from ingest.feeds import MAIN, bronze_table_names, bronze_tables
 from ingest.settings import FEEDS, REPO_ROOT
 
 
@@ -26,3 +26,5 @@ def test_a_declared_feed_has_its_reader_checks_contract_and_docs(name):
     assert (REPO_ROOT / spec.docs).is_file()
     assert spec.owner.startswith("team:")
     assert bronze_tables(name)[MAIN], "its contracts (ingest/contracts/) describe its bronze"
+    # The tables the code location declares without building the contracts are theirs.
+    assert bronze_table_names(name) == list(bronze_tables(name))
