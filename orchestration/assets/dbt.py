@@ -251,7 +251,7 @@ def dbt_docs(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     target = settings.dbt_docs
     target.mkdir(parents=True, exist_ok=True)
     build = latest_build_artifacts(settings.dbt_target)
-    args = ["docs", "generate", "--static", "--target-path", str(target)]
+    args = ["docs", "generate", "--static"]  # into `target`, the invocation's folder
     if build is not None:
         # The build's own manifest (compiled SQL included) and its parse: dbt only reads the
         # catalog from the build database, instead of parsing and compiling everything again.
