@@ -2,24 +2,52 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from ingest.settings import Settings
 from publishing.publish import PublishManifest, current_version, read_manifest
+
+#: Longest run of characters in a table's text cell without a line-break opportunity.
+WORD_PIECE = 16
+_LONG_WORD = re.compile(rf"\S{{{WORD_PIECE + 1},}}")
+_PIECE = re.compile(rf"[^_/.\-@]{{1,{WORD_PIECE}}}[_/.\-@]?|[_/.\-@]")
+
+
+def breakable(text: object) -> Markup:
+    """`text` escaped, with a line-break opportunity (`<wbr>`) in every word longer than
+    WORD_PIECE characters: after `_ / . - @` and at least every WORD_PIECE characters.
+
+    Table cells are laid out at word boundaries (`overflow-wrap: break-word`), which
+    WeasyPrint measures once per word; `overflow-wrap: anywhere` made it measure between
+    every two characters of the long annex tables. Without these opportunities one long
+    file name or identifier in a partner's text would widen its column past the page."""
+    value = str(text)
+    out: list[str] = []
+    last = 0
+    for word in _LONG_WORD.finditer(value):
+        out.append(str(escape(value[last : word.start()])))
+        out.append("<wbr>".join(str(escape(p)) for p in _PIECE.findall(word.group())))
+        last = word.end()
+    out.append(str(escape(value[last:])))
+    return Markup("".join(out))
 
 
 @cache
 def templates() -> Environment:
     """The reports' templates, HTML-escaped (charts are marked safe where inserted)."""
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=select_autoescape(["html", "html.j2"]),
     )
+    environment.filters["breakable"] = breakable
+    return environment
 
 
 def published(settings: Settings) -> tuple[PublishManifest, dict[str, str]]:

@@ -111,6 +111,39 @@ def test_the_overflow_check_finds_a_table_and_a_chart_wider_than_the_page(tmp_pa
     assert overflowing(page) == []
 
 
+def test_a_long_word_in_a_partner_text_cell_stays_on_the_page(tmp_path):
+    """Report tables break text cells at words; a partner's file name or identifier with
+    no space (here 240 characters) must still wrap inside its column, in the report's own
+    style, and come out escaped."""
+    import re
+
+    from markupsafe import escape
+
+    from reports.assemble import WORDS, text_columns
+    from reports.disclosure import rule
+    from reports.output import breakable, templates
+    from reports.tables import Table
+    from tests.pdf_layout import overflowing
+
+    long_word = "refus_" + "iom-cases_2021-12.v2/" * 10 + "<b>" + "X" * 20
+    assert "<wbr>" in breakable(long_word) and "<b>" not in breakable(long_word)
+    assert str(breakable(long_word)).replace("<wbr>", "") == str(escape(long_word))
+    header = ["Série", "Reçues", "Motifs de refus"]
+    table = Table("t", "Taux", header, [["iom-1903", "5", long_word]] * 3, "mart_x")
+    macro = templates().get_template("_tables.html.j2").module.data_table  # type: ignore[attr-defined]
+    template = Path(__file__).parents[2] / "reports" / "templates" / "report.html.j2"
+    styles = re.findall(r"<style>(.*?)</style>", template.read_text("utf-8"), re.S)
+    css = styles[0].replace("{{ font_css | safe }}", "")
+    page = tmp_path / "page.html"
+    page.write_text(
+        f"<html><head><style>{css}</style></head><body>"
+        f"{macro(table, WORDS['fr'], rule(), text_columns)}</body></html>",
+        encoding="utf-8",
+    )
+    assert overflowing(page) == []
+    assert "&lt;b&gt;" in page.read_text("utf-8")
+
+
 def test_our_own_sentences_type_no_number():
     """The generated sentences of reports/outline.yml cite figures; a typed number in them
     fails here, before any warehouse exists (that the keys exist is checked against one)."""
