@@ -12,7 +12,7 @@ WORLD_ATLAS_VERSION := 2.0.2
 WORLD_ATLAS_SHA256 := 032e7765f2ce00edaeafec23ff22bc3b77e42987c257da944cc585b452c05b97
 MAPS := $(VENV)/share/world-atlas/countries-50m.json
 
-.PHONY: install maps dagster-home key demo sample test test-fast bench ui lint chromium clean
+.PHONY: install maps dagster-home key demo sample test test-fast bench ui ui-team lint chromium postgresql clean
 
 install: $(VENV)/.installed $(MAPS)
 
@@ -64,13 +64,25 @@ sample: install
 ui: install dagster-home key
 	$(BIN)/slc ui --host 127.0.0.1 --port 3000
 
+# For a team: the daemon and the webserver as two processes on a PostgreSQL instance
+# (dagster.postgres.yaml, copied into $(TEAM_DAGSTER_HOME)); DAGSTER_PG_HOST, _PORT, _USER,
+# _PASSWORD and _DB name the server. README.md, "Running Dagster for a team".
+TEAM_DAGSTER_HOME ?= $(CURDIR)/.dagster_home_team
+ui-team: install key
+	DAGSTER_HOME=$(TEAM_DAGSTER_HOME) $(BIN)/slc ui-team --host 127.0.0.1 --port 3000
+
 # Debian's chromium, for the browser tests, when it is not there yet.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's PostgreSQL programs, for the team instance's test (tests/postgres_server.py starts
+# its own throwaway server from them), when they are not there yet.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
+
 # Everything, as CI runs it: the unit tier, then the pipeline tests (Dagster runs, servers,
 # browsers). `make test-fast` is the unit tier alone: no Dagster run, a couple of minutes.
-test: install chromium
+test: install chromium postgresql
 	$(BIN)/pytest -q
 
 test-fast: install
@@ -93,4 +105,4 @@ lint: install
 	$(BIN)/python tools/lint_sql.py --processes 2
 
 clean:
-	rm -rf $(VENV) $(DAGSTER_HOME) dbt_project/target dbt_project/logs
+	rm -rf $(VENV) $(DAGSTER_HOME) $(TEAM_DAGSTER_HOME) dbt_project/target dbt_project/logs

@@ -176,6 +176,79 @@ def cmd_ui(settings: Settings, args: argparse.Namespace) -> int:
     return _dagster("dev", "-h", args.host, "-p", str(args.port))
 
 
+#: The connection of a team's instance (dagster.postgres.yaml reads them).
+TEAM_ENV = (
+    "DAGSTER_PG_HOST",
+    "DAGSTER_PG_PORT",
+    "DAGSTER_PG_USER",
+    "DAGSTER_PG_PASSWORD",
+    "DAGSTER_PG_DB",
+)
+
+
+def _team_home() -> Path:
+    """DAGSTER_HOME (default .dagster_home_team/) holding the PostgreSQL instance file; one
+    that holds another instance's file is refused, never overwritten."""
+    import yaml
+
+    home = Path(os.environ.get("DAGSTER_HOME") or REPO_ROOT / ".dagster_home_team")
+    home.mkdir(parents=True, exist_ok=True)
+    instance_yaml = home / "dagster.yaml"
+    if not instance_yaml.exists():
+        shutil.copy(REPO_ROOT / "dagster.postgres.yaml", instance_yaml)
+    storage = (yaml.safe_load(instance_yaml.read_text("utf-8")) or {}).get("storage") or {}
+    if "postgres" not in storage:
+        raise SystemExit(
+            f"{instance_yaml} does not store the instance in PostgreSQL: point DAGSTER_HOME "
+            "at another folder (make ui-team uses .dagster_home_team/)"
+        )
+    return home
+
+
+def cmd_ui_team(settings: Settings, args: argparse.Namespace) -> int:
+    """The daemon and the webserver as two processes sharing one PostgreSQL instance
+    (dagster.postgres.yaml), as a team runs them as two services. When either stops, or on
+    Ctrl-C or SIGTERM, the other is stopped too."""
+    import signal
+    import time
+
+    missing = [name for name in TEAM_ENV if not os.environ.get(name)]
+    if missing:
+        print(f"slc ui-team: set {', '.join(missing)} (the PostgreSQL connection)", file=sys.stderr)
+        return 2
+    env = {**os.environ, "DAGSTER_HOME": str(_team_home())}
+    bin_dir = Path(sys.executable).parent
+    location = ["-m", "orchestration.definitions"]
+    services = [
+        [str(bin_dir / "dagster-daemon"), "run", *location],
+        [str(bin_dir / "dagster-webserver"), "-h", args.host, "-p", str(args.port), *location],
+    ]
+    processes = [subprocess.Popen(command, env=env) for command in services]
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    try:
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        code = next(p.returncode for p in processes if p.returncode is not None)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    return code
+
+
 def cmd_paths(settings: Settings, args: argparse.Namespace) -> int:
     reports = sorted(settings.reports.glob("*/*.html"))
     print(f"data root:           {settings.home}")
@@ -387,6 +460,11 @@ def build_parser() -> argparse.ArgumentParser:
         "paths": (cmd_paths, "where the published warehouse, reports and data docs are"),
         "sql": (cmd_sql, "read-only SQL on the published warehouse (slc sql -c 'select ...')"),
         "ui": (cmd_ui, "start the Dagster UI and daemon on 127.0.0.1"),
+        "ui-team": (
+            cmd_ui_team,
+            "start the daemon and the webserver as two processes on a PostgreSQL instance "
+            "(dagster.postgres.yaml; DAGSTER_PG_* name the server)",
+        ),
     }
     for name, (func, help_text) in commands.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
@@ -416,7 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
             export.add_argument(
                 "--parquet", metavar="OUT", help="with -c: write the result as Parquet"
             )
-        if name == "ui":
+        if name in ("ui", "ui-team"):
             command.add_argument("--host", default="127.0.0.1")
             command.add_argument("--port", type=int, default=3000)
     return parser
