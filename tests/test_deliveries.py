@@ -263,3 +263,84 @@ def test_current_deliveries_follow_todays_contract_whatever_was_recorded():
     ]
     (current,) = current_loads(records).values()
     assert current.file_name.endswith("20220301.csv")
+
+
+def _ingest_in_own_process(
+    dagster_home: str, job_name: str, run_config: dict, tags: dict, barrier
+) -> tuple[str, bool]:
+    """One ingest run in this process, started when the other process is ready too (a run
+    worker of its own, as the daemon launches each run)."""
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def(job_name)
+    with dg.DagsterInstance.from_config(dagster_home) as instance:
+        barrier.wait(timeout=300)
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, tags=tags, raise_on_error=False
+        )
+        return result.run_id, result.success
+
+
+def test_two_missions_load_at_once_exactly_once(tmp_path: Path, small_sample: Path):
+    """Ingest scales out by delivery: two IOM missions' exports, each in its own run and
+    process at the same time (as two run workers would), are both in bronze and in the
+    registry once each, with every row read in bronze or in quarantine."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from ingest.iom import mission_of
+    from orchestration.definitions import defs
+
+    manifest = json.loads((small_sample / "manifest.json").read_text(encoding="utf-8"))
+    by_mission: dict[str, Path] = {}
+    for delivery in manifest["deliveries"]:
+        path = small_sample / delivery["path"]
+        if delivery["feed"] == "iom" and (mission := mission_of(path.name)):
+            by_mission.setdefault(mission, path)
+    files = list(by_mission.values())[:2]
+    assert len(files) == 2, by_mission
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    with temporary_home(tmp_path / "warehouse") as settings:
+        for path in files:
+            _land(settings, path)
+        (sensor,) = [s for s in defs.sensors if s.name == "iom_landing"]
+        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+            tick = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        assert len(tick.run_requests) == 2
+        context = multiprocessing.get_context("spawn")
+        with (
+            context.Manager() as manager,
+            ProcessPoolExecutor(2, mp_context=context) as pool,
+        ):
+            barrier = manager.Barrier(2)
+            futures = [
+                pool.submit(
+                    _ingest_in_own_process,
+                    str(dagster_home),
+                    sensor.job_name,
+                    r.run_config,
+                    r.tags,
+                    barrier,
+                )
+                for r in tick.run_requests
+            ]
+            runs = [f.result(timeout=600) for f in futures]
+        assert all(success for _, success in runs)
+        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+            spans = [instance.get_run_stats(run_id) for run_id, _ in runs]
+        first, second = spans
+        # The two runs overlapped: each started before the other ended.
+        assert first.start_time < second.end_time and second.start_time < first.end_time  # type: ignore[operator]
+
+        records = read_registry(settings)
+        assert sorted(r.file_name for r in records) == sorted(p.name for p in files)
+        assert {r.status for r in records} == {"loaded"}
+        for record in records:
+            assert record.rows_read == record.rows_bronze + record.rows_quarantined
+            assert record.bronze_file and Path(record.bronze_file).exists()
+            listed = pl.read_parquet(
+                Path(record.bronze_file).parent / "rows" / f"{record.sha256}.parquet"
+            )
+            assert listed.height == record.rows_bronze
+        assert not list(settings.landing("iom").glob("*.csv"))
