@@ -10,13 +10,14 @@ last parse so dbt re-parses only the files that changed.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,9 +171,27 @@ class DbtInvocation:
             print(message, flush=True)
 
 
-def parse(settings: Settings) -> Path:
-    """`dbt parse` into the target folder: the manifest the code location reads."""
+def parse(settings: Settings, stale: Callable[[], bool] = lambda: True) -> Path:
+    """`dbt parse` into the target folder: the manifest the code location reads.
+
+    Every run process imports the code location, so several may find the manifest stale
+    at once (a fresh data root, a dbt file changed): one parses while the others wait on a
+    lock, then find it fresh (`stale`) and parse nothing. dbt writes its manifest in an
+    invocation folder of its own; the manifest is renamed into place last, whole, so a
+    reader never sees half of one."""
     target = settings.dbt_target
     target.mkdir(parents=True, exist_ok=True)
-    DbtInvocation(["parse"], settings, target, echo=False).run()
-    return target / "manifest.json"
+    manifest = target / "manifest.json"
+    with open(target / ".parse.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest.exists() and not stale():
+            return manifest
+        folder = invocation_folder(target, "parse")
+        try:
+            DbtInvocation(["parse"], settings, folder, echo=False).run()
+            if (folder / PARTIAL_PARSE).exists():
+                os.replace(folder / PARTIAL_PARSE, target / PARTIAL_PARSE)
+            os.replace(folder / "manifest.json", manifest)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return manifest

@@ -61,7 +61,7 @@ def load_dbt_graph(settings: Settings) -> DbtGraph:
     """The project's graph, parsed again first when a dbt file changed since the last parse
     (dbt parses once per code version; the code location then reads JSON only)."""
     if manifest_is_stale(settings):
-        parse(settings)
+        parse(settings, stale=lambda: manifest_is_stale(settings))
     return DbtGraph.load(manifest_path(settings), group=layer_group, owners=[team("data")])
 
 
