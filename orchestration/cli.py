@@ -17,14 +17,14 @@ from ingest.registry import current_loads, read_registry, registry_size, replace
 from ingest.settings import REPO_ROOT, Settings
 
 
-def _dagster_home() -> Path:
-    """The Dagster instance's folder (DAGSTER_HOME, default .dagster_home/), with its
-    dagster.yaml."""
-    home = Path(os.environ.get("DAGSTER_HOME") or REPO_ROOT / ".dagster_home")
+def _dagster_home(default: str = ".dagster_home", instance: str = "dagster.yaml") -> Path:
+    """The Dagster instance's folder (DAGSTER_HOME, else `default` in the repository), with
+    its dagster.yaml (a copy of `instance` when it has none)."""
+    home = Path(os.environ.get("DAGSTER_HOME") or REPO_ROOT / default)
     home.mkdir(parents=True, exist_ok=True)
     instance_yaml = home / "dagster.yaml"
     if not instance_yaml.exists():
-        shutil.copy(REPO_ROOT / "dagster.yaml", instance_yaml)
+        shutil.copy(REPO_ROOT / instance, instance_yaml)
     return home
 
 
@@ -191,11 +191,8 @@ def _team_home() -> Path:
     that holds another instance's file is refused, never overwritten."""
     import yaml
 
-    home = Path(os.environ.get("DAGSTER_HOME") or REPO_ROOT / ".dagster_home_team")
-    home.mkdir(parents=True, exist_ok=True)
+    home = _dagster_home(".dagster_home_team", "dagster.postgres.yaml")
     instance_yaml = home / "dagster.yaml"
-    if not instance_yaml.exists():
-        shutil.copy(REPO_ROOT / "dagster.postgres.yaml", instance_yaml)
     storage = (yaml.safe_load(instance_yaml.read_text("utf-8")) or {}).get("storage") or {}
     if "postgres" not in storage:
         raise SystemExit(
