@@ -12,7 +12,7 @@ WORLD_ATLAS_VERSION := 2.0.2
 WORLD_ATLAS_SHA256 := 032e7765f2ce00edaeafec23ff22bc3b77e42987c257da944cc585b452c05b97
 MAPS := $(VENV)/share/world-atlas/countries-50m.json
 
-.PHONY: install maps dagster-home key demo sample test test-fast bench ui ui-team lint chromium postgresql clean
+.PHONY: install maps dagster-home key demo sample test test-fast bench ui ui-team lint chromium postgresql java clean
 
 install: $(VENV)/.installed $(MAPS)
 
@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml samples/pyproject.toml
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install -q --disable-pip-version-check --upgrade pip > $(VENV)/pip.log 2>&1 \
 	  || { cat $(VENV)/pip.log; exit 1; }
-	@$(BIN)/pip install -q --disable-pip-version-check -e '.[test]' -e ./samples >> $(VENV)/pip.log 2>&1 \
+	@$(BIN)/pip install -q --disable-pip-version-check -e '.[test,spark]' -e ./samples >> $(VENV)/pip.log 2>&1 \
 	  || { cat $(VENV)/pip.log; exit 1; }
 	@touch $@
 
@@ -80,9 +80,14 @@ chromium:
 postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
 
+# Debian's Java runtime, for the dbt project's Spark target (PySpark starts a JVM), when
+# there is none yet.
+java:
+	@command -v java >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null; }
+
 # Everything, as CI runs it: the unit tier, then the pipeline tests (Dagster runs, servers,
 # browsers). `make test-fast` is the unit tier alone: no Dagster run, a couple of minutes.
-test: install chromium postgresql
+test: install chromium postgresql java
 	$(BIN)/pytest -q
 
 test-fast: install
@@ -92,7 +97,7 @@ test-fast: install
 # floor and the fixed overheads at each scale, written to BENCHMARKS.md (bench/run.py).
 BENCH_SCALES ?= 1 10
 BENCH_WORK ?= /tmp/slc-bench
-bench: install key
+bench: install key java
 	$(BIN)/python -m bench.run --scales $(BENCH_SCALES) --work $(BENCH_WORK)
 
 # Ruff (rules and format), pyright in basic mode ([tool.pyright] in pyproject.toml) and sqlfluff

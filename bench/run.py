@@ -20,6 +20,8 @@ For each sample scale, in a data root of its own under the work folder:
    the ingest phase.
 5. **Fixed overheads**: Python start with the code location imported, a full dbt parse,
    GX's import, and a Dagster run's start (run start to first step).
+6. **dbt on DuckDB and on Spark** (`--engine-scales`, bench/engines.py): the same seeds and
+   models built on each engine over the same bronze, and their marts compared.
 
 Nothing here is asserted: the targets are in BENCHMARKS.md next to what was measured.
 """
@@ -525,17 +527,23 @@ def latest_full_month(entries: list[dict]) -> str:
     return max(m for m, f in feeds.items() if set(MONTHLY_FEEDS) <= f)
 
 
-def bench_scale(scale: float, seed: int, work: Path, with_latency: bool) -> dict:
+def ensure_sample(root: Path, scale: float, seed: int) -> Path:
+    """The sample of one scale under `root`, generated once and reused by later runs."""
     from slc_samples.generate import generate
 
     from ingest.settings import Settings
 
-    root = work / f"scale-{scale:g}"
     sample = root / "sample"
     if not (sample / "manifest.json").exists():
         shutil.rmtree(sample, ignore_errors=True)
         print(f"scale {scale:g}: generating the sample", flush=True)
         generate(sample, scale, seed, Settings.from_env().reference_dir, log=lambda *a: None)
+    return sample
+
+
+def bench_scale(scale: float, seed: int, work: Path, with_latency: bool) -> dict:
+    root = work / f"scale-{scale:g}"
+    sample = ensure_sample(root, scale, seed)
     entries = deliveries(sample)
     sample_bytes = sum((sample / e["path"]).stat().st_size for e in entries)
     out: dict = {"scale": scale, "deliveries": len(entries), "sample_mb": sample_bytes / 1e6}
@@ -781,6 +789,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--notes-only", action="store_true", help="only replace the analysis in --out"
     )
+    parser.add_argument("--engine-scales", type=float, nargs="*", default=[0.1, 1.0])
+    parser.add_argument(
+        "--engines-only",
+        action="store_true",
+        help="only measure dbt on DuckDB and on Spark, and replace that section of --out",
+    )
     args = parser.parse_args(argv)
     if args.notes_only:
         renote(args.out)
@@ -789,7 +803,7 @@ def main(argv: list[str] | None = None) -> int:
     revision = _git_revision()
     info = machine()
     results = []
-    for scale in args.scales:
+    for scale in [] if args.engines_only else args.scales:
         saved = args.work / f"scale-{scale:g}" / "results.pickle"
         if scale in args.reuse and saved.exists():  # an earlier run's measurements, as they were
             result = pickle.loads(saved.read_bytes())
@@ -799,6 +813,13 @@ def main(argv: list[str] | None = None) -> int:
             saved.write_bytes(pickle.dumps(result))
         results.append(result)
         args.out.write_text(markdown(results, info, started, revision), encoding="utf-8")
+        print(f"written {args.out}", flush=True)
+    if args.engine_scales:
+        from bench.engines import bench_engines, section, write_section
+
+        engines = [bench_engines(s, args.seed, args.work) for s in args.engine_scales]
+        measured = f"{started:%Y-%m-%d %H:%M} UTC, revision `{revision}`"
+        write_section(args.out, section(engines, measured))
         print(f"written {args.out}", flush=True)
     return 0
 

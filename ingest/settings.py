@@ -178,6 +178,11 @@ class Settings:
     def dbt_logs(self) -> Path:
         return self.home / "dbt" / "logs"
 
+    @property
+    def spark_dir(self) -> Path:
+        """The Spark target's tables and metastore (profiles.yml, target `spark`)."""
+        return self.home / "spark"
+
     def dbt_env(self) -> dict[str, str]:
         """Environment the dbt project reads its paths from (see profiles.yml and sources);
         the dbt step puts each invocation's folder under DBT_TARGET_PATH."""
@@ -188,6 +193,7 @@ class Settings:
             "DBT_TARGET_PATH": str(self.dbt_target),
             "DBT_LOG_PATH": str(self.dbt_logs),
             "SLC_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "SLC_SPARK_DIR": str(self.spark_dir),
         }
 
     def ensure_dirs(self) -> None:

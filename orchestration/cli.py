@@ -246,6 +246,25 @@ def cmd_ui_team(settings: Settings, args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_spark_build(settings: Settings, args: argparse.Namespace) -> int:
+    from orchestration.dbt_cli import DbtError
+    from orchestration.spark_build import build_on_spark, mart_differences
+
+    try:
+        build = build_on_spark(settings, echo=args.verbose)
+    except DbtError as exc:
+        print(f"the Spark build FAILED: {exc}", file=sys.stderr)
+        return 1
+    print(f"built on Spark in {build.seconds:.0f} s: {build.warehouse}")
+    if not args.compare:
+        return 0
+    differences = mart_differences(settings.published_db, build)
+    for table, what in differences.items():
+        print(f"{table}: {what}")
+    print(f"{len(differences)} published mart(s) differ from Spark's")
+    return 1 if differences else 0
+
+
 def cmd_paths(settings: Settings, args: argparse.Namespace) -> int:
     reports = sorted(settings.reports.glob("*/*.html"))
     print(f"data root:           {settings.home}")
@@ -456,6 +475,11 @@ def build_parser() -> argparse.ArgumentParser:
         "rollback": (cmd_rollback, "point the published files back at the previous version"),
         "paths": (cmd_paths, "where the published warehouse, reports and data docs are"),
         "sql": (cmd_sql, "read-only SQL on the published warehouse (slc sql -c 'select ...')"),
+        "spark-build": (
+            cmd_spark_build,
+            "build the dbt project's seeds and models on a local Spark from the current "
+            "bronze (docs/scale-out.md); --compare: against the published marts",
+        ),
         "ui": (cmd_ui, "start the Dagster UI and daemon on 127.0.0.1"),
         "ui-team": (
             cmd_ui_team,
@@ -481,6 +505,14 @@ def build_parser() -> argparse.ArgumentParser:
         if name in ("refresh", "report"):
             command.add_argument(
                 "--verbose", action="store_true", help="Dagster's full log (DEBUG events too)"
+            )
+        if name == "spark-build":
+            command.add_argument("--verbose", action="store_true", help="dbt's log")
+            command.add_argument(
+                "--compare",
+                action="store_true",
+                help="compare every mart with the published one (equal when bronze has not "
+                "changed since the last publish)",
             )
         if name == "sql":
             command.add_argument(

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,9 @@ class DbtInvocation:
     target_path: Path
     env: Mapping[str, str] = field(default_factory=dict)
     echo: bool = True
+    #: Where the child's stderr goes; None: into stdout, read as dbt's log. An adapter that
+    #: runs an engine in dbt's process (Spark's JVM) writes its own log there.
+    stderr_log: Path | None = None
     errors: list[str] = field(default_factory=list)
     returncode: int | None = None
 
@@ -108,15 +112,18 @@ class DbtInvocation:
             "DBT_LOG_PATH": str(self.target_path),
             **self.env,
         }
-        with subprocess.Popen(
-            self.command,
-            cwd=self.settings.dbt_project_dir,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-        ) as process:
+        with (
+            open(self.stderr_log, "ab") if self.stderr_log else nullcontext() as stderr,
+            subprocess.Popen(
+                self.command,
+                cwd=self.settings.dbt_project_dir,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=stderr or subprocess.STDOUT,
+                text=True,
+                encoding="utf-8",
+            ) as process,
+        ):
             assert process.stdout is not None
             try:
                 for line in process.stdout:

@@ -4,8 +4,9 @@ dbt compiles each model to lint it, and some models' macros read the warehouse w
 compiling (the IOM increments read the delivery registry, the survey models the
 questionnaire seeds, `star_except` a relation's columns): the lint runs against a throw-away
 data root whose bronze holds only the empty schema files dbt reads before a feed's first
-delivery (ingest.bronze_schema.prepare_sources), with the seeds loaded and every model built
-once over that empty bronze (Frontex's chain aside), never against a real warehouse.
+delivery (ingest.bronze_schema.prepare_sources) and an empty Frontex file with one month
+column, with the seeds loaded and every model built once over that empty bronze, never
+against a real warehouse.
 
     python tools/lint_sql.py [lint|fix] [sqlfluff options] [paths]   (default: lint dbt_project)
 """
@@ -18,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import polars as pl
+
 from ingest.bronze_schema import prepare_sources
 from ingest.settings import REPO_ROOT, Settings
 
@@ -27,13 +30,11 @@ def main(argv: list[str]) -> int:
         settings = Settings(home=Path(home))
         settings.ensure_dirs()
         prepare_sources(settings)
+        _empty_frontex_bronze(settings)
         env = {**os.environ, **settings.dbt_env()}
         bin_dir = Path(sys.executable).parent
-        # Frontex's bronze is wide (a column a month): it has no empty schema file to build
-        # from, and no compile-time query reads it.
         dbt = [str(bin_dir / "dbt"), "--quiet", "build", "--project-dir", "dbt_project"]
         dbt += ["--exclude", "resource_type:test", "resource_type:unit_test"]
-        dbt += ["stg_frontex__detections+"]
         built = subprocess.run(
             [*dbt, "--profiles-dir", "dbt_project"], cwd=REPO_ROOT, env=env, capture_output=True
         )
@@ -44,6 +45,18 @@ def main(argv: list[str]) -> int:
         paths = [] if any(Path(a).exists() for a in argv) else ["dbt_project"]
         command = [str(bin_dir / "sqlfluff"), action, *argv, *paths]
         return subprocess.call(command, cwd=REPO_ROOT, env=env)
+
+
+def _empty_frontex_bronze(settings: Settings) -> None:
+    """Frontex's bronze is wide (a column a month, as many as the release has), so it has no
+    schema file of its own; its staging lists the month columns while compiling. One month
+    stands for them here."""
+    lineage = {"_feed": pl.String, "_sheet": pl.String, "_source_file": pl.String}
+    lineage |= {"_source_row": pl.Int64, "_sha256": pl.String, "_delivery_key": pl.String}
+    lineage |= {"_ingested_at": pl.Datetime("us", "UTC")}
+    columns = {"route": pl.String, "border_type": pl.String, "nationality": pl.String}
+    frame = pl.DataFrame(schema={**columns, "jan2009": pl.Int64, **lineage})
+    frame.write_parquet(settings.bronze("frontex") / "empty.parquet")
 
 
 if __name__ == "__main__":

@@ -75,10 +75,15 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hook: the exports the table now holds the latest listings of. -#}
+{#- Post-hook: the exports the table now holds the latest listings of; only an incremental
+    build reads it (a table rebuilt whole, as on Spark, records nothing). -#}
 {% macro iom_listings_record() -%}
+    {%- if config.get('materialized') == 'incremental' -%}
     create or replace table {{ iom_merged_exports_relation() }} as
     {{ current_deliveries('iom') }}
+    {%- else -%}
+    select 1
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The missions stg_iom__state_listings groups apart: those of the row lists

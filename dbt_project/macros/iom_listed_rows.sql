@@ -30,7 +30,7 @@
 {#- Deliveries loaded whole (bronze written before fingerprints) list their own rows. -#}
 {% macro iom_whole_loaded_rows(only=none) -%}
     select
-        _sha256 || ':' || cast(_source_row as varchar) as state_key,
+        _sha256 || ':' || cast(_source_row as {{ dbt.type_string() }}) as state_key,
         mission,
         report_month,
         _source_file,

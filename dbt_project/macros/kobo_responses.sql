@@ -21,7 +21,7 @@ select
     form_version,
     validation_status,
     start as started_at,
-    "end" as ended_at,
+    {{ adapter.quote('end') }} as ended_at,
     submitted_at,
     cast(submitted_at as date) as submitted_on,
     upper(sexe) as sex,

@@ -9,7 +9,7 @@
     {{ return(ns.out) }}
 {%- endmacro %}
 
-{#- A text as a SQL string literal. -#}
+{#- A text as a SQL string literal (macros/string_literal.sql). -#}
 {% macro sql_string(text) -%}
-    '{{ text | replace("'", "''") }}'
+    {{ string_literal(text) }}
 {%- endmacro %}

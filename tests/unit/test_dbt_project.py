@@ -23,7 +23,8 @@ REF = re.compile(r"""ref\(\s*['"]([a-z0-9_]+)['"]\s*\)""")
 #: A feed's staging reads its registry model through macro current_deliveries('<feed>'),
 #: or current_rows(<relation>, '<feed>'...).
 FEED_REGISTRY = re.compile(
-    r"""current_deliveries\(\s*['"]([a-z0-9_]+)['"]|current_rows\(.*?\),\s*['"]([a-z0-9_]+)['"]"""
+    r"""current_deliveries\(\s*['"]([a-z0-9_]+)['"]"""
+    r"""|current_rows\((?:[^(),]|\([^()]*\))*,\s*['"]([a-z0-9_]+)['"]"""
 )
 
 

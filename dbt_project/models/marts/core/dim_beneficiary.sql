@@ -65,18 +65,18 @@ select
     sex,
     age_at_registration,
     {{ age_band('age_at_registration') }},
-    cast(null as varchar),
+    cast(null as {{ dbt.type_string() }}),
     'MLI',
     is_returnee,
     false,
-    cast(null as varchar),
-    cast(null as varchar),
+    cast(null as {{ dbt.type_string() }}),
+    cast(null as {{ dbt.type_string() }}),
     cast(null as date),
     beneficiary_id,
     cohort,
     registered_on,
     is_returnee,
-    cast(null as varchar),
+    cast(null as {{ dbt.type_string() }}),
     false
 from ejom
 where case_key is null

@@ -1,8 +1,7 @@
 -- One row per day of the programme's life (vars programme_start to programme_end), with
 -- the month, quarter and year it belongs to.
 with days as (
-    {{ dbt.date_spine(
-        'day',
+    {{ day_spine(
         "cast('" ~ var('programme_start') ~ "' as date)",
         "cast('" ~ var('programme_end') ~ "' as date)"
     ) }}

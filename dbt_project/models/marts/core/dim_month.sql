@@ -13,9 +13,13 @@ select
     {{ dbt.concat([
         "case min(month)" ~ months_case ~ " end",
         "' '",
-        "cast(min(year) as varchar)",
+        "cast(min(year) as " ~ dbt.type_string() ~ ")",
     ]) }} as label_fr,
-    {{ dbt.concat(["cast(min(year) as varchar)", "'-Q'", "cast(min(quarter) as varchar)"]) }}
+    {{ dbt.concat([
+        "cast(min(year) as " ~ dbt.type_string() ~ ")",
+        "'-Q'",
+        "cast(min(quarter) as " ~ dbt.type_string() ~ ")",
+    ]) }}
         as quarter_label
 from {{ ref('dim_date') }}
 group by month_start

@@ -7,7 +7,7 @@ with programme as (
         acronym_fr,
         partner_type,
         role,
-        cast(null as varchar) as parent_partner_id
+        cast(null as {{ dbt.type_string() }}) as parent_partner_id
     from {{ ref('partners') }}
 ),
 

@@ -21,7 +21,7 @@ with iom as (
 
 ejom as (
     select
-        {{ dbt.concat(["'EJOM:'", "cast(k.instance as varchar)"]) }},
+        {{ dbt.concat(["'EJOM:'", "cast(k.instance as " ~ dbt.type_string() ~ ")"]) }},
         'snv',
         'MLI',
         -- a submission whose registration is not delivered yet keeps its EJOM key

@@ -25,7 +25,7 @@ with iom as (
 
 ejom as (
     select
-        {{ dbt.concat(["'EJOM:'", "cast(t.instance as varchar)"]) }},
+        {{ dbt.concat(["'EJOM:'", "cast(t.instance as " ~ dbt.type_string() ~ ")"]) }},
         'snv',
         'MLI',
         -- a submission whose registration is not delivered yet keeps its EJOM key
@@ -64,7 +64,7 @@ select
     start_date,
     end_date,
     -- dbt.datediff expands to one line longer than the limit: LT05 is waived here.
-    {{ dbt.datediff('start_date', 'end_date', 'day') }} + 1 as duration_days,  -- noqa: LT05
+    cast({{ dbt.datediff('start_date', 'end_date', 'day') }} + 1 as bigint) as duration_days,  -- noqa: LT05
     days_present,
     is_completed,
     completed_date,

@@ -1,7 +1,7 @@
 -- Small enterprises EJOM selected for support. Grain: one row per SME-support submission
 -- (an Akvo Instance counted once across deliveries).
 select
-    {{ dbt.concat(["'EJOM:'", "cast(instance as varchar)"]) }} as sme_support_id,
+    {{ dbt.concat(["'EJOM:'", "cast(instance as " ~ dbt.type_string() ~ ")"]) }} as sme_support_id,
     'snv' as partner_id,
     'MLI' as country_iso3,
     sme_name,

@@ -8,15 +8,10 @@ with units as (
     from {{ ref('fct_indicator_units') }}
 ),
 
+-- The programme's quarters (vars programme_start to programme_end), from the calendar.
 quarters as (
-    select cast(date_quarter as date) as quarter_start
-    from (
-        {{ dbt.date_spine(
-            'quarter',
-            "cast('" ~ var('programme_start') ~ "' as date)",
-            "cast('" ~ var('programme_end') ~ "' as date)"
-        ) }}
-    ) as spine
+    select distinct quarter_start
+    from {{ ref('dim_date') }}
 ),
 
 per_quarter as (
@@ -63,11 +58,11 @@ select
     g.sex,
     g.age_band,
     coalesce(p.value_in_quarter, 0) as value_in_quarter,
-    sum(coalesce(p.value_in_quarter, 0)) over (
+    cast(sum(coalesce(p.value_in_quarter, 0)) over (
         partition by g.indicator_code, g.country_iso3, g.iati_id, g.sex, g.age_band
         order by g.quarter_start
         rows between unbounded preceding and current row
-    ) as value_cumulative
+    ) as bigint) as value_cumulative
 from grid as g
 inner join {{ ref('eutf_indicators') }} as i
     on g.indicator_code = i.indicator_code

@@ -34,7 +34,7 @@ events as (
         {{ e.date }} as event_date,
         cast({{ e.get("amount", "null") }} as double) as amount_xof,
         cast({{ e.get("sessions", "null") }} as bigint) as sessions,
-        cast({{ e.get("detail", "null") }} as varchar) as detail,
+        cast({{ e.get("detail", "null") }} as {{ dbt.type_string() }}) as detail,
         {{ e.action }} as funding_action
     from cases
     where case_type = '{{ e.get("cases", "returnee") }}'

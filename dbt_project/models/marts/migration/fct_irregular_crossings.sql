@@ -2,7 +2,7 @@
 select
     s.month_start,
     cast({{ dbt.date_trunc('year', 's.month_start') }} as date) as year_start,
-    extract(year from s.month_start) as year,
+    cast(extract(year from s.month_start) as bigint) as year,
     s.route,
     s.border_type,
     s.nationality_iso3,

@@ -58,10 +58,15 @@ paths as (
         extract(year from starts.started_on) as start_year,
         trainings.training_started_on,
         kits.kit_received_on,
-        {{ dbt.datediff('starts.started_on', 'trainings.training_started_on', 'day') }}
-        / 30.4375 as months_to_training,
-        {{ dbt.datediff('trainings.training_completed_on', 'kits.kit_received_on', 'day') }}
-        / 30.4375 as months_training_to_kit
+        -- Days as a double: a decimal quotient keeps only a few digits on Spark.
+        cast(
+            {{ dbt.datediff('starts.started_on', 'trainings.training_started_on', 'day') }}
+            as double
+        ) / 30.4375 as months_to_training,
+        cast(
+            {{ dbt.datediff('trainings.training_completed_on', 'kits.kit_received_on', 'day') }}
+            as double
+        ) / 30.4375 as months_training_to_kit
     from starts
     left join trainings
         on starts.partner_id = trainings.partner_id

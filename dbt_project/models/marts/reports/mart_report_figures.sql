@@ -64,10 +64,10 @@ with figures as (
     {%- endfor %}
     {%- if not figures %}
     select
-        cast(null as varchar) as report, cast(null as varchar) as section,
-        cast(null as varchar) as figure_key, cast(null as varchar) as label,
+        cast(null as {{ dbt.type_string() }}) as report, cast(null as {{ dbt.type_string() }}) as section,
+        cast(null as {{ dbt.type_string() }}) as figure_key, cast(null as {{ dbt.type_string() }}) as label,
         cast(null as double) as numerator, cast(null as double) as denominator,
-        cast(null as double) as value, cast(null as varchar) as unit, cast(null as date) as as_of
+        cast(null as double) as value, cast(null as {{ dbt.type_string() }}) as unit, cast(null as date) as as_of
     where false
     {%- endif %}
 )

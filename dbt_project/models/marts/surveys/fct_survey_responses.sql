@@ -15,7 +15,7 @@ with answers as (
     {%- for survey, relation, parent in surveys %}
     {%- for q in survey_questions(survey) if q.type not in ('text', 'calculate') and q.question not in ('sexe', 'age') %}
     {%- for column, choice in q.columns %}
-    {%- set answer = ("'" ~ choice ~ "'") if choice is not none else "cast(" ~ adapter.quote(column) ~ " as varchar)" %}
+    {%- set answer = ("'" ~ choice ~ "'") if choice is not none else "cast(" ~ adapter.quote(column) ~ " as " ~ dbt.type_string() ~ ")" %}
     {%- set condition = (adapter.quote(column) ~ " = 1") if choice is not none else (adapter.quote(column) ~ " is not null") %}
     {%- set sql %}
     select
@@ -36,7 +36,7 @@ with answers as (
     {%- endfor %}
     {%- endfor %}
     {%- endfor %}
-    {{ selects | join("\n    union all") if selects else "select cast(null as varchar) as response_id, cast(null as varchar) as survey, cast(null as bigint) as activity_index, cast(null as varchar) as question, cast(null as varchar) as answer where false" }}
+    {{ selects | join("\n    union all") if selects else "select cast(null as " ~ dbt.type_string() ~ ") as response_id, cast(null as " ~ dbt.type_string() ~ ") as survey, cast(null as bigint) as activity_index, cast(null as " ~ dbt.type_string() ~ ") as question, cast(null as " ~ dbt.type_string() ~ ") as answer where false" }}
 ),
 
 respondents as (
@@ -49,7 +49,7 @@ respondents as (
 
 select
     {{ dbt.concat([
-        "a.response_id", "':'", "coalesce(cast(a.activity_index as varchar), '')",
+        "a.response_id", "':'", "coalesce(cast(a.activity_index as " ~ dbt.type_string() ~ "), '')",
         "':'", "a.question", "':'", "a.answer",
     ]) }} as answer_id,
     a.response_id,

@@ -2,12 +2,13 @@
 -- pooled over all of them (scope 'region', country_iso3 null): the regional comparisons of
 -- the Mali report (trained, satisfied with Mali's rank, employment before and after,
 -- COVID-19 impact). Grain: one row per country, plus the regional row. Shares are of the
--- respondents the question concerns (stated per column).
+-- respondents the question concerns (stated per column). The 0/1 flags are integers, whose
+-- average is a double on every engine (a decimal's, of 1.0, stays a decimal on Spark).
 with respondents as (
     select
         country_iso3,
         cycle,
-        case when formation = 'oui' then 1.0 else 0.0 end as trained,
+        case when formation = 'oui' then 1 else 0 end as trained,
         case when assistance_recue = 'oui' then 1 else 0 end as assisted,
         case
             when
@@ -17,26 +18,26 @@ with respondents as (
             else 0
         end as assisted_satisfied,
         case
-            when emploi_avant in ('temps_plein', 'temps_partiel') then 1.0 else 0.0
+            when emploi_avant in ('temps_plein', 'temps_partiel') then 1 else 0
         end as employed_before,
         case
-            when emploi_actuel in ('temps_plein', 'temps_partiel') then 1.0 else 0.0
+            when emploi_actuel in ('temps_plein', 'temps_partiel') then 1 else 0
         end as employed_now,
-        case when emploi_avant = 'sans_emploi' then 1.0 else 0.0 end as unemployed_before,
-        case when emploi_actuel = 'sans_emploi' then 1.0 else 0.0 end as unemployed_now,
+        case when emploi_avant = 'sans_emploi' then 1 else 0 end as unemployed_before,
+        case when emploi_actuel = 'sans_emploi' then 1 else 0 end as unemployed_now,
         emploi_avant is not null as asked_employment,
         case
-            when covid_impact in ('ralentissement', 'arret') then 1.0 else 0.0
+            when covid_impact in ('ralentissement', 'arret') then 1 else 0
         end as covid_negative
     from {{ ref('mart_returnee_survey') }}
 ),
 
 {% set measures %}
         count(*) as respondents,
-        sum(case when cycle = 1 then 1 else 0 end) as respondents_cycle_1,
-        sum(case when cycle = 3 then 1 else 0 end) as respondents_cycle_3,
+        cast(sum(case when cycle = 1 then 1 else 0 end) as bigint) as respondents_cycle_1,
+        cast(sum(case when cycle = 3 then 1 else 0 end) as bigint) as respondents_cycle_3,
         avg(trained) as trained_share,
-        sum(assisted) as assisted,
+        cast(sum(assisted) as bigint) as assisted,
         cast(sum(assisted_satisfied) as double) / nullif(sum(assisted), 0) as satisfied_share,
         avg(case when asked_employment then employed_before end) as employed_before_share,
         avg(case when asked_employment then employed_now end) as employed_now_share,
@@ -57,7 +58,7 @@ by_country as (
 region as (
     select
         'region' as scope,
-        cast(null as varchar) as country_iso3,
+        cast(null as {{ dbt.type_string() }}) as country_iso3,
         {{ measures }}
     from respondents
 )

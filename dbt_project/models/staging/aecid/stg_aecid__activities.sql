@@ -6,7 +6,8 @@ with bronze as (
 )
 
 select
-    _delivery_key || ':' || _sheet_name || ':' || cast(activity_no as varchar) as activity_id,
+    _delivery_key || ':' || _sheet_name || ':' || cast(activity_no as {{ dbt.type_string() }})
+        as activity_id,
     activity_no,
     activity_date,
     organisation,

@@ -18,10 +18,12 @@
 {%- set storing = iom_deliveries_to_store() if is_incremental() else none %}
 
 -- `not materialized`: bronze is read once per use below rather than kept whole in memory.
-with bronze as not materialized (
+with bronze as {{ cte_hint(materialized=false) }} (
     select
         *,
-        coalesce(_row_fingerprint, _sha256 || ':' || cast(_source_row as varchar)) as state_key
+        coalesce(
+            _row_fingerprint, _sha256 || ':' || cast(_source_row as {{ dbt.type_string() }})
+        ) as state_key
     from {{ source('bronze_iom', 'iom_cases') }}
     where
         (_row_fingerprint is not null or _sha256 in ({{ current_deliveries('iom') }}))

@@ -3,8 +3,8 @@
 -- state is then a choice among its few states (int_iom__cases_latest), not a ranking of its
 -- every listing: the exports list each state about a dozen times, and ranking every listing
 -- spilled to disk. The aggregate stays narrow (key, month, row); the export's file and
--- delivery join on mission and month, since one export of each is current. arg_max is
--- DuckDB's (Spark and Trino call it max_by): staging keeps it. A state listed twice in one
+-- delivery join on mission and month, since one export of each is current. max_by is
+-- DuckDB's, Spark's and Trino's (DuckDB also calls it arg_max). A state listed twice in one
 -- export (two identical rows) gives one of its rows. A table: its tests and the ranking
 -- read it once computed.
 --
@@ -18,9 +18,12 @@
 -- largest queries and share DuckDB's memory cap when side by side: one after the other, the
 -- build's peak memory is lower (BENCHMARKS.md, "Measurements behind the design").
 -- depends_on: {{ ref('stg_iom__case_states') }}
+--
+-- Spark on plain Parquet tables cannot delete rows (delete+insert, merge): there it is a
+-- table, rebuilt whole at each build (on Delta tables, `merge` on state_key is the same).
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='delete+insert' if target.type == 'duckdb' else none,
     unique_key='state_key',
     on_schema_change='fail',
     pre_hook="{{ iom_listings_reset() }}",
@@ -34,11 +37,11 @@
 -- Read once: the listed rows are read again by each mission's aggregate (`not materialized`:
 -- every listed row is not kept), and finding the whole-loaded ones reads every wide bronze
 -- file (so it is done once, not by each aggregate).
-with whole_loaded as materialized (
+with whole_loaded as {{ cte_hint(materialized=true) }} (
     {{ iom_whole_loaded_rows(reading) }}
 ),
 
-listed as not materialized (
+listed as {{ cte_hint(materialized=false) }} (
     {{ iom_listed_rows(reading, whole_loaded='whole_loaded') }}
 ),
 
@@ -60,7 +63,7 @@ exports as (
         state_key,
         mission,
         max(report_month) as report_month,
-        arg_max(_source_row, report_month) as source_row
+        max_by(_source_row, report_month) as source_row
     from listed
 {%- endset %}
 
