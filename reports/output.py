@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -99,39 +100,47 @@ def write_pdf(html_path: Path) -> Path:
     return pdf_path
 
 
-class PdfInChild:
-    """The PDF of a written report, made by a child process (`python -m reports.output`).
+class ReportInChild:
+    """Files of a report written by a child process (`python -m <module> <args>`), the
+    HTML at `html_path` and its PDF beside it.
 
-    WeasyPrint is pure Python, three quarters of a report's time: a child uses the second
-    core while this process renders the next report."""
+    WeasyPrint and the charts are pure Python: a child uses the second core while this
+    process renders another report or language. A child that reads the warehouse finds the
+    data root in SLC_HOME, which `home` sets."""
 
-    def __init__(self, html_path: Path) -> None:
+    def __init__(
+        self, module: str, args: list[str], html_path: Path, home: Path | None = None
+    ) -> None:
         self.html_path = html_path
+        env = {**os.environ, **({"SLC_HOME": str(home)} if home else {})}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "reports.output", str(html_path)],
+            [sys.executable, "-m", module, *args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            env=env,
         )
 
-    def wait(self) -> Path:
-        """The PDF's path once written; the child's error, named, if it failed."""
+    def wait(self) -> tuple[Path, Path]:
+        """The HTML's and the PDF's paths once written; the child's error, named, if it
+        failed."""
         _, errors = self.process.communicate()
         if self.process.returncode != 0:
             lines = errors.strip().splitlines() or ["no message"]
             raise RuntimeError(
-                f"{self.html_path.name}: the PDF was not written "
+                f"{self.html_path.name}: the report was not written "
                 f"(exit {self.process.returncode}): {lines[-1]}"
             )
-        return pdf_of(self.html_path)
+        return self.html_path, pdf_of(self.html_path)
 
     def stop(self) -> None:
         """Kill the child (the report it belongs to failed) and remove its unfinished
-        temporary file; the previous PDF stays in place."""
+        temporary files; the previous HTML and PDF stay in place."""
         self.process.kill()
         self.process.communicate()
-        _aside(pdf_of(self.html_path)).unlink(missing_ok=True)
+        for path in (self.html_path, pdf_of(self.html_path)):
+            _aside(path).unlink(missing_ok=True)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m reports.output REPORT.html: its PDF beside it
     write_pdf(Path(sys.argv[1]))

@@ -4,6 +4,7 @@ Mali report, at the scope of the region)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -19,7 +20,7 @@ from reports.figures import FIGURE_1_YEARS, quarterly_series_chart, slc_crossing
 from reports.indicator_totals import indicator_totals
 from reports.marts import country_names
 from reports.numbers import as_number, fmt_date, fmt_number
-from reports.output import PdfInChild, write_pdf
+from reports.output import ReportInChild, write_pdf
 from reports.regional_maps import regional_maps
 from reports.returns_by_origin import returns_by_origin
 from reports.series import quarterly_series
@@ -237,14 +238,19 @@ def write_regional_html(settings: Settings, month: str, lang: str) -> Path:
 
 
 def render_regional_reports(settings: Settings, month: str) -> dict[str, tuple[Path, Path]]:
-    """The regional report in English and French, HTML and PDF. The English PDF is written
-    by a child process while the French report renders and is printed here."""
-    english = write_regional_html(settings, month, "en")
-    child = PdfInChild(english)
+    """The regional report in English and French, HTML and PDF: the English one whole in a
+    child process (`python -m reports.regional MONTH en`) while the French one renders
+    here, so the two languages use the two cores."""
+    english_html = settings.reports / month / FILE_NAMES["en"]
+    english = ReportInChild("reports.regional", [month, "en"], english_html, settings.home)
     try:
         french = write_regional_html(settings, month, "fr")
         french_pdf = write_pdf(french)
     except BaseException:
-        child.stop()
+        english.stop()
         raise
-    return {"en": (english, child.wait()), "fr": (french, french_pdf)}
+    return {"en": english.wait(), "fr": (french, french_pdf)}
+
+
+if __name__ == "__main__":  # python -m reports.regional MONTH LANG: one language, HTML and PDF
+    write_pdf(write_regional_html(Settings.from_env(), sys.argv[1], sys.argv[2]))

@@ -79,7 +79,13 @@ def throwaway_postgres() -> Iterator[Server]:
     (root / "pwfile").write_text(password + "\n", encoding="utf-8")
     sockets.mkdir()
     if os.geteuid() == 0:
-        owner = pwd.getpwnam("postgres")
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            raise RuntimeError(
+                "running as root needs the `postgres` user that Debian's postgresql package "
+                "creates (make postgresql installs it)"
+            ) from None
         for path in (root, sockets, root / "pwfile"):
             os.chown(path, owner.pw_uid, owner.pw_gid)
     server = Server(bin_dir, data, free_port(), password)

@@ -308,24 +308,27 @@ def test_the_regional_report_in_english_and_in_french(partner_warehouse, tmp_pat
     assert fmt_number(12345, "people", "en") == "12,345"
 
 
-def test_a_pdf_written_by_a_child_process_says_which_report_failed(tmp_path):
-    """The English regional PDF is printed by a child process: it writes a whole PDF beside
-    the HTML, and a child that fails names the report and WeasyPrint's error."""
-    from reports.output import PdfInChild
+def test_a_report_written_by_a_child_process_says_which_report_failed(tmp_path):
+    """The English regional report is written by a child process (here the PDF-only child,
+    `python -m reports.output`): it writes a whole PDF beside the HTML, and a child that
+    fails names the report and its error."""
+    from reports.output import ReportInChild
 
     html = tmp_path / "report.html"
     html.write_text("<html><body><h1>Rapport</h1><p>1 234 retours</p></body></html>")
-    pdf = PdfInChild(html).wait()
-    assert pdf == tmp_path / "report.pdf"
+    written = ReportInChild("reports.output", [str(html)], html).wait()
+    pdf = tmp_path / "report.pdf"
+    assert written == (html, pdf)
     assert pdf.read_bytes().startswith(b"%PDF-") and pdf.read_bytes().rstrip().endswith(b"%%EOF")
     assert not list(tmp_path.glob(".*.tmp"))
     missing = tmp_path / "missing.html"
-    with pytest.raises(RuntimeError, match=r"missing\.html: the PDF was not written .*Error"):
-        PdfInChild(missing).wait()
+    with pytest.raises(RuntimeError, match=r"missing\.html: the report was not written .*Error"):
+        ReportInChild("reports.output", [str(missing)], missing).wait()
     assert not missing.with_suffix(".pdf").exists()
     # A child stopped mid-way (the other language failed) leaves no unfinished file.
-    stopped = PdfInChild(html)
+    stopped = ReportInChild("reports.output", [str(html)], html)
     (tmp_path / ".report.pdf.tmp").write_bytes(b"%PDF-1.7 half")  # as if it had begun
+    (tmp_path / ".report.html.tmp").write_text("<html>half")
     stopped.stop()
     assert stopped.process.returncode is not None
     assert not list(tmp_path.glob(".*.tmp")) and pdf.read_bytes().rstrip().endswith(b"%%EOF")
