@@ -196,6 +196,16 @@ class Settings:
             "SLC_SPARK_DIR": str(self.spark_dir),
         }
 
+    def child_env(self) -> dict[str, str]:
+        """What a child process's `Settings.from_env()` needs to find the same data root,
+        reference files and map boundaries as this one (knobs pass through the environment
+        as they are)."""
+        return {
+            "SLC_HOME": str(self.home),
+            "SLC_REFERENCE_DIR": str(self.reference_dir),
+            "SLC_MAP_BOUNDARIES": str(self.map_boundaries),
+        }
+
     def ensure_dirs(self) -> None:
         """Create the data root's folders; those that hold raw data (landing, quarantine,
         archive, staging) owner-only, as the raw files and their error files in them are."""

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -105,20 +106,19 @@ class ReportInChild:
     HTML at `html_path` and its PDF beside it.
 
     WeasyPrint and the charts are pure Python: a child uses the second core while this
-    process renders another report or language. A child that reads the warehouse finds the
-    data root in SLC_HOME, which `home` sets."""
+    process renders another report or language. A child that reads the warehouse is given
+    the parent's settings as `env` (`Settings.child_env`)."""
 
     def __init__(
-        self, module: str, args: list[str], html_path: Path, home: Path | None = None
+        self, module: str, args: list[str], html_path: Path, env: Mapping[str, str] = {}
     ) -> None:
         self.html_path = html_path
-        env = {**os.environ, **({"SLC_HOME": str(home)} if home else {})}
         self.process = subprocess.Popen(
             [sys.executable, "-m", module, *args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
-            env=env,
+            env={**os.environ, **env},
         )
 
     def wait(self) -> tuple[Path, Path]:

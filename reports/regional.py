@@ -242,7 +242,7 @@ def render_regional_reports(settings: Settings, month: str) -> dict[str, tuple[P
     child process (`python -m reports.regional MONTH en`) while the French one renders
     here, so the two languages use the two cores."""
     english_html = settings.reports / month / FILE_NAMES["en"]
-    english = ReportInChild("reports.regional", [month, "en"], english_html, settings.home)
+    english = ReportInChild("reports.regional", [month, "en"], english_html, settings.child_env())
     try:
         french = write_regional_html(settings, month, "fr")
         french_pdf = write_pdf(french)
