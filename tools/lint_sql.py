@@ -17,12 +17,14 @@ import os
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
-from ingest.bronze_schema import prepare_sources
+from ingest.bronze_schema import prepare_sources, with_lineage
 from ingest.settings import REPO_ROOT, Settings
+from ingest.tabular import SOURCE_ROW
 
 
 def main(argv: list[str]) -> int:
@@ -51,11 +53,10 @@ def _empty_frontex_bronze(settings: Settings) -> None:
     """Frontex's bronze is wide (a column a month, as many as the release has), so it has no
     schema file of its own; its staging lists the month columns while compiling. One month
     stands for them here."""
-    lineage = {"_feed": pl.String, "_sheet": pl.String, "_source_file": pl.String}
-    lineage |= {"_source_row": pl.Int64, "_sha256": pl.String, "_delivery_key": pl.String}
-    lineage |= {"_ingested_at": pl.Datetime("us", "UTC")}
     columns = {"route": pl.String, "border_type": pl.String, "nationality": pl.String}
-    frame = pl.DataFrame(schema={**columns, "jan2009": pl.Int64, **lineage})
+    frame = pl.DataFrame(schema={**columns, "jan2009": pl.Int64, SOURCE_ROW: pl.Int64})
+    lineage = {"file_name": "", "sha256": "", "sheet": None, "delivery_key": ""}
+    frame = with_lineage(frame, feed="frontex", ingested_at=datetime.now(UTC), **lineage)
     frame.write_parquet(settings.bronze("frontex") / "empty.parquet")
 
 

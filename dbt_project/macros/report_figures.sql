@@ -9,7 +9,3 @@
     {{ return(ns.out) }}
 {%- endmacro %}
 
-{#- A text as a SQL string literal (macros/string_literal.sql). -#}
-{% macro sql_string(text) -%}
-    {{ string_literal(text) }}
-{%- endmacro %}

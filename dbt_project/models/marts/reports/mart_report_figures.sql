@@ -21,10 +21,10 @@
 with figures as (
     {%- for f in figures %}
     select
-        {{ sql_string(f.report) }} as report,
-        {{ sql_string(f.section) }} as section,
-        {{ sql_string(f.key) }} as figure_key,
-        {{ sql_string(f.label) }} as label,
+        {{ string_literal(f.report) }} as report,
+        {{ string_literal(f.section) }} as section,
+        {{ string_literal(f.key) }} as figure_key,
+        {{ string_literal(f.label) }} as label,
         {%- if f.query %}
         cast(value as double) as numerator,
         cast(null as double) as denominator,
@@ -46,7 +46,7 @@ with figures as (
         {%- endif %}
         cast(coalesce({{ f.get('value', 'count(*)') }}, 0) as double) as value,
         {%- endif %}
-        {{ sql_string(f.unit) }} as unit,
+        {{ string_literal(f.unit) }} as unit,
         {%- if f.as_of %}
         cast('{{ f.as_of }}' as date) as as_of
         {%- elif f.query %}
