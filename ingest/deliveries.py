@@ -19,11 +19,11 @@ import stat
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Protocol
 
 import polars as pl
 
@@ -32,12 +32,13 @@ from ingest.bronze_schema import bronze_path, with_lineage
 from ingest.contracts import Contract, DeliveryRejected
 from ingest.cumulative import FINGERPRINT, MEMBERS, KnownRows
 from ingest.delivery_types import ParsedDelivery, Parser
+from ingest.export_lane import CumulativeFeed
 from ingest.limits import FILE_SIZE, BadFile, check_delivery, check_size, one_line
 from ingest.parquet_io import write_parquet_atomic
 from ingest.raw_files import archive, reject
 from ingest.registry import (
     DeliveryRecord,
-    loaded_since,
+    LoadedSince,
     read_registry,
     record,
     registry_size,
@@ -117,10 +118,9 @@ def load_files(
     settings: Settings,
     contract: Contract,
     paths: list[Path],
-    parse: Parser,
+    parse: Parser | CumulativeFeed,
     gate: Gate | None = None,
     protect: Callable[[ParsedDelivery], ParsedDelivery] | None = None,
-    known: KnownRows | None = None,
 ) -> list[DeliveryRecord]:
     """Load landed files; never raises for bad input, each record says what happened.
 
@@ -129,11 +129,12 @@ def load_files(
     delivery of the batch; only then are the accepted ones moved into bronze and quarantine
     and their raw files archived. A rejected delivery leaves nothing in bronze.
 
-    `known` (cumulative feeds; `parse` must use the same object) learns the states each
-    staged delivery stores, so later files of the batch refer to them instead of storing
-    them again. A delivery that referred to states of a delivery the gate then rejected is
-    loaded again, after the others, with its own copy of those rows.
+    A cumulative feed's exports are read a lane at a time (ingest.export_lane): its
+    `known` states grow with each lane's batches, so later files of the run refer to them
+    instead of storing them again. A delivery that referred to states of a delivery the
+    gate then rejected is loaded again, after the others, with its own copy of those rows.
     """
+    known = parse.known if isinstance(parse, CumulativeFeed) else None
     if known is not None:
         paths = _corrections_first(contract, paths)
     staging_root = settings.home / "staging"
@@ -142,7 +143,7 @@ def load_files(
     staging = Path(tempfile.mkdtemp(prefix=f"{contract.feed}-", dir=staging_root))
     staged: dict[str, _Staged] = {}
     claims: dict[Path, landing.Claim] = {}
-    since = registry_size(settings)
+    others = LoadedSince(settings, registry_size(settings))
     records_so_far = read_registry(settings)
     loaded = {r.sha256 for r in records_so_far if r.status == "loaded"}
     if known is not None:
@@ -151,16 +152,17 @@ def load_files(
             for r in records_so_far
             if r.feed == contract.feed and r.status == "loaded"
         }
+    again: list[Path] = []  # loaded again after the others (see below)
     try:
+        context = _Run(settings, contract, gate, protect, staging, staged, loaded, claims)
         outcomes = _stage_all(
             settings.ingest_threads,
             contract,
             paths,
-            lambda path: _stage(
-                settings, contract, path, parse, gate, protect, staging, staged, loaded, claims
-            ),
-            staged,
-            known,
+            partial(_stage_exports, context, parse)
+            if isinstance(parse, CumulativeFeed)
+            else partial(_stage_files, context, parse),
+            known.scope_of_file if known is not None else None,
         )
         verdicts = gate.verdicts() if gate is not None and staged else {}
         again = _leaning_on_rejected(list(staged.values()), verdicts)
@@ -177,20 +179,24 @@ def load_files(
                         outcome,
                         verdicts.get(outcome.path.name),
                         claims.get(outcome.path),
-                        since,
+                        others,
                     )
                 )
             else:  # the same bytes as a file staged earlier in this batch
                 path, sha = outcome
-                first = staged[sha]
-                why = verdicts.get(first.path.name)
+                first = staged.get(sha)  # None: its read failed with the batch it was in
+                why = "refused" if first is None else verdicts.get(first.path.name)
                 records.append(
                     _refuse(
                         settings,
                         contract.feed,
                         path,
                         f"{path.name}: the same bytes as "
-                        f"{first.path.name}, which failed the bronze quality gate",
+                        + (
+                            "a file of this run that was refused"
+                            if first is None
+                            else f"{first.path.name}, which failed the bronze quality gate"
+                        ),
                         sha,
                         claims.get(path),
                     )
@@ -202,20 +208,17 @@ def load_files(
         for path, claim in claims.items():
             if path not in again:  # loaded again below: its lock goes with this run's end
                 claim.close()
-    if again and known is not None:
+    if again and isinstance(parse, CumulativeFeed):
         for path in again:  # the second pass claims them again
             claims[path].close()
-        fresh = KnownRows(settings, known.key, contract)
+        fresh = KnownRows(settings, parse.known.key, contract)
         records += load_files(
             settings,
             contract,
             again,
-            # A cumulative reader takes `known` (ingest.iom.parse); `parse` came bound to the
-            # first pass's rows, the second pass binds the fresh ones.
-            partial(cast(Callable[..., ParsedDelivery], parse), known=fresh),
+            replace(parse, known=fresh),
             gate.fresh() if gate is not None else None,
             protect,
-            fresh,
         )
     return records
 
@@ -223,37 +226,46 @@ def load_files(
 Outcome = DeliveryRecord | _Staged | tuple[Path, str]
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What staging a file needs from the run that loads it."""
+
+    settings: Settings
+    contract: Contract
+    gate: Gate | None
+    protect: Callable[[ParsedDelivery], ParsedDelivery] | None
+    staging: Path
+    #: sha256 -> the delivery staged with those bytes (shared by the lanes' threads).
+    staged: dict[str, _Staged]
+    #: The sha256 of every delivery recorded as loaded when the run began.
+    loaded: set[str]
+    #: The landed files this run holds (`landing.Claim`), until they leave landing.
+    claims: dict[Path, landing.Claim]
+
+
 def _stage_all(
     threads: int,
     contract: Contract,
     paths: list[Path],
-    stage: Callable[[Path], Outcome],
-    staged: dict[str, _Staged],
-    known: KnownRows | None,
+    stage_lane: Callable[[list[Path]], list[Outcome]],
+    scope_of: Callable[[str], str | None] | None,
 ) -> list[Outcome]:
-    """Stage every file (`stage`), lane by lane, lanes side by side on `threads`
+    """Stage every file, lane by lane (`stage_lane`), lanes side by side on `threads`
     (`Settings.ingest_threads`: Polars, DuckDB and the Parquet writer release the GIL);
     outcomes in the order of `paths`.
 
     A lane holds the files that must be staged in run order: those of one delivery key, of
-    one cumulative scope (`KnownRows.scope_of_file`: an export refers to the states earlier
-    exports of its mission stored), and of one size (identical bytes are the same size: the
-    second copy must see the first staged). Judging and settling stay in run order, in the
-    calling thread."""
+    one cumulative scope (`scope_of`: an export refers to the states earlier exports of its
+    mission stored), and of one size (identical bytes are the same size: the second copy
+    must see the first staged). Judging and settling stay in run order, in the calling
+    thread."""
     outcomes: dict[int, Outcome] = {}
 
     def run(lane: list[int]) -> None:
-        for i in lane:
-            outcome = stage(paths[i])
-            if isinstance(outcome, _Staged):
-                staged[outcome.record.sha256] = outcome
-                if known is not None:
-                    known.remember(
-                        pl.read_parquet(outcome.states, columns=[known.scope, FINGERPRINT])
-                    )
+        for i, outcome in zip(lane, stage_lane([paths[i] for i in lane]), strict=True):
             outcomes[i] = outcome
 
-    lanes = _lanes(contract, paths, known.scope_of_file if known is not None else None)
+    lanes = _lanes(contract, paths, scope_of)
     workers = min(threads, len(lanes))
     if workers <= 1:
         for lane in lanes:
@@ -263,6 +275,71 @@ def _stage_all(
             for future in [pool.submit(run, lane) for lane in lanes]:
                 future.result()
     return [outcomes[i] for i in range(len(paths))]
+
+
+def _stage_files(run: _Run, parse: Parser, lane: list[Path]) -> list[Outcome]:
+    """Each file of the lane parsed, pseudonymised and set aside, one after the other."""
+    outcomes: list[Outcome] = []
+    for path in lane:
+        opened = _open(run, path)
+        if not isinstance(opened, _Opened):
+            outcomes.append(opened)
+            continue
+        if opened.sha in run.staged:
+            outcomes.append((path, opened.sha))
+            continue
+        try:
+            key = run.contract.delivery_key(path.name)
+            parsed = parse(opened.content, path.name)
+            if run.protect is not None:
+                parsed = run.protect(parsed)
+        except Exception as exc:  # noqa: BLE001 - any bad file is a rejected delivery, never a crash
+            outcomes.append(_unreadable(run, opened, exc))
+            continue
+        outcomes.append(_set_aside(run, opened, key, parsed))
+    return outcomes
+
+
+def _stage_exports(run: _Run, feed: CumulativeFeed, lane: list[Path]) -> list[Outcome]:
+    """A cumulative feed's lane: each export read as it comes (its bytes let go at once),
+    the new rows typed and pseudonymised a batch at a time (ingest.export_lane), each
+    export set aside when its batch is done. A batch that fails refuses its exports."""
+    outcomes: dict[Path, Outcome] = {}
+    waiting: dict[str, tuple[_Opened, str]] = {}  # with its delivery key
+    reading = feed.lane(run.contract, run.protect)
+
+    def finished(batch: Callable[[], list[tuple[str, ParsedDelivery]]]) -> None:
+        nonlocal reading
+        try:
+            done = batch()
+        except Exception as exc:  # noqa: BLE001 - never a crash: the batch's files are refused
+            for opened, _ in waiting.values():
+                outcomes[opened.path] = _unreadable(run, opened, exc)
+            waiting.clear()
+            reading = feed.lane(run.contract, run.protect)
+            return
+        for name, parsed in done:
+            opened, key = waiting.pop(name)
+            outcomes[opened.path] = _set_aside(run, opened, key, parsed)
+
+    for path in lane:
+        opened = _open(run, path)
+        if not isinstance(opened, _Opened):
+            outcomes[path] = opened
+            continue
+        if opened.sha in run.staged or any(w.sha == opened.sha for w, _ in waiting.values()):
+            outcomes[path] = (path, opened.sha)
+            continue
+        try:
+            key = run.contract.delivery_key(path.name)
+            export = feed.read(opened.content, path.name)
+        except Exception as exc:  # noqa: BLE001 - any bad file is a rejected delivery, never a crash
+            outcomes[path] = _unreadable(run, opened, exc)
+            continue
+        waiting[path.name] = (replace(opened, content=b""), key)
+        finished(partial(reading.add, path.name, export))
+    finished(reading.finish)
+    return [outcomes[path] for path in lane]
 
 
 def _lanes(
@@ -391,25 +468,24 @@ def _duplicate(
     return entry
 
 
-def _stage(
-    settings: Settings,
-    contract: Contract,
-    path: Path,
-    parse: Parser,
-    gate: Gate | None,
-    protect: Callable[[ParsedDelivery], ParsedDelivery] | None,
-    staging: Path,
-    staged: dict[str, _Staged],
-    loaded: set[str],
-    claims: dict[Path, landing.Claim],
-) -> DeliveryRecord | _Staged | tuple[Path, str]:
-    """Parse one file and write its tables aside; a refused file is settled at once.
+@dataclass(frozen=True)
+class _Opened:
+    """A landed file claimed and read, not yet parsed."""
+
+    path: Path
+    claim: landing.Claim
+    content: bytes
+    sha: str
+    opened_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def _open(run: _Run, path: Path) -> _Opened | DeliveryRecord:
+    """Claim and read one landed file; a file refused unread is settled at once.
 
     The file is opened without following links and locked (`landing.Claim`, kept in
-    `claims` until the file has left landing); a file another run holds or has taken is
-    skipped, not recorded."""
-    feed = contract.feed
-    now = datetime.now(UTC)
+    `run.claims` until the file has left landing); a file another run holds or has taken is
+    skipped, not recorded. Bytes already loaded are a duplicate."""
+    settings, feed = run.settings, run.contract.feed
     label = landing.shown(path.name)  # the name as an error line may show it
     if (problem := landing.name_problem(path.name)) is not None:
         return _refuse(settings, feed, path, f"{label}: {problem}")
@@ -421,7 +497,7 @@ def _stage(
         return _skipped(path, feed, str(exc))
     except FileNotFoundError:
         return _skipped(path, feed, f"{label}: no longer in landing (handled by another run)")
-    claims[path] = claim
+    run.claims[path] = claim
     if claim.size == 0:
         return _refuse(settings, feed, path, f"{label}: empty file (0 bytes)", claim=claim)
     try:
@@ -431,32 +507,37 @@ def _stage(
     except BadFile as exc:
         return _refuse(settings, feed, path, f"{label}: {exc}", claim=claim)
     sha = sha256_of(content)
-    target = bronze_path(settings, feed, sha)
-    if target.exists():
-        if sha in loaded:
+    if bronze_path(settings, feed, sha).exists():
+        if sha in run.loaded:
             return _duplicate(settings, feed, path, sha, claim)
         # A load killed after moving its files and before recording them: start again.
         _remove_delivery_files(settings, feed, sha)
-    if sha in staged:
-        return path, sha
-    try:
-        key = contract.delivery_key(path.name)
-        parsed = parse(content, path.name)
-        if protect is not None:
-            parsed = protect(parsed)
-    except Exception as exc:  # noqa: BLE001 - any bad file is a rejected delivery, never a crash
-        if isinstance(exc, DeliveryRejected):
-            return _refuse(settings, feed, path, str(exc), claim=claim)
-        if isinstance(exc, BadFile):
-            return _refuse(settings, feed, path, f"{label}: {exc}", claim=claim)
-        first = (str(exc).strip().splitlines() or [""])[0][:200]
-        return _refuse(
-            settings,
-            feed,
-            path,
-            f"{label}: unreadable ({type(exc).__name__}: {first})",
-            claim=claim,
-        )
+    return _Opened(path, claim, content, sha)
+
+
+def _unreadable(run: _Run, opened: _Opened, exc: Exception) -> DeliveryRecord:
+    """Refuse a file its reader could not read, saying why."""
+    settings, feed, path = run.settings, run.contract.feed, opened.path
+    label = landing.shown(path.name)
+    if isinstance(exc, DeliveryRejected):
+        return _refuse(settings, feed, path, str(exc), claim=opened.claim)
+    if isinstance(exc, BadFile):
+        return _refuse(settings, feed, path, f"{label}: {exc}", claim=opened.claim)
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    return _refuse(
+        settings,
+        feed,
+        path,
+        f"{label}: unreadable ({type(exc).__name__}: {first})",
+        claim=opened.claim,
+    )
+
+
+def _set_aside(run: _Run, opened: _Opened, key: str, parsed: ParsedDelivery) -> _Staged:
+    """Write a parsed delivery's tables to the staging folder, with their lineage, and show
+    its rows to the gate."""
+    settings, feed, path, sha = run.settings, run.contract.feed, opened.path, opened.sha
+    target = bronze_path(settings, feed, sha)
 
     def lined(frame: pl.DataFrame) -> pl.DataFrame:
         return with_lineage(
@@ -466,19 +547,19 @@ def _stage(
             sha256=sha,
             sheet=parsed.sheet,
             delivery_key=key,
-            ingested_at=now,
+            ingested_at=opened.opened_at,
         )
 
     bronze = lined(parsed.bronze)
     related = {name: lined(frame) for name, frame in parsed.related.items() if frame.height}
-    if gate is not None:
-        gate.add(
+    if run.gate is not None:
+        run.gate.add(
             path.name, bronze, {n: f for n, f in related.items() if not n.endswith("_quarantine")}
         )
     moves: list[tuple[Path, Path]] = []
 
     def aside(frame: pl.DataFrame, final: Path) -> Path:
-        held = staging / f"{sha}-{len(moves)}.parquet"
+        held = run.staging / f"{sha}-{len(moves)}.parquet"
         write_parquet_atomic(frame, held)
         moves.append((held, final))
         return held
@@ -498,8 +579,8 @@ def _stage(
         file_name=path.name,
         sha256=sha,
         delivery_key=key,
-        received_at=now.isoformat(),
-        landed_at=_landed_at(claim),
+        received_at=opened.opened_at.isoformat(),
+        landed_at=_landed_at(opened.claim),
         status="loaded",
         rows_read=parsed.rows_read,
         # A cumulative export is in bronze as its row list; its new states are a subset.
@@ -508,7 +589,9 @@ def _stage(
         bronze_file=str(target),
         warnings="; ".join(parsed.warnings) or None,
     )
-    return _Staged(path, entry, moves, members)
+    staged = _Staged(path, entry, moves, members)
+    run.staged[sha] = staged
+    return staged
 
 
 #: Staging folders older than this belong to runs that were killed (a run removes its own).
@@ -534,7 +617,7 @@ def _settle(
     staged: _Staged,
     failure: str | None,
     claim: landing.Claim | None,
-    since: int,
+    others: LoadedSince,
 ) -> DeliveryRecord:
     """Accept a staged delivery (its files move into place, the bronze file last) or reject
     it. Bytes another run recorded since this run began are a duplicate here."""
@@ -543,7 +626,7 @@ def _settle(
         # Each failed expectation: the suite, the expectation, the column, examples.
         error = f"{staged.path.name}: failed the bronze quality gate\n{failure}"
         return _refuse(settings, entry.feed, staged.path, error, entry.sha256, claim)
-    if loaded_since(settings, since, entry.sha256):
+    if entry.sha256 in others:
         return _duplicate(settings, entry.feed, staged.path, entry.sha256, claim)
     for held, final in staged.moves:
         final.parent.mkdir(parents=True, exist_ok=True)

@@ -32,3 +32,20 @@ MAIN = ""
 
 #: A feed reader: (file bytes, file name) -> typed rows and the rows it could not type.
 Parser = Callable[[bytes, str], ParsedDelivery]
+
+
+@dataclass(frozen=True)
+class RawExport:
+    """A cumulative export read and checked, not yet typed (ingest.export_lane types the new
+    rows of a lane of exports together)."""
+
+    #: Canonical column names, every value a string as written, and `_source_row`.
+    frame: pl.DataFrame
+    #: The reader's own columns and their value for every row (IOM: mission, report month).
+    columns: dict[str, str]
+    rows_read: int
+    sheet: str | None = None
+
+
+#: A cumulative feed's reader of one export: (file bytes, file name) -> its rows, untyped.
+ExportReader = Callable[[bytes, str], RawExport]

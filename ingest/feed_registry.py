@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 if TYPE_CHECKING:  # settings import this module: it imports no reader, nor polars
-    from ingest.delivery_types import Parser
+    from ingest.delivery_types import ExportReader, Parser
 
 REGISTRY = Path(__file__).with_name("feeds.yml")
 
@@ -37,6 +37,9 @@ class Feed:
     suites: str
     #: A cumulative feed's scope of a file's rows: a function of the reader module.
     scope_of_file: str | None = None
+    #: A cumulative feed's reader of one export, untyped (`RawExport`): a function of the
+    #: reader module; the loader types a lane of exports' new rows together.
+    export_reader: str | None = None
     calendar: dict | None = field(default=None, compare=False)
 
     def reader_module(self) -> ModuleType:
@@ -47,6 +50,9 @@ class Feed:
 
     def scope_function(self) -> Callable[[str], str | None] | None:
         return getattr(self.reader_module(), self.scope_of_file) if self.scope_of_file else None
+
+    def export_function(self) -> ExportReader | None:
+        return getattr(self.reader_module(), self.export_reader) if self.export_reader else None
 
 
 @cache

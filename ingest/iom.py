@@ -3,9 +3,9 @@
 French and English templates (and the French template v2 of 2020) map to one canonical
 schema through the contract; labels of coded columns ("RVA - vol charter") become codes.
 Each export is a cumulative snapshot: choosing each case's latest state across deliveries
-is the warehouse's job (dbt), not the reader's. Given the states already stored
-(`KnownRows`), the reader types only the rows it has not seen and lists every row of the
-export by fingerprint (ingest.cumulative).
+is the warehouse's job (dbt), not the reader's. The loader reads each export untyped
+(`read_export`) and types only the rows no earlier export stored, a mission's exports
+together (ingest.export_lane, ingest.cumulative); `parse` types one export whole.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import polars as pl
 
 from ingest.contracts import Contract, DeliveryRejected, load_contract
 from ingest.countries import to_iso3
-from ingest.cumulative import FINGERPRINT, MEMBERS, NUMBER, KnownRows
-from ingest.delivery_types import MAIN, ParsedDelivery
+from ingest.cumulative import MEMBERS
+from ingest.delivery_types import MAIN, ParsedDelivery, RawExport
 from ingest.tabular import SOURCE_ROW, read_table
-from ingest.typed import parse_rows
+from ingest.typed import type_rows
 
 FEED = "iom"
 
@@ -36,10 +36,10 @@ def mission_of(file_name: str) -> str | None:
     return to_iso3(match.group("country")) if match else None
 
 
-def parse(content: bytes, file_name: str, known: KnownRows | None = None) -> ParsedDelivery:
-    """Every row typed; with `known`, only the rows whose state is not stored yet, plus the
-    export's full row list (the `rows` table). An export that lists a case twice is refused
-    (the contract's `row_key`): which of its rows is the case's state is unknowable."""
+def read_export(content: bytes, file_name: str) -> RawExport:
+    """The export's rows under canonical names, untyped, with its mission and month. An
+    export that lists a case twice is refused (the contract's `row_key`): which of its rows
+    is the case's state is unknowable."""
     contract = load_contract(FEED)
     match = contract.file_pattern.match(file_name)
     if not match:
@@ -57,32 +57,22 @@ def parse(content: bytes, file_name: str, known: KnownRows | None = None) -> Par
         raise DeliveryRejected(file_name, f"unreadable: {exc}") from exc
     canonical = table.frame.rename(contract.check_header(file_name, table.headers))
     contract.check_row_key(file_name, canonical)
-    extra = [
-        pl.lit(mission).alias("mission"),
-        pl.lit(match.group("month")).alias("report_month"),
-    ]
-    if known is None:
-        good, bad = parse_rows(table.frame, contract, file_name, table.headers)
-        return ParsedDelivery(
-            bronze=good.with_columns(extra),
-            quarantine=bad,
-            rows_read=table.frame.height,
-            sheet=table.sheet,
-        )
-    hashed = known.fingerprints(canonical, [c.name for c in contract.columns], mission)
-    rows = canonical.select(SOURCE_ROW).with_columns(hashed[FINGERPRINT])
-    new = known.is_new(hashed[NUMBER], mission)
-    good, bad = parse_rows(table.frame.filter(new), contract, file_name, table.headers)
-    states = (
-        good.join(rows, on=SOURCE_ROW, how="left", maintain_order="left")
-        .unique(FINGERPRINT, keep="first", maintain_order=True)
-        .with_columns(extra)
-    )
-    members = rows.join(bad.select(SOURCE_ROW), on=SOURCE_ROW, how="anti", maintain_order="left")
-    return ParsedDelivery(
-        bronze=states,
-        quarantine=bad,
-        rows_read=table.frame.height,
+    return RawExport(
+        frame=canonical,
+        columns={"mission": mission, "report_month": match.group("month")},
+        rows_read=canonical.height,
         sheet=table.sheet,
-        related={MEMBERS: members.with_columns(extra)},
+    )
+
+
+def parse(content: bytes, file_name: str) -> ParsedDelivery:
+    """Every row of one export typed. The loader reads a mission's exports as a lane
+    instead (ingest.export_lane): only the rows no earlier export stored are typed."""
+    export = read_export(content, file_name)
+    good, bad = type_rows(export.frame, load_contract(FEED), keep=[SOURCE_ROW])
+    return ParsedDelivery(
+        bronze=good.with_columns(pl.lit(v).alias(k) for k, v in export.columns.items()),
+        quarantine=bad,
+        rows_read=export.rows_read,
+        sheet=export.sheet,
     )

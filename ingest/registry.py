@@ -95,33 +95,48 @@ def record(settings: Settings, entry: DeliveryRecord) -> None:
             os.close(fd)
 
 
-def loaded_since(settings: Settings, offset: int, sha256: str) -> bool:
-    """Whether another run recorded `sha256` as loaded after `offset` (two runs given the
-    same bytes under two names at once)."""
-    with _RECORDING, registry_lock(settings):
-        return any(
-            r.sha256 == sha256 and r.status == "loaded" for r in read_registry(settings, offset)
-        )
+class LoadedSince:
+    """The deliveries other runs recorded as loaded since `offset` (two runs given the same
+    bytes under two names at once). Each lookup reads only the lines appended since the
+    last one: a run that settles many files reads the registry's new part once, not again
+    for every file."""
+
+    def __init__(self, settings: Settings, offset: int) -> None:
+        self.settings, self.offset = settings, offset
+        self.shas: set[str] = set()
+
+    def __contains__(self, sha256: object) -> bool:
+        with _RECORDING, registry_lock(self.settings):
+            records, self.offset = _records_from(self.settings, self.offset)
+        self.shas.update(r.sha256 for r in records if r.status == "loaded")
+        return sha256 in self.shas
 
 
 def read_registry(settings: Settings, since: int = 0) -> list[DeliveryRecord]:
     """The registry's records (from byte offset `since`). A last line cut short (a disk
     that filled while it was written) is no record: its delivery is handled again."""
+    return _records_from(settings, since)[0]
+
+
+def _records_from(settings: Settings, since: int) -> tuple[list[DeliveryRecord], int]:
+    """The records from byte offset `since`, and the offset after the last whole line."""
     path = registry_path(settings)
     if not path.exists():
-        return []
+        return [], since
     with path.open("rb") as handle:
         handle.seek(since)
         data = handle.read()
+    whole = data[: data.rfind(b"\n") + 1]  # a last line cut short is read again next time
     records = []
-    for line in data.decode("utf-8").splitlines(keepends=True):
-        if not line.endswith("\n") or not line.strip():
+    # Split on newline bytes alone: a value may hold other line separators (U+2028).
+    for line in whole.split(b"\n")[:-1]:
+        if not line.strip():
             continue
         try:
             records.append(DeliveryRecord(**json.loads(line)))
-        except (json.JSONDecodeError, TypeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, TypeError):
             continue  # a line cut short by a full disk and completed by a later append
-    return records
+    return records, since + len(whole)
 
 
 def registry_size(settings: Settings) -> int:

@@ -332,14 +332,22 @@ def type_frame(
 def parse_rows(
     raw: pl.DataFrame, contract: Contract, file_name: str, headers: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Header check, blank lines, then types: (typed rows, rows for quarantine).
+    """Header check, then `type_rows`: (typed rows, rows for quarantine)."""
+    mapping = contract.check_header(file_name, headers)
+    raw = raw.rename(mapping)
+    keep = [c for c in raw.columns if c.startswith("_") and c != SOURCE_ROW] + [SOURCE_ROW]
+    return type_rows(raw, contract, keep)
+
+
+def type_rows(
+    raw: pl.DataFrame, contract: Contract, keep: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Blank lines, then types, of a canonical-named string frame: (typed rows with the
+    `keep` columns, rows for quarantine with all of theirs).
 
     Blank lines go to quarantine as `blank_row`, so that rows read = bronze + quarantine
     holds for every delivery, blank lines included.
     """
-    mapping = contract.check_header(file_name, headers)
-    raw = raw.rename(mapping)
-    keep = [c for c in raw.columns if c.startswith("_") and c != SOURCE_ROW] + [SOURCE_ROW]
     goods, bads = [], []
     for part in slices(raw):  # a slice at a time: no full copy of the rows
         blank = blank_rows(part)  # a Series: evaluated once for both filters

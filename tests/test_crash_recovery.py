@@ -10,7 +10,6 @@ import sys
 import textwrap
 import time
 from collections import Counter
-from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -128,6 +127,7 @@ def _load_in_process(settings) -> None:
     from ingest.contracts import load_contract
     from ingest.cumulative import KnownRows
     from ingest.deliveries import load_files, pending_files
+    from ingest.export_lane import CumulativeFeed
     from ingest.pseudonymise import load_key, protect
 
     secret = load_key()
@@ -137,10 +137,9 @@ def _load_in_process(settings) -> None:
         settings,
         contract,
         pending_files(settings, "iom"),
-        partial(iom.parse, known=known),
+        CumulativeFeed(known, iom.read_export),
         BronzeGate("iom", home=settings.home, data_docs=settings.data_docs),
         lambda parsed: protect(parsed, "iom", secret),
-        known,
     )
 
 

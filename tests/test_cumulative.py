@@ -4,7 +4,6 @@ be rebuilt from its row list exactly as if it had been loaded whole (ingest.cumu
 from __future__ import annotations
 
 import shutil
-from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +12,7 @@ from ingest import iom
 from ingest.contracts import load_contract
 from ingest.cumulative import FINGERPRINT, MEMBERS, NUMBER, KnownRows, as_numbers
 from ingest.deliveries import load_files, pending_files
+from ingest.export_lane import CumulativeFeed
 from ingest.pseudonymise import protect
 from ingest.registry import read_registry
 from tests.conftest import temporary_home
@@ -35,10 +35,9 @@ def _load(settings, files: list[Path], gate=None):
         settings,
         contract,
         pending_files(settings, "iom"),
-        partial(iom.parse, known=known),
+        CumulativeFeed(known, iom.read_export),
         gate,
         lambda parsed: protect(parsed, "iom", KEY),
-        known,
     )
 
 
@@ -249,3 +248,34 @@ def test_threads_load_what_one_thread_loads(small_sample, tmp_path, monkeypatch)
     assert one_outcome == two_outcome
     for name, table in one_tables.items():
         assert table.equals(two_tables[name]), name
+
+
+def test_a_batch_that_fails_refuses_its_exports_and_later_ones_store_their_own_rows(
+    small_sample, tmp_path, monkeypatch
+):
+    """Typing the second export's batch raises: that export is refused naming the error,
+    the first stays loaded, and the third, which lists the second's states, stores them."""
+    from ingest import export_lane
+
+    typed = export_lane.type_rows
+    calls = []
+
+    def second_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("typing broke")
+        return typed(*args, **kwargs)
+
+    monkeypatch.setattr(export_lane, "BATCH_NEW_ROWS", 1)  # one batch per export
+    monkeypatch.setattr(export_lane, "type_rows", second_fails)
+    files = _exports(small_sample, 3)
+    with temporary_home(tmp_path / "warehouse") as settings:
+        records = _load(settings, files)
+        assert [r.status for r in records] == ["loaded", "rejected", "loaded"]
+        assert "typing broke" in (records[1].error or "")
+        assert (settings.landing("iom") / "rejected" / files[1].name).exists()
+        stored = pl.concat([pl.read_parquet(r.bronze_file) for r in (records[0], records[2])])
+        for record, path in ((records[0], files[0]), (records[2], files[2])):
+            listed = pl.read_parquet(settings.bronze("iom") / MEMBERS / f"{record.sha256}.parquet")
+            assert listed[FINGERPRINT].is_in(stored[FINGERPRINT].implode()).all(), path.name
+            _same_rows(_rebuilt(settings, record.sha256), _whole(path))

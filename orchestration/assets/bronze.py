@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import cast
 
 import dagster as dg
 import polars as pl
@@ -21,7 +20,8 @@ from ingest.bronze_schema import prepare_sources
 from ingest.contracts import load_contract
 from ingest.cumulative import KnownRows
 from ingest.deliveries import load_files, pending_entries
-from ingest.delivery_types import ParsedDelivery, Parser
+from ingest.delivery_types import ExportReader, ParsedDelivery, Parser
+from ingest.export_lane import CumulativeFeed
 from ingest.feeds import bronze_table_names
 from ingest.limits import one_line
 from ingest.parquet_io import is_disk_full
@@ -48,12 +48,15 @@ def bronze_asset(
     dataset: str,
     parse: Parser,
     scope_of_file: Callable[[str], str | None] | None = None,
+    read_export: ExportReader | None = None,
 ) -> dg.AssetsDefinition:
     """A bronze asset for one feed: load landed files with `parse`, gate them with the feed's
     GX suites (expectations/suites/<feed>.py), accept those that pass.
 
     Feeds with personal data are pseudonymised before anything is written. A cumulative
-    feed's `scope_of_file` names the scope of a file's rows (ingest.cumulative.KnownRows).
+    feed's exports are read with `read_export` and typed a lane at a time
+    (ingest.export_lane); `scope_of_file` names the scope of a file's rows
+    (ingest.cumulative.KnownRows).
     """
     key = keys.bronze(feed, dataset)
     contract = load_contract(feed)
@@ -129,19 +132,19 @@ def bronze_asset(
 
             gate = BronzeGate(feed, home=settings.home, data_docs=settings.data_docs)
             guard: Callable[[ParsedDelivery], ParsedDelivery] | None = None
-            known: KnownRows | None = None
-            parse_file: Parser = parse
+            read: Parser | CumulativeFeed = parse
             if pii_columns(feed):  # the contracts are built here, not at import
                 secret = load_key()  # a clear error, never a default key
 
                 guard = partial(protect, feed=feed, key=secret)
 
                 if contract.raw.get("cumulative"):  # store each distinct row once
+                    if read_export is None:
+                        raise ValueError(f"{feed}: a cumulative feed declares its export_reader")
                     known = KnownRows(settings, secret, contract, scope_of_file)
-                    # a cumulative reader takes the rows already stored (ingest.iom.parse)
-                    parse_file = partial(cast(Callable[..., ParsedDelivery], parse), known=known)
+                    read = CumulativeFeed(known, read_export)
 
-            records = load_files(settings, contract, files, parse_file, gate, guard, known)
+            records = load_files(settings, contract, files, read, gate, guard)
             for entry in records:
                 if entry.status == "skipped":
                     context.log.info(entry.error or entry.file_name)
@@ -225,7 +228,7 @@ def bronze_asset(
                 asset_key=table_key, metadata={"bronze_folder": dg.MetadataValue.path(str(folder))}
             )
         # The next steps of a refresh (dbt's DuckDB above all) run beside this process.
-        del gate, known, parse_file
+        del gate, read
         release_memory()
 
     return _bronze
@@ -295,7 +298,13 @@ def _files_to_load(
 #: Landing feed -> its bronze asset, one per feed of the registry (ingest/feeds.yml); the
 #: sensors and the CLI use the same pairs.
 BRONZE_BY_FEED = {
-    name: bronze_asset(name, spec.asset, spec.parser(), scope_of_file=spec.scope_function())
+    name: bronze_asset(
+        name,
+        spec.asset,
+        spec.parser(),
+        scope_of_file=spec.scope_function(),
+        read_export=spec.export_function(),
+    )
     for name, spec in feed_registry.feeds().items()
 }
 bronze_assets = list(BRONZE_BY_FEED.values())

@@ -177,3 +177,22 @@ def test_bombs_are_refused_in_bounded_memory():
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stderr.count("refused") == 3, done.stderr
     assert int(done.stdout.split()[-1]) < 1_500_000, done.stdout
+
+
+def test_utf8_sequences_are_counted_as_a_left_to_right_scan_finds_them():
+    """The numpy count equals a regular expression's, across the parts it reads."""
+    import itertools
+    import random
+    import re
+
+    from ingest.limits import utf8_sequences
+
+    scan = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+    rng = random.Random(7)
+    alphabet = [0x41, 0x0A, 0xC3, 0xA9, 0xE2, 0x80, 0x99, 0xE9, 0xBF, 0xDF, 0xEF, 0xC2, 0xF0]
+    for _ in range(500):
+        content = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        for enough in (1, 3, 50):
+            expected = len(list(itertools.islice(scan.finditer(content), enough)))
+            for step in (1, 2, 3, 7, 1 << 24):
+                assert utf8_sequences(content, enough, step) == expected, (content, step)
