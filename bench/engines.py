@@ -91,6 +91,21 @@ def section(results: list[dict], measured: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def current_section(out: Path) -> str | None:
+    """The section as `out` holds it (the last run that measured the engines), if any."""
+    from bench.run import notes
+
+    current = out.read_text(encoding="utf-8") if out.exists() else ""
+    if HEADING not in current:
+        return None
+    rest = current[current.index(HEADING) :]
+    end = rest.find("\n## ", len(HEADING))
+    first = notes().splitlines()[0] if notes() else None
+    if first and first in rest:  # the hand-written analysis follows the last section
+        end = min(e for e in (end, rest.index(first)) if e >= 0)
+    return (rest if end < 0 else rest[:end]).rstrip() + "\n"
+
+
 def write_section(out: Path, text: str) -> None:
     """Put `text` in place of the section of the same heading in `out`, or before the
     hand-written analysis (bench/notes.md's first line), or at the end."""

@@ -802,6 +802,10 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     revision = _git_revision()
     info = machine()
+    from bench.engines import current_section, section, write_section
+
+    # A run that does not measure the engines keeps the section of the last one that did.
+    kept = None if args.engine_scales else current_section(args.out)
     results = []
     for scale in [] if args.engines_only else args.scales:
         saved = args.work / f"scale-{scale:g}" / "results.pickle"
@@ -813,9 +817,11 @@ def main(argv: list[str] | None = None) -> int:
             saved.write_bytes(pickle.dumps(result))
         results.append(result)
         args.out.write_text(markdown(results, info, started, revision), encoding="utf-8")
+        if kept:
+            write_section(args.out, kept)
         print(f"written {args.out}", flush=True)
     if args.engine_scales:
-        from bench.engines import bench_engines, section, write_section
+        from bench.engines import bench_engines
 
         engines = [bench_engines(s, args.seed, args.work) for s in args.engine_scales]
         measured = f"{started:%Y-%m-%d %H:%M} UTC, revision `{revision}`"
