@@ -70,3 +70,16 @@ def test_each_state_is_stored_once_and_bad_rows_are_quarantined_in_every_export(
         assert set(parsed.quarantine["_source_row"]).isdisjoint(
             parsed.related[MEMBERS]["_source_row"]
         )
+
+
+def test_another_missions_export_in_the_same_lane_stores_its_own_states(settings, monkeypatch):
+    """Files of two missions may share a lane (same size): states are per mission."""
+    monkeypatch.setattr(export_lane, "BATCH_NEW_ROWS", 10**9)
+    lane = export_lane.ExportLane(IOM, KnownRows(settings, KEY, IOM, iom.mission_of), None)
+    mali, niger = "OIM_ML_cases_2020-03.csv", "OIM_NE_cases_2020-03.csv"
+    lane.add(mali, iom.read_export(_content(mali), mali))
+    lane.add(niger, iom.read_export(_content(mali), niger))
+    done = dict(lane.finish())
+    assert done[mali].bronze.height == done[niger].bronze.height == 3
+    assert set(done[niger].bronze["mission"]) == {"NER"}
+    assert _reasons(done[niger].quarantine) == _reasons(done[mali].quarantine)
