@@ -61,11 +61,10 @@ def dbt_process_env(settings: Settings) -> dict[str, str]:
 
 
 def invocation_folder(target: Path, step: str | None = None, run_id: str | None = None) -> Path:
-    """A new folder under `target` for one invocation, with the last parse copied in."""
-    name = uuid.uuid4().hex[:7]
-    if step and run_id:
-        name = f"{step}-{run_id[:7]}-{name}"
-    folder = target / name
+    """A new folder under `target` for one invocation, with the last parse copied in; its
+    name starts with the step and the run, when given, so a person finds a run's folder."""
+    parts = [step, run_id[:7] if run_id else None, uuid.uuid4().hex[:7]]
+    folder = target / "-".join(part for part in parts if part)
     folder.mkdir(parents=True)
     if (target / PARTIAL_PARSE).exists():
         shutil.copyfile(target / PARTIAL_PARSE, folder / PARTIAL_PARSE)
