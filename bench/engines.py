@@ -91,37 +91,31 @@ def section(results: list[dict], measured: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _split(out: Path) -> tuple[str, str | None, str]:
+    """`out` as (what precedes the section, the section or None, what follows it). The
+    hand-written analysis (bench/run.notes_start) always follows."""
+    from bench.run import notes_start
+
+    text = out.read_text(encoding="utf-8") if out.exists() else ""
+    at = notes_start(text)
+    measured, analysis = (text, "") if at is None else (text[:at], text[at:])
+    if HEADING not in measured:
+        return measured, None, analysis
+    start = measured.index(HEADING)
+    end = measured.find("\n## ", start + len(HEADING))
+    section = measured[start:] if end < 0 else measured[start : end + 1]
+    return measured[:start], section, ("" if end < 0 else measured[end + 1 :]) + analysis
+
+
 def current_section(out: Path) -> str | None:
     """The section as `out` holds it (the last run that measured the engines), if any."""
-    from bench.run import notes
-
-    current = out.read_text(encoding="utf-8") if out.exists() else ""
-    if HEADING not in current:
-        return None
-    rest = current[current.index(HEADING) :]
-    end = rest.find("\n## ", len(HEADING))
-    first = notes().splitlines()[0] if notes() else None
-    if first and first in rest:  # the hand-written analysis follows the last section
-        end = min(e for e in (end, rest.index(first)) if e >= 0)
-    return (rest if end < 0 else rest[:end]).rstrip() + "\n"
+    section = _split(out)[1]
+    return section.rstrip() + "\n" if section else None
 
 
 def write_section(out: Path, text: str) -> None:
     """Put `text` in place of the section of the same heading in `out`, or before the
-    hand-written analysis (bench/notes.md's first line), or at the end."""
-    from bench.run import notes
-
-    current = out.read_text(encoding="utf-8") if out.exists() else ""
-    if HEADING in current:
-        start = current.index(HEADING)
-        rest = current[start + len(HEADING) :]
-        end = rest.find("\n## ")
-        after = rest[end + 1 :] if end >= 0 else ""
-        current = current[:start] + after
-    first = notes().splitlines()[0] if notes() else None
-    if first and first in current:
-        at = current.index(first)
-        updated = current[:at] + text + "\n" + current[at:]
-    else:
-        updated = current.rstrip() + "\n\n" + text
+    hand-written analysis, or at the end."""
+    before, _, after = _split(out)
+    updated = before + text + "\n" + after if after else before.rstrip() + "\n\n" + text
     out.write_text(updated, encoding="utf-8")

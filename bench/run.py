@@ -742,13 +742,20 @@ def notes() -> str:
     return NOTES.read_text(encoding="utf-8").strip() + "\n" if NOTES.exists() else ""
 
 
+def notes_start(text: str) -> int | None:
+    """Where the hand-written analysis starts in BENCHMARKS.md's `text` (bench/notes.md's
+    first line), or None."""
+    first = notes().splitlines()[0] if notes() else None
+    return text.index(first) if first and first in text else None
+
+
 def renote(out: Path) -> None:
     """Replace the analysis at the end of `out` by the current bench/notes.md, keeping the
     measurements (the notes are written while, or after, the bench runs)."""
     text = out.read_text(encoding="utf-8")
-    first = notes().splitlines()[0] if notes() else None
-    if first and first in text:
-        text = text[: text.index(first)].rstrip() + "\n\n"
+    at = notes_start(text)
+    if at is not None:
+        text = text[:at].rstrip() + "\n\n"
     out.write_text(text + notes(), encoding="utf-8")
 
 
