@@ -211,7 +211,8 @@ def load_files(
     if again and isinstance(parse, CumulativeFeed):
         for path in again:  # the second pass claims them again
             claims[path].close()
-        fresh = KnownRows(settings, parse.known.key, contract)
+        # The same scopes as the first pass: a mission's files loaded again share a lane.
+        fresh = KnownRows(settings, parse.known.key, contract, parse.known.scope_of_file)
         records += load_files(
             settings,
             contract,

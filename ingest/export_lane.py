@@ -25,12 +25,14 @@ from ingest.contracts import Contract
 from ingest.cumulative import FINGERPRINT, MEMBERS, NUMBER, KnownRows
 from ingest.delivery_types import ExportReader, ParsedDelivery, RawExport
 from ingest.tabular import SOURCE_ROW
-from ingest.typed import CHUNK_ROWS, type_rows
+from ingest.typed import type_rows
 
 #: Which export of the batch a new row came from (never stored).
 LANE_FILE = "_lane_file"
-BATCH_NEW_ROWS = CHUNK_ROWS
-BATCH_LISTED_ROWS = 2_000_000
+#: Typing evaluates every rule of every column at once: its memory grows with the batch.
+BATCH_NEW_ROWS = 25_000
+#: Each waiting export's row list is held until its batch is typed.
+BATCH_LISTED_ROWS = 500_000
 
 Protect = Callable[[ParsedDelivery], ParsedDelivery]
 
@@ -49,10 +51,15 @@ class CumulativeFeed:
 
 @dataclass(frozen=True)
 class _Waiting:
-    """An export read, waiting for its batch to be typed."""
+    """An export read, waiting for its batch to be typed: what the batch needs of it, never
+    its rows' values (a mission's exports list every case again: holding them for a batch
+    held the lane's raw rows in memory)."""
 
     name: str
-    export: RawExport
+    #: The reader's own columns and their values (`RawExport.columns`).
+    columns: dict[str, str]
+    rows_read: int
+    sheet: str | None
     #: Every row: `_source_row` and `_row_fingerprint`.
     listed: pl.DataFrame
     #: The rows whose state is not stored: `_source_row` and `_row_number`.
@@ -85,17 +92,17 @@ class ExportLane:
         first = listed.select(
             pl.when(candidate).then(pl.col(NUMBER)).is_first_distinct() & candidate
         ).to_series()
-        new = (
-            export.frame.with_columns(hashed)
-            .filter(first)
-            .with_columns(pl.lit(len(self._waiting)).alias(LANE_FILE))
+        new = _copied(export.frame.filter(first)).with_columns(
+            *hashed.filter(first).get_columns(), pl.lit(len(self._waiting)).alias(LANE_FILE)
         )
         self._new.append(new)
         self._seen = pl.concat([self._seen, new[NUMBER]], rechunk=False)
         self._waiting.append(
             _Waiting(
                 name,
-                export,
+                export.columns,
+                export.rows_read,
+                export.sheet,
                 listed.select(SOURCE_ROW, FINGERPRINT),
                 listed.filter(unstored).select(SOURCE_ROW, NUMBER),
             )
@@ -111,7 +118,7 @@ class ExportLane:
         if not self._waiting:
             return []
         files = pl.DataFrame(
-            [{LANE_FILE: i, **w.export.columns} for i, w in enumerate(self._waiting)],
+            [{LANE_FILE: i, **w.columns} for i, w in enumerate(self._waiting)],
         ).with_columns(pl.col(LANE_FILE).cast(pl.Int32))
         raw = pl.concat(self._new, how="diagonal").with_columns(pl.col(LANE_FILE).cast(pl.Int32))
         good, bad = type_rows(raw, self.contract, keep=[SOURCE_ROW, FINGERPRINT, NUMBER, LANE_FILE])
@@ -133,7 +140,7 @@ class ExportLane:
             quarantine = waiting.unstored.join(
                 self._bad, on=NUMBER, how="inner", maintain_order="left"
             ).drop(NUMBER)
-            own = [pl.lit(v).alias(k) for k, v in waiting.export.columns.items()]
+            own = [pl.lit(v).alias(k) for k, v in waiting.columns.items()]
             members = waiting.listed.join(
                 quarantine.select(SOURCE_ROW), on=SOURCE_ROW, how="anti", maintain_order="left"
             ).with_columns(own)
@@ -143,8 +150,8 @@ class ExportLane:
                     ParsedDelivery(
                         bronze=stored,
                         quarantine=quarantine,
-                        rows_read=waiting.export.rows_read,
-                        sheet=waiting.export.sheet,
+                        rows_read=waiting.rows_read,
+                        sheet=waiting.sheet,
                         related={MEMBERS: members},
                     ),
                 )
@@ -155,3 +162,12 @@ class ExportLane:
         self._new_rows = self._listed_rows = 0
         self._seen = self._seen.clear()
         return done
+
+
+def _copied(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with strings of its own. A filtered string column still holds its
+    source's buffers, so a batch's few new rows kept every waiting export's raw rows in
+    memory; a copy through Arrow's plain strings lets them go."""
+    copy = pl.from_arrow(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
+    assert isinstance(copy, pl.DataFrame)
+    return copy
