@@ -279,3 +279,22 @@ def test_a_batch_that_fails_refuses_its_exports_and_later_ones_store_their_own_r
             listed = pl.read_parquet(settings.bronze("iom") / MEMBERS / f"{record.sha256}.parquet")
             assert listed[FINGERPRINT].is_in(stored[FINGERPRINT].implode()).all(), path.name
             _same_rows(_rebuilt(settings, record.sha256), _whole(path))
+
+
+def test_files_loaded_again_keep_their_missions_lane(small_sample, tmp_path, monkeypatch):
+    """The second pass groups files by mission as the first does: grouped by size alone,
+    two threads stored some states twice."""
+    from ingest import deliveries
+
+    scopes = []
+    lanes = deliveries._lanes
+
+    def spy(contract, paths, scope_of=None):
+        scopes.append(scope_of)
+        return lanes(contract, paths, scope_of)
+
+    monkeypatch.setattr(deliveries, "_lanes", spy)
+    with temporary_home(tmp_path / "warehouse") as settings:
+        records = _load(settings, _exports(small_sample, 3), gate=_RejectFirst())
+        assert [r.status for r in records].count("loaded") == 2
+    assert len(scopes) == 2 and all(scope is iom.mission_of for scope in scopes)
