@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import polars as pl
 
@@ -168,6 +169,4 @@ def _copied(frame: pl.DataFrame) -> pl.DataFrame:
     """The frame with strings of its own. A filtered string column still holds its
     source's buffers, so a batch's few new rows kept every waiting export's raw rows in
     memory; a copy through Arrow's plain strings lets them go."""
-    copy = pl.from_arrow(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
-    assert isinstance(copy, pl.DataFrame)
-    return copy
+    return cast(pl.DataFrame, pl.from_arrow(frame.to_arrow(compat_level=pl.CompatLevel.oldest())))
