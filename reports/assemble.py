@@ -11,9 +11,11 @@ from pathlib import Path
 import polars as pl
 
 from ingest.settings import Settings
+from reports.chart_cache import charts_cached_in
 from reports.disclosure import rule
 from reports.document import Block, commentary_of, methodology, outline, sections
 from reports.facts import Fact, report_facts
+from reports.marts import frames_kept
 from reports.output import published, templates, write_html
 from reports.reporting_rates import reporting_rates
 from reports.reproduction import reproduction_rows
@@ -209,7 +211,26 @@ def write_report_html(
     crossing_years: tuple[int, int],
 ) -> Path:
     """The report in `lang` for `month`, as HTML under the month's reports folder, with the
-    reproduction list beside it; a commentary error stops it before anything is written."""
+    reproduction list beside it; a commentary error stops it before anything is written.
+    Each mart is read once (reports/marts.py), and charts an earlier render of the same
+    report, language and month drew are read back (reports/chart_cache.py)."""
+    charts = settings.reports / month / ".charts" / f"{report}.{lang}"
+    with frames_kept(), charts_cached_in(charts):
+        page = _report_page(settings, report, lang, month, file_name, title, blocks, crossing_years)
+    return write_html(page, settings.reports / month / file_name)
+
+
+def _report_page(
+    settings: Settings,
+    report: str,
+    lang: str,
+    month: str,
+    file_name: str,
+    title: str,
+    blocks: Callable[[dict[str, Fact]], dict[str, Callable[[], Block | None]]],
+    crossing_years: tuple[int, int],
+) -> str:
+    """The report's HTML: figures, sections, annexes, in the report template."""
     _, provenance = published(settings)
     marts = settings.published_marts
     scope = outline()[report]["scope"]
@@ -221,7 +242,7 @@ def write_report_html(
     csv_path = path.with_name(path.stem.removesuffix(f".{lang}") + f".reproduction.{lang}.csv")
     summary, differs, reproduced, total = annex(marts, report, lang, csv_path)
     rates = reporting_rates(marts, scope, month, lang)
-    page = (
+    return (
         templates()
         .get_template("report.html.j2")
         .render(
@@ -245,4 +266,3 @@ def write_report_html(
             **provenance,
         )
     )
-    return write_html(page, path)

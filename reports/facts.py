@@ -128,7 +128,11 @@ def statement_facts(marts: Path) -> dict[str, Fact]:
 
 
 def _returns(marts: Path, scope: str | None, lang: str) -> dict[str, Fact]:
-    returns = read(marts, "fct_returns")
+    returns = read(
+        marts,
+        "fct_returns",
+        ["perspective", "mission_iso3", "return_date", "from_country_iso3", "nationality_iso3"],
+    )
     arrivals = returns.filter(pl.col("perspective") == "arrival")
     departures = returns.filter(pl.col("perspective") == "departure")
     if scope:
@@ -188,7 +192,7 @@ def _returns(marts: Path, scope: str | None, lang: str) -> dict[str, Fact]:
 
 
 def _assistance(marts: Path, scope: str | None) -> dict[str, Fact]:
-    events = read(marts, "fct_assistance_events")
+    events = read(marts, "fct_assistance_events", ["mission_iso3", "event_type", "case_key"])
     if scope:
         events = events.filter(pl.col("mission_iso3") == scope)
 

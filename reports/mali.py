@@ -39,7 +39,7 @@ class RenderedReport:
 
 def figure_1_data(settings: Settings) -> pl.DataFrame:
     """Malian detections per year and share of the SLC total, from the published mart."""
-    yearly = pl.read_parquet(settings.published_marts / "mart_irregular_crossings_yearly.parquet")
+    yearly = read(settings.published_marts, "mart_irregular_crossings_yearly")
     first, last = FIGURE_1_YEARS
     return yearly.filter(
         (pl.col("nationality_iso3") == COUNTRY) & pl.col("year").is_between(first, last)

@@ -18,7 +18,7 @@ from reports.country_profiles import country_profiles
 from reports.document import Block, Chart
 from reports.figures import FIGURE_1_YEARS, quarterly_series_chart, slc_crossings_chart
 from reports.indicator_totals import indicator_totals
-from reports.marts import country_names
+from reports.marts import country_names, read
 from reports.numbers import as_number, fmt_date, fmt_number
 from reports.output import ReportInChild, write_pdf
 from reports.regional_maps import regional_maps
@@ -95,7 +95,7 @@ SHARES = [
 
 def comparison_rows(marts: Path, lang: str) -> list[list[str]]:
     """mart_regional_comparison: one row per country, the region last."""
-    frame = pl.read_parquet(marts / "mart_regional_comparison.parquet")
+    frame = read(marts, "mart_regional_comparison")
     names = country_names(marts, lang)
     rows = []
     for r in frame.sort("scope", "country_iso3", descending=[False, False]).iter_rows(named=True):
@@ -115,7 +115,7 @@ def crossings(marts: Path, lang: str, top: int = 5) -> dict:
     """Regional Figure 1: SLC nationals' detections per year, the `top` nationalities over
     the period and the others together; with the words around the chart."""
     first, last = FIGURE_1_YEARS
-    yearly = pl.read_parquet(marts / "mart_irregular_crossings_yearly.parquet").filter(
+    yearly = read(marts, "mart_irregular_crossings_yearly").filter(
         pl.col("is_slc_nationality") & pl.col("year").is_between(first, last)
     )
     largest = (

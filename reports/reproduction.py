@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from reports.disclosure import masked_count
+from reports.marts import read
 from reports.numbers import fmt_number
 
 #: Units that count people: the computed value obeys the disclosure rule (the stated one
@@ -38,7 +39,7 @@ def _section_key(section: str) -> tuple:
 
 def reproduction_rows(marts: Path, report: str | None = None, lang: str = "fr") -> list[dict]:
     """One row per figure (of `report`, or all), in the seed report's section order."""
-    figures = pl.read_parquet(marts / "mart_report_figures.parquet")
+    figures = read(marts, "mart_report_figures")
     if report is not None:
         figures = figures.filter(pl.col("report") == report)
     rows = [

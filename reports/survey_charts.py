@@ -17,7 +17,7 @@ import yaml
 
 from reports.country_grid import country_answer_grid
 from reports.disclosure import rule
-from reports.marts import country_names
+from reports.marts import country_names, read
 from reports.numbers import as_number, fmt_date, fmt_number
 from reports.vega import to_svg, wrapped
 
@@ -260,7 +260,7 @@ def _position(row: dict) -> float:
 def survey_figures(marts: Path, country: str | None, lang: str = "fr") -> list[SurveyFigure]:
     """The declared figures for `country` (by-country figures compare it with the others),
     or with `country=None` for the region: every surveyed country's respondents together."""
-    shares = pl.read_parquet(marts / "mart_survey_answer_shares.parquet")
+    shares = read(marts, "mart_survey_answer_shares")
     names = country_names(marts, lang)
     out = []
     for spec in declared():

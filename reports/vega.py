@@ -16,6 +16,8 @@ import altair as alt
 import font_source_sans_pro
 import vl_convert as vlc
 
+from reports.chart_cache import drawn_once
+
 FONT_FAMILY = "Source Sans Pro"
 FONT_FILES = {"normal": "SourceSansPro-Regular.ttf", "bold": "SourceSansPro-Bold.ttf"}
 #: vl-convert's number locales per report language. French groups thousands with the
@@ -62,13 +64,22 @@ def to_svg(chart: alt.TopLevelMixin, lang: str) -> str:
         labelLimit=LABEL_LIMIT, labelFontSize=11, titleFontSize=11
     )
     configured = configured.configure_legend(labelLimit=LABEL_LIMIT, labelFontSize=11)
-    return vlc.vegalite_to_svg(
-        configured.to_json(),
-        format_locale=LOCALES[lang],
-        time_format_locale=TIME_LOCALES[lang],
+    # Altair checks a chart against the Vega-Lite schema when it is drawn, not when it is
+    # read back: the cache holds only charts that passed.
+    spec = configured.to_json(validate=False)
+
+    options: dict[str, Any] = {
+        "format_locale": LOCALES[lang],
+        "time_format_locale": TIME_LOCALES[lang],
         # No chart reads a URL: its data (map boundaries included) is inline.
-        allowed_base_urls=[],
-    )
+        "allowed_base_urls": [],
+    }
+
+    def draw() -> str:
+        configured.to_dict(validate=True)
+        return vlc.vegalite_to_svg(spec, **options)
+
+    return drawn_once(spec, options, draw)
 
 
 def wrapped(label: str, width: int = 28) -> str:
