@@ -79,7 +79,7 @@ class KnownRows:
         contract: Contract,
         scope_of_file: Callable[[str], str | None] | None = None,
     ) -> None:
-        self.settings, self.key, self.feed = settings, key, contract.feed
+        self.settings, self.key, self.contract, self.feed = settings, key, contract, contract.feed
         #: The scope a delivery's rows belong to, from its file name (IOM: the mission): the
         #: stored states of a scope are read from its own files, and the loader stages the
         #: files of a scope in one lane. None: any file may hold any scope.
@@ -91,6 +91,11 @@ class KnownRows:
         self._known: dict[str, pl.Series] = {}
         #: The feed's recorded loads (sha256 -> file name); read from the registry when unset.
         self.loaded: dict[str, str] | None = None
+
+    def fresh(self) -> KnownRows:
+        """The same feed's stored states as bronze holds them, without what this run staged:
+        for files loaded again after a rejection (same key, same scopes)."""
+        return KnownRows(self.settings, self.key, self.contract, self.scope_of_file)
 
     def fingerprints(self, raw: pl.DataFrame, columns: list[str], scope: str) -> pl.DataFrame:
         """One fingerprint per raw row: its scope, its strings in contract order, the salt;

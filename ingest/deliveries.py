@@ -17,7 +17,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -30,7 +30,7 @@ import polars as pl
 from ingest import landing
 from ingest.bronze_schema import bronze_path, with_lineage
 from ingest.contracts import Contract, DeliveryRejected
-from ingest.cumulative import FINGERPRINT, MEMBERS, KnownRows
+from ingest.cumulative import FINGERPRINT, MEMBERS
 from ingest.delivery_types import ParsedDelivery, Parser
 from ingest.export_lane import CumulativeFeed
 from ingest.limits import FILE_SIZE, BadFile, check_delivery, check_size, one_line
@@ -212,12 +212,11 @@ def load_files(
         for path in again:  # the second pass claims them again
             claims[path].close()
         # The same scopes as the first pass: a mission's files loaded again share a lane.
-        fresh = KnownRows(settings, parse.known.key, contract, parse.known.scope_of_file)
         records += load_files(
             settings,
             contract,
             again,
-            replace(parse, known=fresh),
+            replace(parse, known=parse.known.fresh()),
             gate.fresh() if gate is not None else None,
             protect,
         )
@@ -282,22 +281,19 @@ def _stage_files(run: _Run, parse: Parser, lane: list[Path]) -> list[Outcome]:
     """Each file of the lane parsed, pseudonymised and set aside, one after the other."""
     outcomes: list[Outcome] = []
     for path in lane:
-        opened = _open(run, path)
-        if not isinstance(opened, _Opened):
-            outcomes.append(opened)
+        ready = _ready(run, path)
+        if not isinstance(ready, _Ready):
+            outcomes.append(ready)
             continue
-        if opened.sha in run.staged:
-            outcomes.append((path, opened.sha))
-            continue
+        opened = ready.opened
         try:
-            key = run.contract.delivery_key(path.name)
             parsed = parse(opened.content, path.name)
             if run.protect is not None:
                 parsed = run.protect(parsed)
         except Exception as exc:  # noqa: BLE001 - any bad file is a rejected delivery, never a crash
             outcomes.append(_unreadable(run, opened, exc))
             continue
-        outcomes.append(_set_aside(run, opened, key, parsed))
+        outcomes.append(_set_aside(run, opened, ready.key, parsed))
     return outcomes
 
 
@@ -306,7 +302,7 @@ def _stage_exports(run: _Run, feed: CumulativeFeed, lane: list[Path]) -> list[Ou
     the new rows typed and pseudonymised a batch at a time (ingest.export_lane), each
     export set aside when its batch is done. A batch that fails refuses its exports."""
     outcomes: dict[Path, Outcome] = {}
-    waiting: dict[str, tuple[_Opened, str]] = {}  # with its delivery key
+    waiting: dict[str, _Ready] = {}  # file name -> an export read, its batch not done
     reading = feed.lane(run.contract, run.protect)
 
     def finished(batch: Callable[[], list[tuple[str, ParsedDelivery]]]) -> None:
@@ -314,30 +310,26 @@ def _stage_exports(run: _Run, feed: CumulativeFeed, lane: list[Path]) -> list[Ou
         try:
             done = batch()
         except Exception as exc:  # noqa: BLE001 - never a crash: the batch's files are refused
-            for opened, _ in waiting.values():
-                outcomes[opened.path] = _unreadable(run, opened, exc)
+            for ready in waiting.values():
+                outcomes[ready.opened.path] = _unreadable(run, ready.opened, exc)
             waiting.clear()
             reading = feed.lane(run.contract, run.protect)
             return
         for name, parsed in done:
-            opened, key = waiting.pop(name)
-            outcomes[opened.path] = _set_aside(run, opened, key, parsed)
+            ready = waiting.pop(name)
+            outcomes[ready.opened.path] = _set_aside(run, ready.opened, ready.key, parsed)
 
     for path in lane:
-        opened = _open(run, path)
-        if not isinstance(opened, _Opened):
-            outcomes[path] = opened
-            continue
-        if opened.sha in run.staged or any(w.sha == opened.sha for w, _ in waiting.values()):
-            outcomes[path] = (path, opened.sha)
+        ready = _ready(run, path, {w.opened.sha for w in waiting.values()})
+        if not isinstance(ready, _Ready):
+            outcomes[path] = ready
             continue
         try:
-            key = run.contract.delivery_key(path.name)
-            export = feed.read(opened.content, path.name)
+            export = feed.read(ready.opened.content, path.name)
         except Exception as exc:  # noqa: BLE001 - any bad file is a rejected delivery, never a crash
-            outcomes[path] = _unreadable(run, opened, exc)
+            outcomes[path] = _unreadable(run, ready.opened, exc)
             continue
-        waiting[path.name] = (replace(opened, content=b""), key)
+        waiting[path.name] = replace(ready, opened=replace(ready.opened, content=b""))
         finished(partial(reading.add, path.name, export))
     finished(reading.finish)
     return [outcomes[path] for path in lane]
@@ -514,6 +506,29 @@ def _open(run: _Run, path: Path) -> _Opened | DeliveryRecord:
         # A load killed after moving its files and before recording them: start again.
         _remove_delivery_files(settings, feed, sha)
     return _Opened(path, claim, content, sha)
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A landed file read, new to this run, with its delivery key: for its reader."""
+
+    opened: _Opened
+    key: str
+
+
+def _ready(run: _Run, path: Path, waiting: Container[str] = ()) -> _Ready | Outcome:
+    """Open one landed file for its reader, or say what became of it: refused unread or
+    a duplicate (`_open`), the same bytes as a file staged in this run or `waiting` in its
+    lane (sha256s), or refused for a name that gives no delivery key."""
+    opened = _open(run, path)
+    if not isinstance(opened, _Opened):
+        return opened
+    if opened.sha in run.staged or opened.sha in waiting:
+        return (path, opened.sha)
+    try:
+        return _Ready(opened, run.contract.delivery_key(path.name))
+    except Exception as exc:  # noqa: BLE001 - any bad file is a rejected delivery, never a crash
+        return _unreadable(run, opened, exc)
 
 
 def _unreadable(run: _Run, opened: _Opened, exc: Exception) -> DeliveryRecord:
