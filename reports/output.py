@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import subprocess
@@ -9,12 +10,16 @@ import sys
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from ingest.settings import Settings
 from publishing.publish import PublishManifest, current_version, read_manifest
+
+if TYPE_CHECKING:
+    import weasyprint
 
 #: Longest run of characters in a table's text cell without a line-break opportunity.
 WORD_PIECE = 16
@@ -90,13 +95,38 @@ def write_report(html: str, path: Path) -> Path:
     return write_pdf(write_html(html, path))
 
 
-def write_pdf(html_path: Path) -> Path:
-    """The PDF of a rendered report, beside it (WeasyPrint; the charts are inline SVG)."""
+#: A chart as the report template writes it: one inline SVG, alone in its figure's div.
+_INLINE_CHART = re.compile(r'<div class="chart">(<svg\b.*?</svg>)</div>', re.DOTALL)
+
+
+def for_print(html: str) -> str:
+    """The report's HTML with each chart as an SVG image instead of inline SVG.
+
+    WeasyPrint draws an SVG image as it draws inline SVG, in the document's fonts, but it
+    parses and styles every element of inline SVG as part of the page: the charts are most
+    of the regional report's elements. In a browser an SVG image cannot use the page's
+    embedded font, so the HTML file keeps its charts inline."""
+
+    def image(chart: re.Match[str]) -> str:
+        data = base64.b64encode(chart.group(1).encode("utf-8")).decode("ascii")
+        return f'<div class="chart"><img alt="" src="data:image/svg+xml;base64,{data}"></div>'
+
+    return _INLINE_CHART.sub(image, html)
+
+
+def printable(html_path: Path) -> weasyprint.HTML:
+    """A rendered report as WeasyPrint prints it (`for_print`); links resolve beside it."""
     import weasyprint
 
+    html = for_print(html_path.read_text(encoding="utf-8"))
+    return weasyprint.HTML(string=html, base_url=str(html_path))
+
+
+def write_pdf(html_path: Path) -> Path:
+    """The PDF of a rendered report, beside it."""
     pdf_path = pdf_of(html_path)
     tmp = _aside(pdf_path)
-    weasyprint.HTML(filename=str(html_path)).write_pdf(tmp)
+    printable(html_path).write_pdf(tmp)
     tmp.replace(pdf_path)
     return pdf_path
 

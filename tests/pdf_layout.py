@@ -9,11 +9,12 @@ MEASURED = {"table", "td", "th", "svg", "img", "figure", "figcaption", "p", "li"
 
 
 def overflowing(html_path: Path, tolerance: float = 0.5) -> list[str]:
-    """Every measured box that ends beyond its page's content area (or starts before it),
-    as "page N: <tag id/class> ends at X > Y"."""
-    import weasyprint
+    """Every measured box of the report as it is printed (`reports.output.printable`)
+    that ends beyond its page's content area (or starts before it), as
+    "page N: <tag id/class> ends at X > Y"."""
+    from reports.output import printable
 
-    document = weasyprint.HTML(filename=str(html_path)).render()
+    document = printable(html_path).render()
     found = []
     for number, page in enumerate(document.pages, start=1):
         root = page._page_box  # noqa: SLF001 - the layout WeasyPrint printed

@@ -161,3 +161,30 @@ def test_our_own_sentences_type_no_number():
     assert len(cited_keys) > 30
     facts = {key: Fact(key, 1, "count") for key in cited_keys}
     assert outline_problems(facts) == []
+
+
+def test_charts_are_printed_as_svg_images_and_nothing_else_changes():
+    """`for_print` turns each chart's inline SVG into an SVG image with the same bytes; the
+    rest of the page, and an SVG outside a chart, stay as they are."""
+    import base64
+    import re
+
+    from reports.output import for_print
+
+    charts = [
+        '<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><text>Réponses</text></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg" class="marks"><g><rect/></g></svg>',
+    ]
+    other = '<svg id="logo"><rect/></svg>'
+    page = (
+        f'<figure><div class="chart">{charts[0]}</div><p class="source">Source</p></figure>'
+        f"<p>Texte</p>{other}"
+        f'<figure><div class="chart">{charts[1]}</div></figure>'
+    )
+    printed = for_print(page)
+    images = re.findall(
+        r'<div class="chart"><img alt="" src="data:image/svg\+xml;base64,([^"]+)">', printed
+    )
+    assert [base64.b64decode(i).decode("utf-8") for i in images] == charts
+    assert printed.count("<svg") == 1 and other in printed
+    assert '<p class="source">Source</p></figure><p>Texte</p>' in printed
