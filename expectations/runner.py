@@ -79,6 +79,12 @@ def gx_lock(home: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def import_gx() -> None:
+    """Import GX (seconds: pandas, scipy and its own modules) ahead of the first gate."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations  # noqa: F401
+
+
 def _context(home: Path, data_docs: Path) -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx

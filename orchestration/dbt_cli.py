@@ -103,8 +103,12 @@ class DbtInvocation:
             project,
         ]
 
-    def results(self) -> Iterator[NodeResult]:
-        """Run dbt, yield each node's result as it finishes; raise DbtError if dbt failed."""
+    def results(self, meanwhile: Callable[[], object] | None = None) -> Iterator[NodeResult]:
+        """Run dbt, yield each node's result as it finishes; raise DbtError if dbt failed.
+
+        `meanwhile` is called once dbt has started, before its log is read: work of this
+        process that dbt's start-up (seconds of imports and parsing) would otherwise leave
+        a core idle for. dbt's lines wait in the pipe meanwhile."""
         env = {
             **dbt_process_env(self.settings),
             "DBT_TARGET_PATH": str(self.target_path),
@@ -125,6 +129,8 @@ class DbtInvocation:
         ):
             assert process.stdout is not None
             try:
+                if meanwhile is not None:
+                    meanwhile()
                 for line in process.stdout:
                     result = self._read(line)
                     if result is not None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import dagster as dg
 
+from expectations.runner import import_gx
 from ingest.bronze_schema import prepare_sources
 from ingest.feed_registry import team
 from ingest.registry import read_registry
@@ -163,9 +164,11 @@ def slc_dbt_models(context: dg.AssetExecutionContext, config: DbtBuildConfig):
         *context.selected_asset_check_keys,
         *dbt_graph.source_checks_upstream(context.selected_asset_keys),
     }
-    for result in invocation.results():
-        yield from dagster_events(result, context.selected_asset_keys, expected, context.log)
     marts = sorted(k.path[-1] for k in context.selected_asset_keys if k.path[0] == keys.MARTS)
+    # The marts built are gated next, in this process: GX's import (seconds) is done while
+    # dbt starts up.
+    for result in invocation.results(meanwhile=import_gx if marts else None):
+        yield from dagster_events(result, context.selected_asset_keys, expected, context.log)
     state.write_text(
         json.dumps(
             {

@@ -68,3 +68,41 @@ def test_concurrent_parses_run_dbt_once_and_never_show_half_a_manifest(
     assert sorted(p.name for p in settings.dbt_target.iterdir()) == sorted(
         [".parse.lock", "manifest.json", dbt_cli.PARTIAL_PARSE]
     )
+
+
+def test_work_given_to_do_meanwhile_runs_while_dbt_runs_and_loses_no_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """`results(meanwhile=...)` calls it once dbt has started and before reading its log;
+    every result dbt wrote in the meantime is still read, in order."""
+    import sys
+
+    fake = tmp_path / "dbt"
+    marker = tmp_path / "dbt_started"
+    event = {
+        "info": {"name": "LogModelResult", "msg": "ok", "level": "info"},
+        "data": {"node_info": {"unique_id": "model.slc.m{i}", "node_status": "success"}},
+    }
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import json, pathlib\n"
+        f"pathlib.Path({str(marker)!r}).touch()\n"
+        f"event = json.dumps({event!r})\n"
+        "for i in range(3000):\n"  # more than a pipe holds
+        "    print(event.replace('{i}', str(i)), flush=True)\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setattr(dbt_cli, "DBT", fake)
+    settings = Settings(home=tmp_path)
+    invocation = dbt_cli.DbtInvocation(["build"], settings, tmp_path / "target", echo=False)
+    seen: list[bool] = []
+
+    def meanwhile() -> None:
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seen.append(marker.exists())
+
+    results = [r.unique_id for r in invocation.results(meanwhile=meanwhile)]
+    assert seen == [True]
+    assert results == [f"model.slc.m{i}" for i in range(3000)]
