@@ -204,10 +204,18 @@ class DbtGraph:
 
     def model_key(self, name: str) -> dg.AssetKey:
         """The asset key of the model (or seed) called `name`."""
+        try:
+            return self._key_by_name[name]
+        except KeyError:
+            raise KeyError(f"no dbt model or seed named {name!r} in the manifest") from None
+
+    @cached_property
+    def _key_by_name(self) -> dict[str, dg.AssetKey]:
+        # The first node of a name, as the search it replaces found it.
+        out: dict[str, dg.AssetKey] = {}
         for uid in self.asset_ids:
-            if self.manifest["nodes"][uid]["name"] == name:
-                return self.key(uid)
-        raise KeyError(f"no dbt model or seed named {name!r} in the manifest")
+            out.setdefault(self.manifest["nodes"][uid]["name"], self.key(uid))
+        return out
 
     @cached_property
     def _id_by_key(self) -> dict[dg.AssetKey, str]:

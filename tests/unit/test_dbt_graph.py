@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import dagster as dg
+import pytest
 
 from orchestration.dbt_graph import DbtGraph
 
@@ -70,6 +71,8 @@ def test_keys_and_lineage_follow_the_schema_and_look_through_ephemeral_models():
     }
     assert {d.asset_key for d in specs[STG_KEY].deps} == {BRONZE}
     assert GRAPH.model_key("fct_returns") == FCT_KEY
+    with pytest.raises(KeyError, match="no dbt model or seed named 'fct_nothing'"):
+        GRAPH.model_key("fct_nothing")
 
 
 def test_tests_attached_to_one_node_are_checks_blocking_at_error_severity():
