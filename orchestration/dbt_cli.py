@@ -28,6 +28,8 @@ from ingest.settings import Settings
 VENV_BIN = Path(sys.executable).parent
 DBT = VENV_BIN / "dbt"
 PARTIAL_PARSE = "partial_parse.msgpack"
+#: dbt's manifest, in an invocation's folder and (the last parse) in the target folder.
+MANIFEST = "manifest.json"
 #: dbt's log events that carry one node's result.
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
 
@@ -193,7 +195,7 @@ def parse(settings: Settings, stale: Callable[[], bool] = lambda: True) -> Path:
     reader never sees half of one."""
     target = settings.dbt_target
     target.mkdir(parents=True, exist_ok=True)
-    manifest = target / "manifest.json"
+    manifest = target / MANIFEST
     with open(target / ".parse.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if manifest.exists() and not stale():
@@ -203,7 +205,7 @@ def parse(settings: Settings, stale: Callable[[], bool] = lambda: True) -> Path:
             DbtInvocation(["parse"], settings, folder, echo=False).run()
             if (folder / PARTIAL_PARSE).exists():
                 os.replace(folder / PARTIAL_PARSE, target / PARTIAL_PARSE)
-            os.replace(folder / "manifest.json", manifest)
+            os.replace(folder / MANIFEST, manifest)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     return manifest

@@ -22,7 +22,14 @@ from ingest.registry import read_registry
 from ingest.settings import Settings
 from orchestration import keys
 from orchestration.changes import REGISTRY_UPTO_TAG, dbt_code_hash, dbt_source_files
-from orchestration.dbt_cli import DbtInvocation, NodeResult, invocation_folder, parse
+from orchestration.dbt_cli import (
+    MANIFEST,
+    PARTIAL_PARSE,
+    DbtInvocation,
+    NodeResult,
+    invocation_folder,
+    parse,
+)
 from orchestration.dbt_graph import BUILT_STATUSES, DbtGraph
 from publishing.build_db import wait_until_free
 
@@ -38,7 +45,7 @@ DBT_STEP = "slc_dbt_models"
 
 def manifest_path(settings: Settings) -> Path:
     """The manifest of the last `dbt parse`: what the code location's dbt assets are."""
-    return settings.dbt_target / "manifest.json"
+    return settings.dbt_target / MANIFEST
 
 
 def manifest_is_stale(settings: Settings) -> bool:
@@ -228,12 +235,12 @@ def keep_partial_parse(invocation: Path, target: Path) -> bool:
     discards a parse made under another profile (the build database's path is part of
     it), so a parse left by `dbt parse` in another data root meant a full parse at every
     build. Writers run one at a time (the writer pool)."""
-    made = invocation / "partial_parse.msgpack"
+    made = invocation / PARTIAL_PARSE
     if not made.exists():
         return False
-    tmp = target / ".partial_parse.msgpack.tmp"
+    tmp = target / f".{PARTIAL_PARSE}.tmp"
     shutil.copyfile(made, tmp)
-    os.replace(tmp, target / "partial_parse.msgpack")
+    os.replace(tmp, target / PARTIAL_PARSE)
     return True
 
 
@@ -258,7 +265,7 @@ def dbt_docs(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     if build is not None:
         # The build's own manifest (compiled SQL included) and its parse: dbt only reads the
         # catalog from the build database, instead of parsing and compiling everything again.
-        for name in ("manifest.json", "partial_parse.msgpack"):
+        for name in (MANIFEST, PARTIAL_PARSE):
             if (build / name).exists():
                 shutil.copyfile(build / name, target / name)
         args.append("--no-compile")
@@ -278,6 +285,6 @@ def latest_build_artifacts(target: Path) -> Path | None:
     builds = [
         p
         for p in target.glob(f"{DBT_STEP}-*")
-        if p.is_dir() and (p / "manifest.json").exists() and (p / "run_results.json").exists()
+        if p.is_dir() and (p / MANIFEST).exists() and (p / "run_results.json").exists()
     ]
     return max(builds, key=lambda p: p.stat().st_mtime, default=None)
