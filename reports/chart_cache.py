@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import threading
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from functools import cache
 from importlib.metadata import version
@@ -23,6 +26,8 @@ from pathlib import Path
 
 #: Libraries whose version changes the SVG of the same specification.
 DRAWING_LIBRARIES = ("vl-convert-python", "font-source-sans-pro")
+#: Suffix of a chart being written.
+PARTIAL = ".partial"
 _active: ContextVar[ChartCache | None] = ContextVar("chart_cache", default=None)
 
 
@@ -48,28 +53,45 @@ class ChartCache:
         self.used: set[str] = set()
 
     def svg(self, key: str, draw: Callable[[], str]) -> str:
-        """The SVG stored under `key`, else `draw()`'s, stored (written aside, then renamed:
-        a killed render leaves no half file)."""
+        """The SVG stored under `key`, else `draw()`'s, stored: written aside under a name
+        of this process's own, then renamed, so a reader never sees half a file and two
+        renders of one month never write into the same file. Storing is best effort: the
+        drawing is returned whatever happens to its copy."""
         self.used.add(key)
         path = self.folder / f"{key}.svg"
         try:
             return path.read_text("utf-8")
-        except FileNotFoundError:
+        except (OSError, UnicodeDecodeError):  # not stored, or unreadable: drawn again
             pass
         drawn = draw()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        aside = path.with_name(f".{key}.tmp")
-        aside.write_text(drawn, encoding="utf-8")
-        aside.replace(path)
+        aside = path.with_name(f".{key}.{os.getpid()}.{threading.get_ident()}{PARTIAL}")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            aside.write_text(drawn, encoding="utf-8")
+            aside.replace(path)
+        except OSError:
+            with suppress(OSError):
+                aside.unlink(missing_ok=True)
         return drawn
 
     def prune(self) -> None:
-        """Remove the charts this render did not use (and unfinished files)."""
+        """Remove the charts this render did not use, and files a killed render left aside
+        (those of an hour ago or more: a render running beside this one may be writing)."""
         if not self.folder.is_dir():
             return
+        old = time.time() - 3600
         for path in self.folder.iterdir():
-            if path.is_file() and not (path.suffix == ".svg" and path.stem in self.used):
+            unused = path.suffix == ".svg" and path.stem not in self.used
+            abandoned = path.name.endswith(PARTIAL) and _modified(path) < old
+            if unused or abandoned:
                 path.unlink(missing_ok=True)
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return float("inf")
 
 
 @contextmanager

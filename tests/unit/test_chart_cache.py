@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import altair as alt
@@ -9,7 +11,7 @@ import polars as pl
 import pytest
 
 from reports import vega
-from reports.chart_cache import charts_cached_in, drawn_once
+from reports.chart_cache import PARTIAL, charts_cached_in, drawn_once
 
 
 class Drawer:
@@ -47,10 +49,15 @@ def test_a_finished_render_keeps_only_the_charts_it_used(tmp_path: Path) -> None
     with charts_cached_in(tmp_path):
         drawn_once("old", {}, Drawer("<svg>old</svg>"))
         drawn_once("kept", {}, Drawer("<svg>kept</svg>"))
-    (tmp_path / ".half.tmp").write_text("<svg")  # a killed render's unfinished file
+    abandoned = tmp_path / f".a.1.1{PARTIAL}"  # a render killed while writing, long ago
+    abandoned.write_text("<svg")
+    os.utime(abandoned, (time.time() - 7200, time.time() - 7200))
+    writing = tmp_path / f".b.2.2{PARTIAL}"  # a render beside this one, writing now
+    writing.write_text("<svg")
     with charts_cached_in(tmp_path):
         drawn_once("kept", {}, Drawer("<svg>x</svg>"))
-    assert len(list(tmp_path.iterdir())) == 1
+    assert len(list(tmp_path.glob("*.svg"))) == 1
+    assert writing.exists() and not abandoned.exists()
     redrawn = Drawer("<svg>old again</svg>")
     with charts_cached_in(tmp_path):
         drawn_once("old", {}, redrawn)
@@ -65,6 +72,14 @@ def test_a_failed_render_removes_nothing(tmp_path: Path) -> None:
         drawn_once("a", {}, Drawer("<svg>a</svg>"))
         raise RuntimeError("the render failed")
     assert len(list(tmp_path.glob("*.svg"))) == 2
+
+
+def test_a_chart_that_cannot_be_stored_is_still_drawn(tmp_path: Path) -> None:
+    blocked = tmp_path / "not_a_folder"
+    blocked.write_text("")
+    with charts_cached_in(blocked):
+        assert drawn_once("spec", {}, Drawer("<svg>a</svg>")) == "<svg>a</svg>"
+    assert blocked.read_text() == ""
 
 
 def test_without_a_cache_every_chart_is_drawn() -> None:
