@@ -21,7 +21,7 @@ from statistics import median
 import polars as pl
 
 from reports.disclosure import masked_count, rule
-from reports.marts import country_names, read
+from reports.marts import country_names, read, read_fact
 from reports.numbers import as_date, fmt_number, one_decimal
 
 #: Units a figure may have, and how a sentence prints it.
@@ -128,11 +128,7 @@ def statement_facts(marts: Path) -> dict[str, Fact]:
 
 
 def _returns(marts: Path, scope: str | None, lang: str) -> dict[str, Fact]:
-    returns = read(
-        marts,
-        "fct_returns",
-        ["perspective", "mission_iso3", "return_date", "from_country_iso3", "nationality_iso3"],
-    )
+    returns = read_fact(marts, "fct_returns")
     arrivals = returns.filter(pl.col("perspective") == "arrival")
     departures = returns.filter(pl.col("perspective") == "departure")
     if scope:
@@ -192,7 +188,7 @@ def _returns(marts: Path, scope: str | None, lang: str) -> dict[str, Fact]:
 
 
 def _assistance(marts: Path, scope: str | None) -> dict[str, Fact]:
-    events = read(marts, "fct_assistance_events", ["mission_iso3", "event_type", "case_key"])
+    events = read_fact(marts, "fct_assistance_events")
     if scope:
         events = events.filter(pl.col("mission_iso3") == scope)
 

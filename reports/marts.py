@@ -43,6 +43,25 @@ def read(marts: Path, name: str, columns: list[str] | None = None) -> pl.DataFra
     return kept[key]
 
 
+#: The columns the reports read of the two largest facts. Every figure reads the same
+#: view, so a render holds one copy of each (at scale 10, millions of rows).
+FACT_COLUMNS = {
+    "fct_assistance_events": ["mission_iso3", "event_type", "case_key", "event_date"],
+    "fct_returns": [
+        "perspective",
+        "mission_iso3",
+        "return_date",
+        "from_country_iso3",
+        "nationality_iso3",
+    ],
+}
+
+
+def read_fact(marts: Path, name: str) -> pl.DataFrame:
+    """One of the large facts, in the columns the reports read (`FACT_COLUMNS`)."""
+    return read(marts, name, FACT_COLUMNS[name])
+
+
 def country_names(marts: Path, lang: str) -> dict[str, str]:
     """ISO3 -> the country's name in `lang`, from dim_country."""
     countries = read(marts, "dim_country")

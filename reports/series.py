@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from reports.disclosure import rule
-from reports.marts import read
+from reports.marts import read, read_fact
 from reports.numbers import as_date, fmt_number
 
 MEASURES = {
@@ -41,12 +41,10 @@ def _per_quarter(frame: pl.DataFrame, day: str, measure: str) -> pl.DataFrame:
 def quarterly_series(marts: Path, scope: str | None, lang: str) -> tuple[pl.DataFrame, str]:
     """(quarter, measure, value) for returns, completions and kits of `scope` (ISO3, or
     None for the region), and the source line."""
-    returns = read(marts, "fct_returns", ["perspective", "mission_iso3", "return_date"]).filter(
-        pl.col("perspective") == "arrival"
+    returns = read_fact(marts, "fct_returns").filter(pl.col("perspective") == "arrival")
+    events = read_fact(marts, "fct_assistance_events").filter(
+        pl.col("event_type") == "reintegration_completed"
     )
-    events = read(
-        marts, "fct_assistance_events", ["event_type", "mission_iso3", "case_key", "event_date"]
-    ).filter(pl.col("event_type") == "reintegration_completed")
     kits = read(marts, "fct_kits")
     if scope:
         returns = returns.filter(pl.col("mission_iso3") == scope)

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from reports.disclosure import masked_count, months_cell, rule
-from reports.marts import country_names, read
+from reports.marts import country_names, read, read_fact
 from reports.numbers import as_date, as_number, fmt_number, one_decimal
 
 #: Host countries a returns table names; the others share one column.
@@ -537,7 +537,7 @@ def departures(marts: Path, country: str | None, lang: str = "fr") -> Table:
     words = TABLE_WORDS[lang]
     names = country_names(marts, lang)
     frame = _scope(
-        read(marts, "fct_returns").filter(pl.col("perspective") == "departure"),
+        read_fact(marts, "fct_returns").filter(pl.col("perspective") == "departure"),
         country,
         "mission_iso3",
     ).with_columns(pl.col("return_date").dt.year().alias("year"))
