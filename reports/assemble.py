@@ -216,53 +216,39 @@ def write_report_html(
     report, language and month drew are read back (reports/chart_cache.py)."""
     charts = settings.reports / month / ".charts" / f"{report}.{lang}"
     with frames_kept(), charts_cached_in(charts):
-        page = _report_page(settings, report, lang, month, file_name, title, blocks, crossing_years)
-    return write_html(page, settings.reports / month / file_name)
-
-
-def _report_page(
-    settings: Settings,
-    report: str,
-    lang: str,
-    month: str,
-    file_name: str,
-    title: str,
-    blocks: Callable[[dict[str, Fact]], dict[str, Callable[[], Block | None]]],
-    crossing_years: tuple[int, int],
-) -> str:
-    """The report's HTML: figures, sections, annexes, in the report template."""
-    _, provenance = published(settings)
-    marts = settings.published_marts
-    scope = outline()[report]["scope"]
-    facts = report_facts(marts, scope, lang, crossing_years)
-    commentary = commentary_of(report, lang, month, facts)
-    filled = sections(report, lang, facts, commentary, blocks(facts))
-    path = settings.reports / month / file_name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    csv_path = path.with_name(path.stem.removesuffix(f".{lang}") + f".reproduction.{lang}.csv")
-    summary, differs, reproduced, total = annex(marts, report, lang, csv_path)
-    rates = reporting_rates(marts, scope, month, lang)
-    return (
-        templates()
-        .get_template("report.html.j2")
-        .render(
-            lang=lang,
-            title=title,
-            month=month,
-            text=WORDS[lang],
-            font_css=font_face_css(),
-            sections=filled,
-            disclosure=rule(),
-            annex_summary=summary,
-            annex_differs=differs,
-            reproduced=reproduced,
-            reproduction=range(total),
-            reproduction_csv=csv_path.name,
-            reporting_rates=rates,
-            commentary_file=f"{commentary.month}/{commentary.path.name}"
-            if commentary.path
-            else None,
-            text_columns=text_columns,
-            **provenance,
+        _, provenance = published(settings)
+        marts = settings.published_marts
+        scope = outline()[report]["scope"]
+        facts = report_facts(marts, scope, lang, crossing_years)
+        commentary = commentary_of(report, lang, month, facts)
+        filled = sections(report, lang, facts, commentary, blocks(facts))
+        path = settings.reports / month / file_name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        csv_path = path.with_name(path.stem.removesuffix(f".{lang}") + f".reproduction.{lang}.csv")
+        summary, differs, reproduced, total = annex(marts, report, lang, csv_path)
+        rates = reporting_rates(marts, scope, month, lang)
+        page = (
+            templates()
+            .get_template("report.html.j2")
+            .render(
+                lang=lang,
+                title=title,
+                month=month,
+                text=WORDS[lang],
+                font_css=font_face_css(),
+                sections=filled,
+                disclosure=rule(),
+                annex_summary=summary,
+                annex_differs=differs,
+                reproduced=reproduced,
+                reproduction=range(total),
+                reproduction_csv=csv_path.name,
+                reporting_rates=rates,
+                commentary_file=f"{commentary.month}/{commentary.path.name}"
+                if commentary.path
+                else None,
+                text_columns=text_columns,
+                **provenance,
+            )
         )
-    )
+    return write_html(page, path)
