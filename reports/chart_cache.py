@@ -60,7 +60,7 @@ class ChartCache:
         self.used.add(key)
         path = self.folder / f"{key}.svg"
         try:
-            return path.read_text("utf-8")
+            return _read(path)
         except (OSError, UnicodeDecodeError):  # not stored, or unreadable: drawn again
             pass
         drawn = draw()
@@ -80,11 +80,19 @@ class ChartCache:
         if not self.folder.is_dir():
             return
         old = time.time() - 3600
-        for path in self.folder.iterdir():
-            unused = path.suffix == ".svg" and path.stem not in self.used
-            abandoned = path.name.endswith(PARTIAL) and _modified(path) < old
-            if unused or abandoned:
-                path.unlink(missing_ok=True)
+        with suppress(OSError):  # a cache left larger never fails the render
+            for path in list(self.folder.iterdir()):
+                unused = path.suffix == ".svg" and path.stem not in self.used
+                abandoned = path.name.endswith(PARTIAL) and _modified(path) < old
+                if unused or abandoned:
+                    path.unlink(missing_ok=True)
+
+
+def _read(path: Path) -> str:
+    """A stored chart; a symbolic link in its place is not followed (OSError)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, encoding="utf-8") as stored:
+        return stored.read()
 
 
 def _modified(path: Path) -> float:

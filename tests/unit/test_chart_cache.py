@@ -114,3 +114,18 @@ def test_to_svg_draws_a_chart_once_per_language(
         vega.to_svg(chart([1, 2]), "en")
         vega.to_svg(chart([1, 3]), "fr")
     assert calls == ["fr-FR", "en-US", "fr-FR"]
+
+
+def test_a_link_in_place_of_a_chart_is_not_followed(tmp_path: Path) -> None:
+    """A symbolic link named like a stored chart is never read: the chart is drawn."""
+    secret = tmp_path / "outside.txt"
+    secret.write_text("not a chart")
+    folder = tmp_path / "charts"
+    with charts_cached_in(folder):
+        drawn_once("spec", {}, Drawer("<svg>a</svg>"))
+    (stored,) = folder.glob("*.svg")
+    stored.unlink()
+    stored.symlink_to(secret)
+    with charts_cached_in(folder):
+        assert drawn_once("spec", {}, Drawer("<svg>a</svg>")) == "<svg>a</svg>"
+    assert secret.read_text() == "not a chart"
