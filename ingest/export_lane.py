@@ -17,7 +17,7 @@ not the lane.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import cast
 
 import polars as pl
@@ -57,10 +57,8 @@ class _Waiting:
     held the lane's raw rows in memory)."""
 
     name: str
-    #: The reader's own columns and their values (`RawExport.columns`).
-    columns: dict[str, str]
-    rows_read: int
-    sheet: str | None
+    #: The export as read, its rows let go (`RawExport.frame` emptied).
+    export: RawExport
     #: Every row: `_source_row` and `_row_fingerprint`.
     listed: pl.DataFrame
     #: The rows whose state is not stored: `_source_row` and `_row_number`.
@@ -101,9 +99,7 @@ class ExportLane:
         self._waiting.append(
             _Waiting(
                 name,
-                export.columns,
-                export.rows_read,
-                export.sheet,
+                replace(export, frame=export.frame.clear()),
                 listed.select(SOURCE_ROW, FINGERPRINT),
                 listed.filter(unstored).select(SOURCE_ROW, NUMBER),
             )
@@ -119,7 +115,7 @@ class ExportLane:
         if not self._waiting:
             return []
         files = pl.DataFrame(
-            [{LANE_FILE: i, **w.columns} for i, w in enumerate(self._waiting)],
+            [{LANE_FILE: i, **w.export.columns} for i, w in enumerate(self._waiting)],
         ).with_columns(pl.col(LANE_FILE).cast(pl.Int32))
         raw = pl.concat(self._new, how="diagonal").with_columns(pl.col(LANE_FILE).cast(pl.Int32))
         good, bad = type_rows(raw, self.contract, keep=[SOURCE_ROW, FINGERPRINT, NUMBER, LANE_FILE])
@@ -141,7 +137,7 @@ class ExportLane:
             quarantine = waiting.unstored.join(
                 self._bad, on=NUMBER, how="inner", maintain_order="left"
             ).drop(NUMBER)
-            own = [pl.lit(v).alias(k) for k, v in waiting.columns.items()]
+            own = [pl.lit(v).alias(k) for k, v in waiting.export.columns.items()]
             members = waiting.listed.join(
                 quarantine.select(SOURCE_ROW), on=SOURCE_ROW, how="anti", maintain_order="left"
             ).with_columns(own)
@@ -151,8 +147,8 @@ class ExportLane:
                     ParsedDelivery(
                         bronze=stored,
                         quarantine=quarantine,
-                        rows_read=waiting.rows_read,
-                        sheet=waiting.sheet,
+                        rows_read=waiting.export.rows_read,
+                        sheet=waiting.export.sheet,
                         related={MEMBERS: members},
                     ),
                 )
